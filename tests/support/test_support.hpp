@@ -1,0 +1,37 @@
+// Shared by every test program: scratch folders and running the mammoth CLI.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace mammoth::testing {
+
+// A fresh folder under $TMPDIR, removed with everything in it when the object goes.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CliResult {
+  int status;  // exit code, or 128 + signal
+  std::string out;
+  std::string err;
+};
+
+// Runs the built `mammoth` binary with `args` (no shell).
+CliResult run_cli(const std::vector<std::string>& args);
+
+// Writes `bytes` to `path`, replacing it.
+void write_file(const std::string& path, const std::string& bytes);
+std::string read_file(const std::string& path);
+
+}  // namespace mammoth::testing

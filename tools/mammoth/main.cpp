@@ -1,0 +1,89 @@
+// The mammoth command: parses the command line and hands over to one subcommand.
+// Errors print as "mammoth: error: …" and exit 1; usage errors exit 2.
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <memory>
+#include <new>
+
+#include "command.hpp"
+#include "mammoth/error.hpp"
+
+namespace mammoth::cli {
+
+bool register_command(Command command) {
+  auto& all = const_cast<std::vector<Command>&>(commands());
+  all.push_back(std::move(command));
+  return true;
+}
+
+const std::vector<Command>& commands() {
+  static std::vector<Command> all;
+  return all;
+}
+
+std::vector<std::int64_t> parse_shape(const std::string& text) {
+  std::vector<std::int64_t> shape;
+  std::size_t pos = 0;
+  const std::string trimmed = text.size() >= 2 && text.front() == '(' && text.back() == ')' ? text.substr(1, text.size() - 2) : text;
+  while (pos <= trimmed.size() && !trimmed.empty()) {
+    const std::size_t comma = trimmed.find(',', pos);
+    const std::string part = trimmed.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    if (part.empty() && comma == std::string::npos && !shape.empty()) break;  // trailing comma: "(5,)"
+    std::size_t used = 0;
+    long long v = -1;
+    try {
+      v = std::stoll(part, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != part.size() || v < 0) throw CLI::ValidationError("--shape", "bad shape '" + text + "' (expected e.g. 100,1000000)");
+    shape.push_back(v);
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return shape;
+}
+
+}  // namespace mammoth::cli
+
+int main(int argc, char** argv) {
+  using namespace mammoth::cli;
+  CLI::App app{"mammoth — arrays too big for memory: memory-mapped .npy, HDF5, out-of-core algorithms, sparse matrices, "
+               "memory profiling"};
+  app.set_version_flag("--version", std::string("mammoth ") + MAMMOTH_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  std::vector<Command> sorted = commands();
+  std::sort(sorted.begin(), sorted.end(), [](const Command& a, const Command& b) { return a.order < b.order; });
+  std::function<int()> chosen;
+  for (const Command& command : sorted) {
+    CLI::App* sub = app.add_subcommand(command.name, command.help);
+    auto run = std::make_shared<std::function<int()>>(command.setup(*sub));
+    sub->callback([run, &chosen] { chosen = *run; });
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  try {
+    return chosen ? chosen() : 0;
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "mammoth: error: " << e.what() << "\n";
+    return 2;
+  } catch (const mammoth::Error& e) {
+    std::cerr << "mammoth: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "mammoth: error: out of memory\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "mammoth: error: " << e.what() << "\n";
+    return 1;
+  }
+}
