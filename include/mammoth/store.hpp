@@ -6,6 +6,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "mammoth/any_array.hpp"
 #include "mammoth/dtype.hpp"
@@ -55,6 +57,8 @@ class BlockStore {
   virtual void flush() {}
   // Memory the back end itself holds (HDF5 chunk cache), counted in a memory budget.
   virtual std::size_t cache_bytes() const { return 0; }
+  // Format-specific facts for `mammoth info` ("format": "npy 1.0", "chunks": "(100, 100)"…).
+  virtual std::vector<std::pair<std::string, std::string>> properties() const { return {}; }
 };
 
 // A store over an array already in memory or mapped (heap, memmap, .npy).

@@ -1,0 +1,100 @@
+#!/usr/bin/python3
+"""Same workload, the Python peer and mammoth, one run, ratios.
+
+Each bench/peers_<module>.py defines `run(bench)` and calls `bench.compare(...)`.
+Prints: name, peer_s, ours_s, ratio (peer/ours, >1 means mammoth is faster),
+peak MiB (peer's peak-RSS increment in-process; ours: the mammoth process's peak RSS).
+
+usage: bench/peers.py [--mammoth PATH] [--work DIR] [--only MODULE[,MODULE]] [--quick]
+"""
+import argparse, gc, importlib.util, os, resource, shutil, subprocess, sys, tempfile, time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def _status_mib(key):
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(key):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _reset_hwm():
+    with open('/proc/self/clear_refs', 'w') as f:
+        f.write('5')
+
+
+class Bench:
+    def __init__(self, mammoth, work, quick):
+        self.mammoth, self.work, self.quick = mammoth, Path(work), quick
+        self.rows = []
+        print(f"{'name':46s} {'peer_s':>9s} {'ours_s':>9s} {'ratio':>7s}  {'peer MiB':>9s} {'ours MiB':>9s}", flush=True)
+
+    def path(self, name):
+        return str(self.work / name)
+
+    def time_peer(self, fn, reps=3, setup=None):
+        """Best time of fn() in this process, and its largest peak-RSS increment."""
+        best, inc = float('inf'), 0.0
+        for _ in range(reps):
+            if setup: setup()
+            gc.collect(); base = _status_mib('VmRSS'); _reset_hwm()
+            t = time.perf_counter(); fn(); dt = time.perf_counter() - t
+            best = min(best, dt); inc = max(inc, _status_mib('VmHWM') - base)
+        return best, inc
+
+    def time_ours(self, argv, reps=3, setup=None):
+        """Best wall time of `mammoth argv…` and its peak RSS (ru_maxrss of the child)."""
+        best, peak = float('inf'), 0.0
+        for _ in range(reps):
+            if setup: setup()
+            t = time.perf_counter()
+            p = subprocess.Popen([self.mammoth] + [str(a) for a in argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            _, status, ru = os.wait4(p.pid, 0)
+            dt = time.perf_counter() - t
+            err = p.stderr.read().decode(); p.stderr.close()
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise RuntimeError(f"mammoth {' '.join(map(str, argv))} failed: {err}")
+            best = min(best, dt); peak = max(peak, ru.ru_maxrss / 1024)
+        return best, peak
+
+    def compare(self, name, peer_fn, ours_argv, reps=3, peer_setup=None, ours_setup=None, peer_reps=None):
+        peer_s, peer_mib = self.time_peer(peer_fn, peer_reps or reps, peer_setup)
+        ours_s, ours_mib = self.time_ours(ours_argv, reps, ours_setup)
+        self.report(name, peer_s, ours_s, peer_mib, ours_mib)
+
+    def report(self, name, peer_s, ours_s, peer_mib, ours_mib):
+        ratio = peer_s / ours_s if ours_s > 0 else float('inf')
+        self.rows.append((name, peer_s, ours_s, ratio, peer_mib, ours_mib))
+        print(f"{name:46s} {peer_s:9.4f} {ours_s:9.4f} {ratio:7.2f}  {peer_mib:9.1f} {ours_mib:9.1f}", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--mammoth', default=str(HERE.parent / 'build' / 'release' / 'mammoth'))
+    ap.add_argument('--work', default=None, help='scratch folder (default: a temporary one)')
+    ap.add_argument('--only', default='', help='comma-separated modules (peers_<module>.py)')
+    ap.add_argument('--quick', action='store_true', help='smaller sizes, for a smoke test')
+    args = ap.parse_args()
+    work = args.work or tempfile.mkdtemp(prefix='mammoth-peers-')
+    os.makedirs(work, exist_ok=True)
+    bench = Bench(os.path.abspath(args.mammoth), work, args.quick)
+    wanted = [m for m in args.only.split(',') if m]
+    try:
+        for script in sorted(HERE.glob('peers_*.py')):
+            module = script.stem[len('peers_'):]
+            if wanted and module not in wanted:
+                continue
+            spec = importlib.util.spec_from_file_location(script.stem, script)
+            mod = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(mod)
+            mod.run(bench)
+    finally:
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    main()
