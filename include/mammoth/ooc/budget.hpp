@@ -1,0 +1,63 @@
+// Memory budgets and block shapes: how much of an array one block may hold, so that
+// every buffer the engine keeps (two per source for double buffering, the output, the
+// back end's own cache) fits in what the user allowed.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "mammoth/layout.hpp"
+#include "mammoth/store.hpp"
+
+namespace mammoth::ooc {
+
+inline constexpr std::size_t kMiB = std::size_t{1} << 20;
+inline constexpr std::size_t kDefaultBudget = 64 * kMiB;
+
+// What every out-of-core algorithm takes.
+struct Options {
+  std::size_t budget = kDefaultBudget;  // bytes of memory the algorithm may hold at once
+  int threads = 0;                      // compute threads; 0 = all cores (OpenMP's default)
+  bool progress = false;                // a progress bar on stderr (only drawn on a terminal)
+  std::string label;                    // what the progress bar says
+};
+
+// "64MiB", "1.5G", "512k", "1000" (bytes); k/M/G/T and their KiB/MiB forms are all powers of 1024.
+// Throws Error on junk or zero.
+std::size_t parse_bytes(std::string_view text);
+// 67108864 → "64.0 MiB".
+std::string format_bytes(double bytes);
+
+// Threads to run the compute on: options.threads, or all cores when 0.
+int compute_threads(const Options& options);
+
+// The budget left for blocks once `fixed` bytes (vectors held for the whole run) and
+// the stores' caches are taken out; throws Error naming `what` when nothing is left.
+std::size_t block_budget(const Options& options, std::size_t fixed, std::size_t caches, const std::string& what);
+
+// The largest C-order block of at most `max_elements` elements of an array of `shape`:
+// whole trailing axes while they fit, then as many as fit of the next axis (a whole
+// number of `chunks` when at least one chunk fits, so reads stay aligned to the
+// source's chunking), 1 on the axes before. Never smaller than one element.
+Shape block_shape(const Shape& shape, std::int64_t max_elements, const Shape& chunks = {});
+
+// The blocks of `block` shape that tile an array of `shape`, in C order (edge blocks are smaller).
+class BlockGrid {
+ public:
+  BlockGrid(Shape shape, Shape block);
+  std::int64_t size() const { return count_; }
+  Box operator[](std::int64_t index) const;
+  const Shape& block() const { return block_; }
+  const Shape& shape() const { return shape_; }
+
+ private:
+  Shape shape_, block_, tiles_;
+  std::int64_t count_ = 0;
+};
+
+// True when `box` is one contiguous run of a C-ordered array of `shape`.
+bool is_contiguous_box(const Box& box, const Shape& shape);
+
+}  // namespace mammoth::ooc

@@ -1,0 +1,73 @@
+// The block scheduler every out-of-core algorithm runs on: blocks of a grid are read
+// by a background I/O thread while the compute thread(s) work on the previous one
+// (double buffering), results are written back by the same I/O thread, and consumed
+// blocks are released so resident memory stays bounded by two blocks per source.
+//
+// All calls into the stores (read, write, prefetch, release) happen on the one I/O
+// thread, in order, so back ends need not be thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "mammoth/ooc/budget.hpp"
+#include "mammoth/ooc/progress.hpp"
+#include "mammoth/store.hpp"
+
+namespace mammoth::ooc {
+
+// One array read block by block.
+struct Input {
+  BlockStore* store = nullptr;
+  DType type;  // element type handed to the compute (the store converts)
+  // Always copy into a private buffer: the compute modifies the block in place, so
+  // the zero-copy view of a mapped store will not do.
+  bool private_copy = false;
+};
+
+// Where each computed block goes; a null store means no output.
+struct Output {
+  BlockStore* store = nullptr;
+  DType type;
+  // The box the result of input block `box` fills in the output; identity when empty.
+  std::function<Box(const Box&)> box_of;
+  // Write input number `from_input`'s block as it stands after the compute (copy, or a
+  // compute that works in place) instead of a separate output buffer; -1: own buffer.
+  int from_input = -1;
+};
+
+// What the compute sees of one block.
+struct Block {
+  const Box& box;                    // the block's place in the inputs
+  std::int64_t index;                // position in the grid
+  std::vector<const std::byte*> in;  // per input: the block, C-contiguous, of Input::type
+  std::byte* out;                    // the output block to fill (C-contiguous), or null
+};
+
+// Runs `compute` on every block of `grid` in order with the next block's reads in
+// flight. An exception from the I/O thread (a failed read or write) is rethrown here,
+// in the caller; an exception from `compute` stops the stream after the I/O in flight
+// has finished. `progress` (may be null) advances by the bytes of the first input.
+void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& output, Progress* progress,
+            const std::function<void(const Block&)>& compute);
+
+// Bytes one block of the grid costs in the scheduler: two buffers per input and per
+// output element (`output_per_element` output elements of `output_itemsize` bytes per
+// input element).
+std::size_t bytes_per_element(std::span<const Input> inputs, double output_per_element = 0,
+                              std::size_t output_itemsize = 0);
+
+// Asks running streams to stop at the next block (they throw Cancelled). Safe to call
+// from a signal handler.
+void request_cancel() noexcept;
+void clear_cancel() noexcept;
+bool cancel_requested() noexcept;
+
+class Cancelled : public Error {
+ public:
+  Cancelled() : Error("cancelled") {}
+};
+
+}  // namespace mammoth::ooc

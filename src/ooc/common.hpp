@@ -1,0 +1,44 @@
+// Helpers shared by the algorithms of src/ooc/.
+#pragma once
+
+#include <complex>
+#include <string>
+#include <type_traits>
+
+#include "mammoth/error.hpp"
+#include "mammoth/ooc/budget.hpp"
+#include "mammoth/store.hpp"
+
+namespace mammoth::ooc::detail {
+
+// The type a block is computed in: the stored type in native byte order, float16 widened.
+inline DType compute_type(DType stored) {
+  return stored.type() == ScalarType::Float16 ? DType(ScalarType::Float32) : stored.native();
+}
+
+inline bool is_complex(DType t) { return t.kind() == Kind::Complex; }
+
+// float64, or complex128 when any is complex.
+inline DType accumulator_type(bool complex) { return DType(complex ? ScalarType::Complex128 : ScalarType::Float64); }
+
+inline void require_matrix(const BlockStore& a, const std::string& what) {
+  if (a.shape().size() != 2)
+    throw ShapeError(a.name() + ": " + what + " needs a 2-d array, found shape " + shape_string(a.shape()));
+}
+
+inline std::uint64_t total_bytes(const BlockStore& s) {
+  return static_cast<std::uint64_t>(element_count(s.shape())) * s.dtype().itemsize();
+}
+
+inline std::string label_or(const Options& options, const std::string& fallback) {
+  return options.label.empty() ? fallback : options.label;
+}
+
+// Runs f(type_identity<Acc>) with Acc = double or std::complex<double>.
+template <class F>
+decltype(auto) visit_accumulator(DType acc, F&& f) {
+  if (is_complex(acc)) return f(std::type_identity<std::complex<double>>{});
+  return f(std::type_identity<double>{});
+}
+
+}  // namespace mammoth::ooc::detail

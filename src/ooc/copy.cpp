@@ -1,0 +1,27 @@
+#include "mammoth/ooc/copy.hpp"
+
+#include "common.hpp"
+#include "mammoth/ooc/progress.hpp"
+#include "mammoth/ooc/scheduler.hpp"
+
+namespace mammoth::ooc {
+
+void copy(BlockStore& src, BlockStore& dst, const Options& options) {
+  if (src.shape() != dst.shape())
+    throw ShapeError(dst.name() + ": copy of " + src.name() + " " + shape_string(src.shape()) +
+                     " into an array of shape " + shape_string(dst.shape()));
+  if (!dst.writable()) throw Error(dst.name() + ": opened read-only; cannot copy into it");
+  // The source converts while it reads (on the I/O thread); the block is written as read.
+  const Input input{&src, dst.dtype()};
+  const std::size_t avail = block_budget(options, 0, src.cache_bytes() + dst.cache_bytes(), src.name() + ": copy");
+  const std::int64_t max_elements = static_cast<std::int64_t>(avail / bytes_per_element({&input, 1}));
+  Shape chunks = dst.chunk_shape();
+  if (chunks.empty()) chunks = src.chunk_shape();
+  const BlockGrid grid(src.shape(), block_shape(src.shape(), max_elements, chunks));
+  Progress progress(detail::label_or(options, "copy"), detail::total_bytes(src), options.progress);
+  stream(grid, {&input, 1}, Output{&dst, dst.dtype(), {}, 0}, &progress, [](const Block&) {});
+  dst.flush();
+  progress.finish();
+}
+
+}  // namespace mammoth::ooc

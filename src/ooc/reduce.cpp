@@ -1,0 +1,173 @@
+#include "mammoth/ooc/reduce.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "common.hpp"
+#include "kernels.hpp"
+#include "mammoth/ooc/progress.hpp"
+#include "mammoth/ooc/scheduler.hpp"
+
+namespace mammoth::ooc {
+namespace {
+
+namespace k = kernels;
+
+// Where min/max start: the identity of numpy's minimum/maximum.
+template <class T>
+T initial_extreme(ReduceOp op) {
+  if constexpr (std::numeric_limits<T>::has_infinity)
+    return op == ReduceOp::Min ? std::numeric_limits<T>::infinity() : -std::numeric_limits<T>::infinity();
+  else
+    return op == ReduceOp::Min ? std::numeric_limits<T>::max() : std::numeric_limits<T>::lowest();
+}
+
+bool is_extreme(ReduceOp op) { return op == ReduceOp::Min || op == ReduceOp::Max; }
+
+template <class T, class Out>
+Out fold_run(ReduceOp op, const T* p, std::int64_t n, Out acc) {
+  if constexpr (k::is_complex_v<T> && !k::is_complex_v<Out>) {
+    if (op == ReduceOp::Norm) return acc + static_cast<Out>(k::sum_squares(p, n));
+    throw TypeError("complex values need a complex accumulator");
+  } else if constexpr (std::is_same_v<Out, T> && !k::is_complex_v<T>) {
+    // min/max in the array's own type
+    return op == ReduceOp::Min ? k::extreme<T, true>(p, n, acc) : k::extreme<T, false>(p, n, acc);
+  } else {
+    if (op == ReduceOp::Norm) return acc + static_cast<Out>(k::sum_squares(p, n));
+    return acc + k::sum<T, Out>(p, n);
+  }
+}
+
+template <class Out>
+Out combine(ReduceOp op, Out a, Out b) {
+  if constexpr (k::is_complex_v<Out>) {
+    return a + b;
+  } else {
+    if (op == ReduceOp::Min) return k::pick_min(a, b);
+    if (op == ReduceOp::Max) return k::pick_max(a, b);
+    return a + b;
+  }
+}
+
+// o[j] ← o[j] ⊕ p[i, j] for every row i: each thread owns a range of columns and walks
+// the rows in order, so memory is read in runs and the inner loops vectorise.
+template <class T, class Out>
+void fold_columns(ReduceOp op, const T* p, std::int64_t rows, std::int64_t cols, Out* o, int threads) {
+#pragma omp parallel num_threads(threads) if (cols > 4096)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const std::int64_t j0 = cols * t / nt, j1 = cols * (t + 1) / nt;
+    for (std::int64_t i = 0; i < rows; ++i) {
+      const T* row = p + i * cols;
+      if constexpr (std::is_same_v<Out, T> && !k::is_complex_v<T>) {
+        if (op == ReduceOp::Min)
+          for (std::int64_t j = j0; j < j1; ++j) o[j] = k::pick_min(o[j], row[j]);
+        else
+          for (std::int64_t j = j0; j < j1; ++j) o[j] = k::pick_max(o[j], row[j]);
+      } else if (op == ReduceOp::Norm) {
+        for (std::int64_t j = j0; j < j1; ++j) o[j] += static_cast<Out>(k::magnitude2(row[j]));
+      } else if constexpr (!k::is_complex_v<T> || k::is_complex_v<Out>) {
+#pragma omp simd
+        for (std::int64_t j = j0; j < j1; ++j) o[j] += static_cast<Out>(row[j]);
+      }
+    }
+  }
+}
+
+// Runs the reduction with T the block type and Out the accumulator/result element type.
+template <class T, class Out>
+void reduce_stream(BlockStore& a, ReduceOp op, std::optional<int> axis, const Options& options, Out init, Out* out,
+                   std::int64_t out_len) {
+  const DType type = detail::compute_type(a.dtype());
+  const Input input{&a, type};
+  const int threads = compute_threads(options);
+  const std::size_t fixed =
+      static_cast<std::size_t>(out_len) * sizeof(Out) + static_cast<std::size_t>(threads) * sizeof(Out);
+  const std::size_t avail = block_budget(options, fixed, a.cache_bytes(), a.name() + ": reduce");
+  const std::int64_t max_elements = static_cast<std::int64_t>(avail / bytes_per_element({&input, 1}));
+  const BlockGrid grid(a.shape(), block_shape(a.shape(), max_elements, a.chunk_shape()));
+  Progress progress(detail::label_or(options, "reduce"), detail::total_bytes(a), options.progress);
+  for (std::int64_t i = 0; i < out_len; ++i) out[i] = init;
+  const bool matrix = a.shape().size() == 2;
+  stream(grid, {&input, 1}, Output{}, &progress, [&](const Block& b) {
+    const T* p = reinterpret_cast<const T*>(b.in[0]);
+    const std::int64_t rows = b.box.size() == 0 ? 0 : b.box.count[0];
+    const std::int64_t cols = matrix ? b.box.count[1] : 1;
+    if (!axis) {
+      out[0] = k::parallel_fold<Out>(
+          b.box.size(), threads, out[0],
+          [&](std::int64_t i0, std::int64_t i1) { return fold_run(op, p + i0, i1 - i0, init); },
+          [&](Out x, Out y) { return combine(op, x, y); });
+    } else if (*axis == 1) {
+      Out* o = out + b.box.offset[0];
+#pragma omp parallel for schedule(static) num_threads(threads) if (rows > 1)
+      for (std::int64_t i = 0; i < rows; ++i) o[i] = combine(op, o[i], fold_run(op, p + i * cols, cols, init));
+    } else {
+      fold_columns(op, p, rows, cols, out + (matrix ? b.box.offset[1] : 0), threads);
+    }
+  });
+  progress.finish();
+}
+
+}  // namespace
+
+ReduceOp parse_reduce_op(std::string_view text) {
+  if (text == "sum") return ReduceOp::Sum;
+  if (text == "mean") return ReduceOp::Mean;
+  if (text == "min") return ReduceOp::Min;
+  if (text == "max") return ReduceOp::Max;
+  if (text == "norm") return ReduceOp::Norm;
+  throw Error("reduction '" + std::string(text) + "': expected sum, mean, min, max or norm");
+}
+
+AnyArray reduce(BlockStore& a, ReduceOp op, std::optional<int> axis, const Options& options) {
+  const Shape& shape = a.shape();
+  if (axis && *axis == 0 && shape.size() == 1) axis.reset();  // a vector's only axis: all of it
+  if (axis && (*axis < 0 || *axis >= static_cast<int>(shape.size()) || shape.size() > 2))
+    throw ShapeError(a.name() + ": axis " + std::to_string(*axis) + " of an array of shape " + shape_string(shape) +
+                     " (reductions along an axis take 1-d or 2-d arrays)");
+  const DType type = detail::compute_type(a.dtype());
+  const std::int64_t count_all = element_count(shape);
+  Shape out_shape;
+  if (axis)
+    for (std::size_t d = 0; d < shape.size(); ++d)
+      if (static_cast<int>(d) != *axis) out_shape.push_back(shape[d]);
+  const std::int64_t out_len = element_count(out_shape);
+  const std::int64_t reduced = axis ? shape[static_cast<std::size_t>(*axis)] : count_all;
+
+  if (is_extreme(op)) {
+    if (detail::is_complex(type))
+      throw TypeError(a.name() + ": " + (op == ReduceOp::Min ? "min" : "max") + " of complex values is not defined");
+    if (reduced == 0 && out_len > 0)
+      throw ShapeError(a.name() + ": " + (op == ReduceOp::Min ? "min" : "max") +
+                       " of an empty selection has no value (numpy: zero-size array to reduction operation)");
+    AnyArray result = AnyArray::empty(type, out_shape);
+    visit_scalar(type.type(), [&](auto t) {
+      using T = typename decltype(t)::type;
+      if constexpr (!k::is_complex_v<T>) {
+        const T init = initial_extreme<T>(op);
+        reduce_stream<T, T>(a, op, axis, options, init, reinterpret_cast<T*>(result.data()), out_len);
+      }
+    });
+    return result;
+  }
+
+  const bool complex_sum = detail::is_complex(type) && op != ReduceOp::Norm;
+  AnyArray result = AnyArray::empty(detail::accumulator_type(complex_sum), out_shape);
+  visit_scalar(type.type(), [&](auto t) {
+    using T = typename decltype(t)::type;
+    detail::visit_accumulator(result.dtype(), [&](auto acc_t) {
+      using Acc = typename decltype(acc_t)::type;
+      Acc* out = reinterpret_cast<Acc*>(result.data());
+      reduce_stream<T, Acc>(a, op, axis, options, Acc{}, out, out_len);
+      for (std::int64_t i = 0; i < out_len; ++i) {
+        if (op == ReduceOp::Mean) out[i] /= static_cast<double>(reduced);  // 0/0 = NaN for empty, as numpy
+        if constexpr (!k::is_complex_v<Acc>)
+          if (op == ReduceOp::Norm) out[i] = std::sqrt(out[i]);
+      }
+    });
+  });
+  return result;
+}
+
+}  // namespace mammoth::ooc

@@ -1,0 +1,130 @@
+#include "mammoth/ooc/scheduler.hpp"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <future>
+#include <memory>
+#include <optional>
+
+#include "io_thread.hpp"
+
+namespace mammoth::ooc {
+namespace {
+
+std::atomic<bool> cancel_flag{false};
+
+// A C-contiguous view of `box` inside a mapped array, or null when the bytes of the
+// box are not one run (or not of the wanted type).
+const std::byte* view_of(const std::optional<AnyArray>& map, const Box& box, DType type) {
+  if (!map || !(map->dtype() == type) || !map->is_c_contiguous() || !is_contiguous_box(box, map->shape()))
+    return nullptr;
+  std::int64_t offset = 0;
+  for (std::size_t k = 0; k < box.offset.size(); ++k) offset += box.offset[k] * map->strides()[k];
+  return map->data() + offset * static_cast<std::int64_t>(type.itemsize());
+}
+
+// Faults the pages of [p, p + n) in, on the I/O thread, so the compute finds them resident.
+void touch_pages(const std::byte* p, std::size_t n) {
+  constexpr std::size_t kPage = 4096;
+  unsigned sum = 0;
+  for (std::size_t i = 0; i < n; i += kPage)
+    sum += static_cast<unsigned>(*static_cast<const volatile std::byte*>(p + i));
+  if (n) sum += static_cast<unsigned>(*static_cast<const volatile std::byte*>(p + n - 1));
+  static_cast<void>(sum);
+}
+
+struct Buffer {
+  std::unique_ptr<std::byte[]> bytes;
+  std::byte* get(std::size_t size) {
+    // No zero-fill: pages become resident only as the reads fill them.
+    if (!bytes) bytes = std::make_unique_for_overwrite<std::byte[]>(std::max<std::size_t>(size, 1));
+    return bytes.get();
+  }
+};
+
+struct Source {
+  Input input;
+  std::optional<AnyArray> map;
+  std::array<Buffer, 2> buffers;
+};
+
+std::size_t box_bytes(const Box& box, DType type) { return static_cast<std::size_t>(box.size()) * type.itemsize(); }
+
+}  // namespace
+
+void request_cancel() noexcept { cancel_flag.store(true, std::memory_order_relaxed); }
+void clear_cancel() noexcept { cancel_flag.store(false, std::memory_order_relaxed); }
+bool cancel_requested() noexcept { return cancel_flag.load(std::memory_order_relaxed); }
+
+std::size_t bytes_per_element(std::span<const Input> inputs, double output_per_element, std::size_t output_itemsize) {
+  double bytes = 0;
+  for (const Input& in : inputs) bytes += 2.0 * static_cast<double>(in.type.itemsize());
+  bytes += 2.0 * output_per_element * static_cast<double>(output_itemsize);
+  return static_cast<std::size_t>(std::ceil(bytes));
+}
+
+void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& output, Progress* progress,
+            const std::function<void(const Block&)>& compute) {
+  const std::int64_t n = grid.size();
+  if (n == 0) return;
+  const Box whole_block{Shape(grid.shape().size(), 0), grid.block()};
+  std::vector<Source> sources;
+  for (const Input& in : inputs) {
+    Source s{in, std::nullopt, {}};
+    if (!in.private_copy) s.map = in.store->mapped();
+    sources.push_back(std::move(s));
+  }
+  const auto out_box = [&](const Box& box) { return output.box_of ? output.box_of(box) : box; };
+  std::array<Buffer, 2> out_buffers;
+  const bool own_output = output.store && output.from_input < 0;
+  const std::size_t out_capacity = own_output ? box_bytes(out_box(whole_block), output.type) : 0;
+  std::array<std::vector<const std::byte*>, 2> ready;  // per slot: the input blocks, once read
+  std::array<std::future<void>, 2> reads, writes;
+  detail::IoThread io;  // declared last: destroyed first, so no job outlives the buffers
+
+  const auto read_block = [&](std::int64_t index) {
+    const int slot = static_cast<int>(index % 2);
+    ready[slot].assign(sources.size(), nullptr);
+    reads[slot] = io.submit([&, index, slot] {
+      const Box box = grid[index];
+      for (std::size_t i = 0; i < sources.size(); ++i) {
+        Source& s = sources[i];
+        if (const std::byte* view = view_of(s.map, box, s.input.type)) {
+          s.input.store->prefetch(box);
+          touch_pages(view, box_bytes(box, s.input.type));
+          ready[slot][i] = view;
+        } else {
+          std::byte* dst = s.buffers[slot].get(box_bytes(whole_block, s.input.type));
+          s.input.store->read(box, dst, s.input.type);
+          ready[slot][i] = dst;
+        }
+      }
+    });
+  };
+
+  read_block(0);
+  if (n > 1) read_block(1);
+  for (std::int64_t k = 0; k < n; ++k) {
+    const int slot = static_cast<int>(k % 2);
+    if (cancel_requested()) throw Cancelled();
+    reads[slot].get();
+    if (writes[slot].valid()) writes[slot].get();  // the output buffer of block k - 2 is free
+    const Box box = grid[k];
+    std::byte* out = own_output     ? out_buffers[slot].get(out_capacity)
+                     : output.store ? const_cast<std::byte*>(ready[slot][static_cast<std::size_t>(output.from_input)])
+                                    : nullptr;
+    compute(Block{box, k, ready[slot], out});
+    writes[slot] = io.submit([&, box, out] {
+      if (output.store) output.store->write(out_box(box), out, output.type);
+      for (Source& s : sources) s.input.store->release(box);
+    });
+    if (progress && !sources.empty()) progress->advance(box_bytes(box, sources[0].input.store->dtype()));
+    if (k + 2 < n) read_block(k + 2);
+  }
+  for (auto& w : writes)
+    if (w.valid()) w.get();
+}
+
+}  // namespace mammoth::ooc
