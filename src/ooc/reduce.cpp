@@ -13,6 +13,8 @@ namespace {
 
 namespace k = kernels;
 
+bool is_extreme(ReduceOp op) { return op == ReduceOp::Min || op == ReduceOp::Max; }
+
 // Where min/max start: the identity of numpy's minimum/maximum.
 template <class T>
 T initial_extreme(ReduceOp op) {
@@ -22,20 +24,19 @@ T initial_extreme(ReduceOp op) {
     return op == ReduceOp::Min ? std::numeric_limits<T>::max() : std::numeric_limits<T>::lowest();
 }
 
-bool is_extreme(ReduceOp op) { return op == ReduceOp::Min || op == ReduceOp::Max; }
-
 template <class T, class Out>
 Out fold_run(ReduceOp op, const T* p, std::int64_t n, Out acc) {
-  if constexpr (k::is_complex_v<T> && !k::is_complex_v<Out>) {
-    if (op == ReduceOp::Norm) return acc + static_cast<Out>(k::sum_squares(p, n));
-    throw TypeError("complex values need a complex accumulator");
-  } else if constexpr (std::is_same_v<Out, T> && !k::is_complex_v<T>) {
-    // min/max in the array's own type
-    return op == ReduceOp::Min ? k::extreme<T, true>(p, n, acc) : k::extreme<T, false>(p, n, acc);
-  } else {
-    if (op == ReduceOp::Norm) return acc + static_cast<Out>(k::sum_squares(p, n));
-    return acc + k::sum<T, Out>(p, n);
+  if (is_extreme(op)) {
+    if constexpr (std::is_same_v<Out, T> && !k::is_complex_v<T>)
+      return op == ReduceOp::Min ? k::extreme<T, true>(p, n, acc) : k::extreme<T, false>(p, n, acc);
+    else
+      throw TypeError("min/max are computed in the array's own real type");
   }
+  if (op == ReduceOp::Norm) return acc + static_cast<Out>(k::sum_squares(p, n));
+  if constexpr (k::is_complex_v<T> && !k::is_complex_v<Out>)
+    throw TypeError("complex values need a complex accumulator");
+  else
+    return acc + k::sum<T, Out>(p, n);
 }
 
 template <class Out>
@@ -59,11 +60,13 @@ void fold_columns(ReduceOp op, const T* p, std::int64_t rows, std::int64_t cols,
     const std::int64_t j0 = cols * t / nt, j1 = cols * (t + 1) / nt;
     for (std::int64_t i = 0; i < rows; ++i) {
       const T* row = p + i * cols;
-      if constexpr (std::is_same_v<Out, T> && !k::is_complex_v<T>) {
-        if (op == ReduceOp::Min)
-          for (std::int64_t j = j0; j < j1; ++j) o[j] = k::pick_min(o[j], row[j]);
-        else
-          for (std::int64_t j = j0; j < j1; ++j) o[j] = k::pick_max(o[j], row[j]);
+      if (is_extreme(op)) {
+        if constexpr (std::is_same_v<Out, T> && !k::is_complex_v<T>) {
+          if (op == ReduceOp::Min)
+            for (std::int64_t j = j0; j < j1; ++j) o[j] = k::pick_min(o[j], row[j]);
+          else
+            for (std::int64_t j = j0; j < j1; ++j) o[j] = k::pick_max(o[j], row[j]);
+        }
       } else if (op == ReduceOp::Norm) {
         for (std::int64_t j = j0; j < j1; ++j) o[j] += static_cast<Out>(k::magnitude2(row[j]));
       } else if constexpr (!k::is_complex_v<T> || k::is_complex_v<Out>) {
