@@ -82,7 +82,9 @@ void matmul(BlockStore& a, BlockStore& b, BlockStore& c, const Options& options)
                      shape_string({m, n}));
   const DType acc = detail::accumulator_type(detail::is_complex(a.dtype()) || detail::is_complex(b.dtype()));
   // Half the budget holds a panel of B's columns, the other half A's blocks and C's tiles.
-  const std::size_t half = block_budget(options, 0, b.cache_bytes() + c.cache_bytes(), b.name() + ": matmul") / 2;
+  // (the 4 KiB are the least block_budget leaves A's stream)
+  const std::size_t half =
+      (block_budget(options, 4096, b.cache_bytes() + c.cache_bytes(), b.name() + ": matmul") + 4096) / 2;
   const std::int64_t column_bytes = std::max<std::int64_t>(k, 1) * static_cast<std::int64_t>(acc.itemsize());
   const std::int64_t panel =
       std::min<std::int64_t>(std::max<std::int64_t>(n, 1), static_cast<std::int64_t>(half) / column_bytes);
@@ -96,7 +98,7 @@ void matmul(BlockStore& a, BlockStore& b, BlockStore& c, const Options& options)
   Progress progress(detail::label_or(options, "matmul"), detail::total_bytes(a) * static_cast<std::uint64_t>(panels),
                     options.progress);
   Options rest = options;
-  rest.budget = options.budget - half;
+  rest.budget = options.budget - half - b.cache_bytes() - c.cache_bytes();
   detail::visit_accumulator(acc, [&](auto acc_t) {
     using Acc = typename decltype(acc_t)::type;
     RowMatrix<Acc> bpanel;
