@@ -1,0 +1,51 @@
+// `mammoth matmul A B -o C`: C = A·B with A (and B, in column panels) streamed from disk
+// and C written in tiles.
+#include "mammoth/ooc/matmul.hpp"
+
+#include "mammoth/error.hpp"
+#include "ooc_common.hpp"
+
+namespace mammoth::cli {
+namespace {
+
+struct MatmulArgs {
+  std::string a, b, out;
+  ooc_cli::CommonArgs common;
+};
+
+int run_matmul(const MatmulArgs& args) {
+  ooc_cli::CancelOnSignal cancel;
+  auto a = ooc_cli::open_input(args.a, args.common, true);
+  auto b = ooc_cli::open_input(args.b, args.common, true);
+  if (a->shape().size() != 2 || b->shape().size() != 2)
+    throw ShapeError("matmul needs two 2-d matrices, found " + a->name() + " " + shape_string(a->shape()) + " and " +
+                     b->name() + " " + shape_string(b->shape()));
+  const ooc::Options options = args.common.options("matmul");
+  const ooc_cli::Timer timer;
+  CreateOptions create;
+  const bool complex = a->dtype().kind() == Kind::Complex || b->dtype().kind() == Kind::Complex;
+  create.dtype = DType(complex ? ScalarType::Complex128 : ScalarType::Float64);
+  create.shape = {a->shape()[0], b->shape()[1]};
+  ooc::AtomicOutput out(args.out, create);
+  ooc::matmul(*a, *b, out.store(), options);
+  out.commit();
+  ooc_cli::summary(args.common, "matmul", *a, args.out, nullptr, timer.seconds(),
+                   static_cast<double>(a->dtype().itemsize() * element_count(a->shape())));
+  return 0;
+}
+
+std::function<int()> setup_matmul(CLI::App& app) {
+  auto args = std::make_shared<MatmulArgs>();
+  app.add_option("A", args->a, "left matrix (m×k): FILE.npy, FILE.h5:/path, or raw with --dtype/--shape")->required();
+  app.add_option("B", args->b, "right matrix (k×n)")->required();
+  app.add_option("-o,--output", args->out, "result C (m×n, float64): .npy, FILE.h5:/path or raw")->required();
+  ooc_cli::add_common(app, args->common);
+  return [args] { return run_matmul(*args); };
+}
+
+const bool registered = register_command(
+    {"matmul", "matrix product A·B of matrices on disk, result written in tiles, under a memory budget", 51,
+     setup_matmul});
+
+}  // namespace
+}  // namespace mammoth::cli

@@ -1,0 +1,57 @@
+// `mammoth matvec A X -o Y [--transpose]`: y = A·x (or Aᵀ·x) with A streamed from disk.
+#include "mammoth/ooc/matvec.hpp"
+
+#include "mammoth/error.hpp"
+#include "ooc_common.hpp"
+
+namespace mammoth::cli {
+namespace {
+
+struct MatvecArgs {
+  std::string a, x, out;
+  bool transpose = false;
+  ooc_cli::CommonArgs common;
+};
+
+int run_matvec(const MatvecArgs& args) {
+  ooc_cli::CancelOnSignal cancel;
+  auto a = ooc_cli::open_input(args.a, args.common, true);
+  auto x = ooc_cli::open_input(args.x, args.common, false);
+  if (a->shape().size() != 2)
+    throw ShapeError(a->name() + ": matvec needs a 2-d matrix, found shape " + shape_string(a->shape()));
+  const ooc::Options options = args.common.options(args.transpose ? "rmatvec" : "matvec");
+  const ooc_cli::Timer timer;
+  if (args.out.empty()) {
+    AnyArray v = AnyArray::empty(x->dtype().type() == ScalarType::Float16 ? DType(ScalarType::Float32) : x->dtype().native(), x->shape());
+    x->read(Box::whole(x->shape()), v.data(), v.dtype());
+    const AnyArray y = args.transpose ? ooc::rmatvec(*a, v, options) : ooc::matvec(*a, v, options);
+    ooc_cli::summary(args.common, options.label, *a, "", &y, timer.seconds(), static_cast<double>(a->dtype().itemsize() * element_count(a->shape())));
+    ooc_cli::print_result(y);
+    return 0;
+  }
+  CreateOptions create;
+  create.dtype = ooc::product_type(a->dtype(), x->dtype());
+  create.shape = {a->shape()[args.transpose ? 1 : 0]};
+  ooc::AtomicOutput out(args.out, create);
+  ooc::matvec(*a, *x, out.store(), args.transpose, options);
+  out.commit();
+  ooc_cli::summary(args.common, options.label, *a, args.out, nullptr, timer.seconds(),
+                   static_cast<double>(a->dtype().itemsize() * element_count(a->shape())));
+  return 0;
+}
+
+std::function<int()> setup_matvec(CLI::App& app) {
+  auto args = std::make_shared<MatvecArgs>();
+  app.add_option("A", args->a, "matrix (m×n): FILE.npy, FILE.h5:/path, or raw with --dtype/--shape")->required();
+  app.add_option("X", args->x, "vector of length n (m with --transpose)")->required();
+  app.add_option("-o,--output", args->out, "result vector (.npy, FILE.h5:/path or raw); printed when omitted");
+  app.add_flag("-t,--transpose", args->transpose, "compute Aᵀ·x (rmatvec)");
+  ooc_cli::add_common(app, args->common);
+  return [args] { return run_matvec(*args); };
+}
+
+const bool registered = register_command(
+    {"matvec", "matrix-vector product A·x with A streamed from disk under a memory budget", 50, setup_matvec});
+
+}  // namespace
+}  // namespace mammoth::cli

@@ -1,0 +1,47 @@
+// `mammoth reduce A --op sum --axis 1 -o r.npy`: sum/mean/min/max/norm of an array on disk.
+#include "mammoth/ooc/reduce.hpp"
+
+#include "mammoth/error.hpp"
+#include "ooc_common.hpp"
+
+namespace mammoth::cli {
+namespace {
+
+struct ReduceArgs {
+  std::string a, out, op = "sum", axis = "all";
+  ooc_cli::CommonArgs common;
+};
+
+int run_reduce(const ReduceArgs& args) {
+  ooc_cli::CancelOnSignal cancel;
+  auto a = ooc_cli::open_input(args.a, args.common, true);
+  const ooc::ReduceOp op = ooc::parse_reduce_op(args.op);
+  const std::optional<int> axis = args.axis == "all" ? std::nullopt : std::optional<int>(std::stoi(args.axis));
+  const ooc::Options options = args.common.options(args.op);
+  const ooc_cli::Timer timer;
+  const AnyArray r = ooc::reduce(*a, op, axis, options);
+  if (!args.out.empty()) ooc_cli::write_result(args.out, r);
+  ooc_cli::summary(args.common, "reduce " + args.op, *a, args.out, &r, timer.seconds(),
+                   static_cast<double>(a->dtype().itemsize() * element_count(a->shape())));
+  if (args.out.empty()) ooc_cli::print_result(r);
+  return 0;
+}
+
+std::function<int()> setup_reduce(CLI::App& app) {
+  auto args = std::make_shared<ReduceArgs>();
+  app.add_option("A", args->a, "array: FILE.npy, FILE.h5:/path, or raw with --dtype/--shape")->required();
+  app.add_option("--op", args->op, "sum, mean, min, max or norm (2-norm)")
+      ->check(CLI::IsMember({"sum", "mean", "min", "max", "norm"}))
+      ->capture_default_str();
+  app.add_option("--axis", args->axis, "0, 1 or all")->check(CLI::IsMember({"0", "1", "all"}))->capture_default_str();
+  app.add_option("-o,--output", args->out, "result (.npy, FILE.h5:/path or raw); printed when omitted");
+  ooc_cli::add_common(app, args->common);
+  return [args] { return run_reduce(*args); };
+}
+
+const bool registered = register_command(
+    {"reduce", "sum, mean, min, max or 2-norm of an array on disk along an axis, under a memory budget", 52,
+     setup_reduce});
+
+}  // namespace
+}  // namespace mammoth::cli
