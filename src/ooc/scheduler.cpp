@@ -117,7 +117,11 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
                                     : nullptr;
     compute(Block{box, k, ready[slot], out});
     writes[slot] = io.submit([&, box, out] {
-      if (output.store) output.store->write(out_box(box), out, output.type);
+      if (output.store) {
+        const Box target = out_box(box);
+        output.store->write(target, out, output.type);
+        output.store->release(target);  // a mapped destination drops the pages just written
+      }
       for (Source& s : sources) s.input.store->release(box);
     });
     if (progress && !sources.empty()) progress->advance(box_bytes(box, sources[0].input.store->dtype()));
