@@ -1,15 +1,15 @@
 // The compute kernels of the engine: short loops over one C-contiguous tile, run on
-// all threads (OpenMP) and written so the compiler vectorises them (omp simd).
+// all threads (thread_pool.hpp) and written so the compiler vectorises them (omp simd).
 // T is the element type of the tile, Acc the accumulator (double or complex<double>).
 #pragma once
-
-#include <omp.h>
 
 #include <algorithm>
 #include <complex>
 #include <cstdint>
 #include <type_traits>
 #include <vector>
+
+#include "thread_pool.hpp"
 
 namespace mammoth::ooc::kernels {
 
@@ -58,26 +58,23 @@ void dot4(const T* a, std::int64_t lda, std::int64_t n, const Acc* x, Acc* y) {
 template <class T, class Acc>
 void gemv(const T* a, std::int64_t rows, std::int64_t cols, const Acc* x, Acc* y, int threads) {
   if (rows >= 4 * threads) {
-    const std::int64_t groups = (rows + 3) / 4;
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (std::int64_t g = 0; g < groups; ++g) {
-      const std::int64_t i = g * 4;
-      if (i + 4 <= rows)
-        dot4(a + i * cols, cols, cols, x, y + i);
-      else
-        for (std::int64_t r = i; r < rows; ++r) y[r] += dot(a + r * cols, cols, x);
-    }
+    detail::parallel_for((rows + 3) / 4, threads, 1, [&](std::int64_t g0, std::int64_t g1) {
+      for (std::int64_t i = g0 * 4; i < std::min(rows, g1 * 4); i += 4) {
+        if (i + 4 <= rows)
+          dot4(a + i * cols, cols, cols, x, y + i);
+        else
+          for (std::int64_t r = i; r < rows; ++r) y[r] += dot(a + r * cols, cols, x);
+      }
+    });
     return;
   }
   // Few rows (a very wide matrix): split the columns, one partial sum per thread and row.
   std::vector<Acc> partial(static_cast<std::size_t>(threads * rows), Acc{});
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+  detail::parallel(threads, [&](int t, int nt) {
     const std::int64_t begin = cols * t / nt, end = cols * (t + 1) / nt;
     for (std::int64_t r = 0; r < rows; ++r)
       partial[static_cast<std::size_t>(t * rows + r)] = dot(a + r * cols + begin, end - begin, x + begin);
-  }
+  });
   for (int t = 0; t < threads; ++t)
     for (std::int64_t r = 0; r < rows; ++r) y[r] += partial[static_cast<std::size_t>(t * rows + r)];
 }
@@ -87,31 +84,32 @@ void gemv(const T* a, std::int64_t rows, std::int64_t cols, const Acc* x, Acc* y
 template <class T, class Acc>
 void gemv_t(const T* a, std::int64_t rows, std::int64_t cols, const Acc* y, Acc* out, int threads) {
   constexpr std::int64_t kPiece = 1024;
-  const std::int64_t pieces = (cols + kPiece - 1) / kPiece;
-#pragma omp parallel for schedule(static) num_threads(threads) if (pieces > 1)
-  for (std::int64_t p = 0; p < pieces; ++p) {
-    const std::int64_t j0 = p * kPiece, j1 = std::min(cols, j0 + kPiece);
-    for (std::int64_t i = 0; i < rows; ++i) {
-      const Acc yi = y[i];
-      const T* row = a + i * cols;
+  detail::parallel_for((cols + kPiece - 1) / kPiece, threads, 1, [&](std::int64_t p0, std::int64_t p1) {
+    for (std::int64_t p = p0; p < p1; ++p) {
+      const std::int64_t j0 = p * kPiece, j1 = std::min(cols, j0 + kPiece);
+      for (std::int64_t i = 0; i < rows; ++i) {
+        const Acc yi = y[i];
+        const T* row = a + i * cols;
 #pragma omp simd
-      for (std::int64_t j = j0; j < j1; ++j) out[j] += static_cast<Acc>(row[j]) * yi;
+        for (std::int64_t j = j0; j < j1; ++j) out[j] += static_cast<Acc>(row[j]) * yi;
+      }
     }
-  }
+  });
 }
 
 // Splits [0, n) among threads and folds each part with `part(begin, end)`, then
-// combines the parts in thread order with `combine`.
+// combines the parts in order with `combine`.
 template <class R, class Part, class Combine>
 R parallel_fold(std::int64_t n, int threads, R init, Part part, Combine combine) {
   if (n < 65536 || threads == 1) return combine(init, part(0, n));
   std::vector<R> parts(static_cast<std::size_t>(threads), init);
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+  std::vector<char> used(static_cast<std::size_t>(threads), 0);
+  detail::parallel(threads, [&](int t, int nt) {
     parts[static_cast<std::size_t>(t)] = part(n * t / nt, n * (t + 1) / nt);
-  }
-  for (const R& p : parts) init = combine(init, p);
+    used[static_cast<std::size_t>(t)] = 1;
+  });
+  for (std::size_t t = 0; t < parts.size(); ++t)
+    if (used[t]) init = combine(init, parts[t]);
   return init;
 }
 

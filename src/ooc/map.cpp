@@ -1,7 +1,5 @@
 #include "mammoth/ooc/map.hpp"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cmath>
 #include <complex>
@@ -9,6 +7,7 @@
 #include "common.hpp"
 #include "mammoth/ooc/progress.hpp"
 #include "mammoth/ooc/scheduler.hpp"
+#include "thread_pool.hpp"
 
 namespace mammoth::ooc {
 namespace {
@@ -48,12 +47,9 @@ void map(BlockStore& src, BlockStore& dst, const std::function<void(std::span<do
   stream(grid, {&input, 1}, out, &progress, [&](const Block& b) {
     double* p = reinterpret_cast<double*>(b.out);
     const std::int64_t n = b.box.size();
-#pragma omp parallel num_threads(threads) if (n > 65536)
-    {
-      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-      const std::int64_t i0 = n * t / nt, i1 = n * (t + 1) / nt;
+    detail::parallel_for(n, threads, 65536, [&](std::int64_t i0, std::int64_t i1) {
       f(std::span<double>(p + i0, static_cast<std::size_t>(i1 - i0)));
-    }
+    });
   });
   dst.flush();
   progress.finish();
@@ -74,8 +70,10 @@ void axpy(double alpha, BlockStore& x, BlockStore& y, const Options& options) {
       const Acc* xs = reinterpret_cast<const Acc*>(b.in[0]);
       Acc* ys = reinterpret_cast<Acc*>(b.out);
       const std::int64_t n = b.box.size();
-#pragma omp parallel for simd schedule(static) num_threads(threads) if (n > 65536)
-      for (std::int64_t i = 0; i < n; ++i) ys[i] += alpha * xs[i];
+      detail::parallel_for(n, threads, 65536, [&](std::int64_t i0, std::int64_t i1) {
+#pragma omp simd
+        for (std::int64_t i = i0; i < i1; ++i) ys[i] += alpha * xs[i];
+      });
     });
   });
   y.flush();
@@ -109,9 +107,10 @@ void transpose(BlockStore& src, BlockStore& dst, const Options& options) {
       const T* in = reinterpret_cast<const T*>(b.in[0]);
       T* out = reinterpret_cast<T*>(b.out);
       const std::int64_t rows = b.box.count[0], cols = b.box.count[1];
-#pragma omp parallel for schedule(static) num_threads(threads) if (cols > 64)
-      for (std::int64_t j = 0; j < cols; ++j)
-        for (std::int64_t i = 0; i < rows; ++i) out[j * rows + i] = in[i * cols + j];
+      detail::parallel_for(cols, threads, 64, [&](std::int64_t j0, std::int64_t j1) {
+        for (std::int64_t j = j0; j < j1; ++j)
+          for (std::int64_t i = 0; i < rows; ++i) out[j * rows + i] = in[i * cols + j];
+      });
     });
   });
   dst.flush();

@@ -54,10 +54,7 @@ Out combine(ReduceOp op, Out a, Out b) {
 // the rows in order, so memory is read in runs and the inner loops vectorise.
 template <class T, class Out>
 void fold_columns(ReduceOp op, const T* p, std::int64_t rows, std::int64_t cols, Out* o, int threads) {
-#pragma omp parallel num_threads(threads) if (cols > 4096)
-  {
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const std::int64_t j0 = cols * t / nt, j1 = cols * (t + 1) / nt;
+  detail::parallel_for(cols, threads, 4096, [&](std::int64_t j0, std::int64_t j1) {
     for (std::int64_t i = 0; i < rows; ++i) {
       const T* row = p + i * cols;
       if (is_extreme(op)) {
@@ -74,7 +71,7 @@ void fold_columns(ReduceOp op, const T* p, std::int64_t rows, std::int64_t cols,
         for (std::int64_t j = j0; j < j1; ++j) o[j] += static_cast<Out>(row[j]);
       }
     }
-  }
+  });
 }
 
 // Runs the reduction with T the block type and Out the accumulator/result element type.
@@ -103,8 +100,11 @@ void reduce_stream(BlockStore& a, ReduceOp op, std::optional<int> axis, const Op
           [&](Out x, Out y) { return combine(op, x, y); });
     } else if (*axis == 1) {
       Out* o = out + b.box.offset[0];
-#pragma omp parallel for schedule(static) num_threads(threads) if (rows > 1)
-      for (std::int64_t i = 0; i < rows; ++i) o[i] = combine(op, o[i], fold_run(op, p + i * cols, cols, init));
+      detail::parallel_for(rows, threads, std::max<std::int64_t>(1, 65536 / std::max<std::int64_t>(cols, 1)),
+                           [&](std::int64_t i0, std::int64_t i1) {
+                             for (std::int64_t i = i0; i < i1; ++i)
+                               o[i] = combine(op, o[i], fold_run(op, p + i * cols, cols, init));
+                           });
     } else {
       fold_columns(op, p, rows, cols, out + (matrix ? b.box.offset[1] : 0), threads);
     }

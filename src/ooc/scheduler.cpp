@@ -8,6 +8,8 @@
 #include <memory>
 #include <optional>
 
+#include <sys/mman.h>
+
 #include "io_thread.hpp"
 
 namespace mammoth::ooc {
@@ -33,6 +35,17 @@ void touch_pages(const std::byte* p, std::size_t n) {
     sum += static_cast<unsigned>(*static_cast<const volatile std::byte*>(p + i));
   if (n) sum += static_cast<unsigned>(*static_cast<const volatile std::byte*>(p + n - 1));
   static_cast<void>(sum);
+}
+
+// Drops the whole pages of a consumed view from this process's resident memory. Only
+// for read-only file mappings: their pages are clean copies of the file, so nothing is
+// lost (a writable or copy-on-write mapping may hold changes DONTNEED would discard).
+void drop_pages(const std::optional<AnyArray>& map, const std::byte* view, std::size_t bytes) {
+  if (!map || map->writable() || !map->storage() || !map->storage()->is_mapped()) return;
+  constexpr std::uintptr_t kPage = 4096;
+  const auto begin = reinterpret_cast<std::uintptr_t>(view);
+  const std::uintptr_t first = (begin + kPage - 1) / kPage * kPage, last = (begin + bytes) / kPage * kPage;
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
 struct Buffer {
@@ -122,7 +135,14 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
         output.store->write(target, out, output.type);
         output.store->release(target);  // a mapped destination drops the pages just written
       }
-      for (Source& s : sources) s.input.store->release(box);
+      for (std::size_t i = 0; i < sources.size(); ++i) {
+        Source& s = sources[i];
+        // The store's release() is the hint; dropping our own view's pages keeps the
+        // budget even over a back end that ignores it.
+        if (const std::byte* view = view_of(s.map, box, s.input.type))
+          drop_pages(s.map, view, box_bytes(box, s.input.type));
+        s.input.store->release(box);
+      }
     });
     if (progress && !sources.empty()) progress->advance(box_bytes(box, sources[0].input.store->dtype()));
     if (k + 2 < n) read_block(k + 2);

@@ -27,9 +27,12 @@ TEST(Map, AppliesFunctionAndConverts) {
     NdArray<float> dst = NdArray<float>::zeros(shape);
     ArrayStore ss(src, "src"), ds(dst, "dst");
     OpaqueStore so(ss);
-    map(so, ds, [](std::span<double> v) {
-      for (double& x : v) x = 2 * x + 1;
-    }, with_budget(4096 + 1024));
+    map(
+        so, ds,
+        [](std::span<double> v) {
+          for (double& x : v) x = 2 * x + 1;
+        },
+        with_budget(4096 + 1024));
     for (std::int64_t i = 0; i < src.size(); ++i) ASSERT_EQ(dst.data()[i], 2.0f * src.data()[i] + 1) << i;
   }
 }

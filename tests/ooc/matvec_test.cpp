@@ -64,9 +64,9 @@ void check(const Shape& shape, std::size_t budget, bool opaque, int threads = 0)
 
 template <class T>
 class MatvecTyped : public ::testing::Test {};
-using AllTypes = ::testing::Types<bool, std::int8_t, std::int16_t, std::int32_t, std::int64_t, std::uint8_t,
-                                  std::uint16_t, std::uint32_t, std::uint64_t, float, double, std::complex<float>,
-                                  std::complex<double>>;
+using AllTypes =
+    ::testing::Types<bool, std::int8_t, std::int16_t, std::int32_t, std::int64_t, std::uint8_t, std::uint16_t,
+                     std::uint32_t, std::uint64_t, float, double, std::complex<float>, std::complex<double>>;
 TYPED_TEST_SUITE(MatvecTyped, AllTypes);
 
 TYPED_TEST(MatvecTyped, EveryDtypeMatchesReference) {
@@ -88,7 +88,8 @@ TEST(Matvec, EmptyMatrices) {
 }
 
 TEST(Matvec, RowWiderThanBudgetSplitsColumns) {
-  // x and y take 156 KiB of the 200 KiB budget; two buffered rows (156 KiB) do not fit in the rest: blocks cover parts of a row.
+  // x and y take 156 KiB of the 200 KiB budget; two buffered rows (156 KiB) do not fit in the rest: blocks cover parts
+  // of a row.
   check<float>({3, 20000}, 200 * 1024, true);
   check<float>({3, 20000}, 200 * 1024, true, 1);
 }

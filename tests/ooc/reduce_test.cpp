@@ -72,9 +72,9 @@ void check_all(const Shape& shape, std::size_t budget) {
 
 template <class T>
 class ReduceTyped : public ::testing::Test {};
-using AllTypes = ::testing::Types<bool, std::int8_t, std::int16_t, std::int32_t, std::int64_t, std::uint8_t,
-                                  std::uint16_t, std::uint32_t, std::uint64_t, float, double, std::complex<float>,
-                                  std::complex<double>>;
+using AllTypes =
+    ::testing::Types<bool, std::int8_t, std::int16_t, std::int32_t, std::int64_t, std::uint8_t, std::uint16_t,
+                     std::uint32_t, std::uint64_t, float, double, std::complex<float>, std::complex<double>>;
 TYPED_TEST_SUITE(ReduceTyped, AllTypes);
 
 TYPED_TEST(ReduceTyped, EveryDtypeOpAndAxisMatchesReference) {

@@ -22,10 +22,12 @@ int run_matvec(const MatvecArgs& args) {
   const ooc::Options options = args.common.options(args.transpose ? "rmatvec" : "matvec");
   const ooc_cli::Timer timer;
   if (args.out.empty()) {
-    AnyArray v = AnyArray::empty(x->dtype().type() == ScalarType::Float16 ? DType(ScalarType::Float32) : x->dtype().native(), x->shape());
+    AnyArray v = AnyArray::empty(
+        x->dtype().type() == ScalarType::Float16 ? DType(ScalarType::Float32) : x->dtype().native(), x->shape());
     x->read(Box::whole(x->shape()), v.data(), v.dtype());
     const AnyArray y = args.transpose ? ooc::rmatvec(*a, v, options) : ooc::matvec(*a, v, options);
-    ooc_cli::summary(args.common, options.label, *a, "", &y, timer.seconds(), static_cast<double>(a->dtype().itemsize() * element_count(a->shape())));
+    ooc_cli::summary(args.common, options.label, *a, "", &y, timer.seconds(),
+                     static_cast<double>(a->dtype().itemsize() * element_count(a->shape())));
     ooc_cli::print_result(y);
     return 0;
   }

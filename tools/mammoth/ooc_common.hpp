@@ -106,23 +106,22 @@ inline void print_result(const AnyArray& result) {
 
 class Timer {
  public:
-  double seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  }
+  double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
 
  private:
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
 // "matvec: A.npy (1000, 100000) float32 → y.npy (1000,) float64: 0.052 s, 7.4 GiB/s"
-inline void summary(const CommonArgs& args, const std::string& what, const BlockStore& input,
-                    const std::string& output, const AnyArray* result, double seconds, double bytes_read) {
+inline void summary(const CommonArgs& args, const std::string& what, const BlockStore& input, const std::string& output,
+                    const AnyArray* result, double seconds, double bytes_read) {
   if (args.quiet) return;
   std::cerr << what << ": " << input.name() << " " << shape_string(input.shape()) << " " << input.dtype().name();
   if (!output.empty()) std::cerr << " -> " << output;
   if (result) std::cerr << " " << shape_string(result->shape()) << " " << result->dtype().name();
   char text[96];
-  std::snprintf(text, sizeof text, ": %.3f s, %s/s\n", seconds, ooc::format_bytes(bytes_read / std::max(seconds, 1e-9)).c_str());
+  std::snprintf(text, sizeof text, ": %.3f s, %s/s\n", seconds,
+                ooc::format_bytes(bytes_read / std::max(seconds, 1e-9)).c_str());
   std::cerr << text;
 }
 
