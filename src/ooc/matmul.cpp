@@ -84,7 +84,8 @@ void matmul(BlockStore& a, BlockStore& b, BlockStore& c, const Options& options)
   // Half the budget holds a panel of B's columns, the other half A's blocks and C's tiles.
   // (the 4 KiB are the least block_budget leaves A's stream)
   const std::size_t half =
-      (block_budget(options, 4096, b.cache_bytes() + c.cache_bytes(), b.name() + ": matmul") + 4096) / 2;
+      (block_budget(options, 4096, a.cache_bytes() + b.cache_bytes() + c.cache_bytes(), b.name() + ": matmul") + 4096) /
+      2;
   const std::int64_t column_bytes = std::max<std::int64_t>(k, 1) * static_cast<std::int64_t>(acc.itemsize());
   const std::int64_t panel =
       std::min<std::int64_t>(std::max<std::int64_t>(n, 1), static_cast<std::int64_t>(half) / column_bytes);

@@ -14,13 +14,13 @@ struct MatmulArgs {
 };
 
 int run_matmul(const MatmulArgs& args) {
+  const ooc::Options options = args.common.options("matmul");
   ooc_cli::CancelOnSignal cancel;
   auto a = ooc_cli::open_input(args.a, args.common, true);
   auto b = ooc_cli::open_input(args.b, args.common, true);
   if (a->shape().size() != 2 || b->shape().size() != 2)
     throw ShapeError("matmul needs two 2-d matrices, found " + a->name() + " " + shape_string(a->shape()) + " and " +
                      b->name() + " " + shape_string(b->shape()));
-  const ooc::Options options = args.common.options("matmul");
   const ooc_cli::Timer timer;
   CreateOptions create;
   const bool complex = a->dtype().kind() == Kind::Complex || b->dtype().kind() == Kind::Complex;

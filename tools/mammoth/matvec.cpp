@@ -14,12 +14,12 @@ struct MatvecArgs {
 };
 
 int run_matvec(const MatvecArgs& args) {
+  const ooc::Options options = args.common.options(args.transpose ? "rmatvec" : "matvec");
   ooc_cli::CancelOnSignal cancel;
   auto a = ooc_cli::open_input(args.a, args.common, true);
   auto x = ooc_cli::open_input(args.x, args.common, false);
   if (a->shape().size() != 2)
     throw ShapeError(a->name() + ": matvec needs a 2-d matrix, found shape " + shape_string(a->shape()));
-  const ooc::Options options = args.common.options(args.transpose ? "rmatvec" : "matvec");
   const ooc_cli::Timer timer;
   if (args.out.empty()) {
     AnyArray v = AnyArray::empty(

@@ -13,11 +13,11 @@ struct ReduceArgs {
 };
 
 int run_reduce(const ReduceArgs& args) {
+  const ooc::Options options = args.common.options(args.op);
   ooc_cli::CancelOnSignal cancel;
   auto a = ooc_cli::open_input(args.a, args.common, true);
   const ooc::ReduceOp op = ooc::parse_reduce_op(args.op);
   const std::optional<int> axis = args.axis == "all" ? std::nullopt : std::optional<int>(std::stoi(args.axis));
-  const ooc::Options options = args.common.options(args.op);
   const ooc_cli::Timer timer;
   const AnyArray r = ooc::reduce(*a, op, axis, options);
   if (!args.out.empty()) ooc_cli::write_result(args.out, r);

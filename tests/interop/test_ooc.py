@@ -1,0 +1,169 @@
+"""The out-of-core commands (matvec, matmul, reduce) on files written by numpy and h5py,
+checked against numpy's own results.
+
+Tolerances: the inputs are float32/float64 random numbers or small integers; mammoth
+accumulates in float64, numpy in the result dtype with pairwise/BLAS summation, so results
+are compared with rtol 1e-10 against numpy run in float64 (exact-integer inputs compare equal).
+"""
+import os, subprocess, tempfile, unittest
+
+import numpy as np
+import h5py
+
+CLI = os.environ.get('MAMMOTH_CLI', 'mammoth')
+
+
+def mammoth(*args):
+    return subprocess.run([CLI] + [str(a) for a in args], capture_output=True, text=True)
+
+
+class OocTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+        self.rng = np.random.default_rng(0)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def ok(self, *args):
+        r = mammoth(*args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r
+
+    # Small budgets make many blocks; HDF5's chunk cache (1 MiB at least) counts in them.
+
+    def sources(self, A):
+        """The same matrix as .npy, HDF5 contiguous and HDF5 chunked."""
+        np.save(self.path('A.npy'), A)
+        with h5py.File(self.path('A.h5'), 'w') as f:
+            f.create_dataset('contiguous', data=A)
+            if A.size:
+                f.create_dataset('chunked', data=A, chunks=tuple(max(1, min(s, 7)) for s in A.shape))
+        specs = [self.path('A.npy'), self.path('A.h5') + ':/contiguous']
+        if A.size:
+            specs.append(self.path('A.h5') + ':/chunked')
+        return specs
+
+    def test_matvec_and_rmatvec_every_backend(self):
+        for shape in [(37, 53), (1, 1), (1, 1000), (1000, 1), (0, 5)]:
+            A = self.rng.random(shape, dtype=np.float32)
+            x, y = self.rng.random(shape[1]), self.rng.random(shape[0])
+            np.save(self.path('x.npy'), x)
+            np.save(self.path('y.npy'), y)
+            for spec in self.sources(A):
+                for budget in ['64MiB', '1100k']:
+                    with self.subTest(shape=shape, spec=spec, budget=budget):
+                        self.ok('matvec', spec, self.path('x.npy'), '-o', self.path('r.npy'), '--budget', budget, '-q')
+                        np.testing.assert_allclose(np.load(self.path('r.npy')), A.astype(np.float64) @ x,
+                                                   rtol=1e-10, atol=1e-12)
+                        self.ok('matvec', '--transpose', spec, self.path('y.npy'), '-o', self.path('r.npy'),
+                                '--budget', budget, '-q')
+                        np.testing.assert_allclose(np.load(self.path('r.npy')), A.T.astype(np.float64) @ y,
+                                                   rtol=1e-10, atol=1e-12)
+
+    def test_matvec_dtypes_and_layouts(self):
+        cases = {
+            'int16': self.rng.integers(-100, 100, (20, 30)).astype(np.int16),
+            'uint8': self.rng.integers(0, 255, (20, 30)).astype(np.uint8),
+            'bool': self.rng.random((20, 30)) > 0.5,
+            'float64': self.rng.random((20, 30)),
+            'big-endian f4': self.rng.random((20, 30)).astype('>f4'),
+            'fortran f8': np.asfortranarray(self.rng.random((20, 30))),
+            'complex64': (self.rng.random((20, 30)) + 1j * self.rng.random((20, 30))).astype(np.complex64),
+        }
+        x = self.rng.random(30)
+        np.save(self.path('x.npy'), x)
+        for name, A in cases.items():
+            with self.subTest(dtype=name):
+                np.save(self.path('A.npy'), A)
+                self.ok('matvec', self.path('A.npy'), self.path('x.npy'), '-o', self.path('r.npy'), '-q',
+                        '--budget', '16k')
+                r = np.load(self.path('r.npy'))
+                want = A.astype(np.complex128 if A.dtype.kind == 'c' else np.float64) @ x
+                self.assertEqual(r.dtype, want.dtype)
+                np.testing.assert_allclose(r, want, rtol=1e-10)
+
+    def test_matvec_vector_from_hdf5_and_printed_result(self):
+        A = self.rng.random((5, 4))
+        x = self.rng.random(4)
+        np.save(self.path('A.npy'), A)
+        with h5py.File(self.path('x.h5'), 'w') as f:
+            f['x'] = x
+        r = self.ok('matvec', self.path('A.npy'), self.path('x.h5') + ':/x', '-q')
+        np.testing.assert_allclose([float(v) for v in r.stdout.split()], A @ x, rtol=1e-14)
+
+    def test_matmul(self):
+        for m, k, n in [(30, 20, 10), (1, 1, 1), (50, 3, 70)]:
+            A = self.rng.random((m, k), dtype=np.float32)
+            B = self.rng.random((k, n))
+            np.save(self.path('B.npy'), B)
+            for spec in self.sources(A):
+                for budget in ['64MiB', '1060k']:
+                    with self.subTest(shape=(m, k, n), spec=spec, budget=budget):
+                        self.ok('matmul', spec, self.path('B.npy'), '-o', self.path('C.npy'), '--budget', budget, '-q')
+                        np.testing.assert_allclose(np.load(self.path('C.npy')), A.astype(np.float64) @ B, rtol=1e-10)
+        # the result into HDF5
+        self.ok('matmul', self.path('A.npy'), self.path('B.npy'), '-o', self.path('C.h5') + ':/C', '-q')
+        with h5py.File(self.path('C.h5'), 'r') as f:
+            np.testing.assert_allclose(f['C'][...], A.astype(np.float64) @ B, rtol=1e-10)
+
+    def test_reduce_every_op_and_axis(self):
+        A = self.rng.standard_normal((41, 29)).astype(np.float32)
+        A64 = A.astype(np.float64)
+        want = {'sum': lambda a, ax: a.sum(axis=ax), 'mean': lambda a, ax: a.mean(axis=ax),
+                'min': lambda a, ax: a.min(axis=ax), 'max': lambda a, ax: a.max(axis=ax),
+                'norm': lambda a, ax: np.linalg.norm(a, axis=ax) if ax is not None else np.linalg.norm(a)}
+        for spec in self.sources(A):
+            for op, fn in want.items():
+                for axis in ['0', '1', 'all']:
+                    with self.subTest(spec=spec, op=op, axis=axis):
+                        self.ok('reduce', spec, '--op', op, '--axis', axis, '-o', self.path('r.npy'), '-q',
+                                '--budget', '1040k')
+                        r = np.load(self.path('r.npy'))
+                        expected = fn(A64, None if axis == 'all' else int(axis))
+                        if op in ('min', 'max'):
+                            self.assertEqual(r.dtype, np.float32)
+                            np.testing.assert_array_equal(r, expected.astype(np.float32))
+                        else:
+                            np.testing.assert_allclose(r, expected, rtol=1e-10)
+
+    def test_reduce_integers_exact_and_printed(self):
+        A = self.rng.integers(-1000, 1000, (100, 7)).astype(np.int32)
+        np.save(self.path('A.npy'), A)
+        r = self.ok('reduce', self.path('A.npy'), '--op', 'sum', '-q')
+        self.assertEqual(float(r.stdout), float(A.sum()))
+        r = self.ok('reduce', self.path('A.npy'), '--op', 'max', '--axis', '0', '-o', self.path('m.npy'), '-q')
+        np.testing.assert_array_equal(np.load(self.path('m.npy')), A.max(axis=0))
+        self.assertEqual(np.load(self.path('m.npy')).dtype, np.int32)
+
+    def test_failures_leave_no_output(self):
+        A = self.rng.random((10, 5))
+        np.save(self.path('A.npy'), A)
+        np.save(self.path('x.npy'), np.ones(4))  # wrong length
+        r = mammoth('matvec', self.path('A.npy'), self.path('x.npy'), '-o', self.path('y.npy'), '-q')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('shape', r.stderr)
+        self.assertEqual(sorted(os.listdir(self.dir)), ['A.npy', 'x.npy'])  # no y.npy, no temporary
+        r = mammoth('reduce', self.path('missing.npy'), '-q')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('missing.npy', r.stderr)
+        # a failing computation does not replace an existing output
+        np.save(self.path('y.npy'), np.arange(3.0))
+        r = mammoth('matvec', self.path('A.npy'), self.path('x.npy'), '-o', self.path('y.npy'), '-q')
+        self.assertEqual(r.returncode, 1)
+        np.testing.assert_array_equal(np.load(self.path('y.npy')), np.arange(3.0))
+
+    def test_usage_errors(self):
+        self.assertEqual(mammoth('reduce', 'A.npy', '--op', 'median').returncode, 2)
+        self.assertEqual(mammoth('matvec', 'A.npy').returncode, 2)
+        r = mammoth('matvec', 'A.npy', 'x.npy', '--budget', 'lots')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('lots', r.stderr)
+
+
+if __name__ == '__main__':
+    unittest.main()
