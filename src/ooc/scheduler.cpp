@@ -8,7 +8,12 @@
 #include <memory>
 #include <optional>
 
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/mman.h>
+
+#include <cerrno>
+#include <mutex>
 
 #include "io_thread.hpp"
 
@@ -35,6 +40,50 @@ void touch_pages(const std::byte* p, std::size_t n) {
     sum += static_cast<unsigned>(*static_cast<const volatile std::byte*>(p + i));
   if (n) sum += static_cast<unsigned>(*static_cast<const volatile std::byte*>(p + n - 1));
   static_cast<void>(sum);
+}
+
+// A file shrunk under its mapping turns the next touch of a page past its end into
+// SIGBUS. The I/O thread touches through a guard that turns that into an exception;
+// SIGBUS anywhere else goes on to the handler that was there before.
+// volatile: the stores around the touch must not be merged away, a signal handler reads it.
+thread_local sigjmp_buf* volatile touch_guard = nullptr;
+struct sigaction previous_sigbus;
+
+void on_sigbus(int signal, siginfo_t* info, void* context) {
+  if (touch_guard) siglongjmp(*touch_guard, 1);
+  if (previous_sigbus.sa_flags & SA_SIGINFO) {
+    if (previous_sigbus.sa_sigaction) return previous_sigbus.sa_sigaction(signal, info, context);
+  } else if (previous_sigbus.sa_handler != SIG_DFL && previous_sigbus.sa_handler != SIG_IGN) {
+    return previous_sigbus.sa_handler(signal);
+  }
+  ::signal(SIGBUS, SIG_DFL);
+  ::raise(SIGBUS);
+}
+
+void install_sigbus_guard() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction action {};
+    action.sa_sigaction = on_sigbus;
+    action.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGBUS, &action, &previous_sigbus);
+  });
+}
+
+// touch_pages, throwing IoError naming `store` instead of dying of SIGBUS.
+void touch_pages_guarded(const std::byte* p, std::size_t n, const BlockStore& store, const Box& box) {
+  install_sigbus_guard();
+  sigjmp_buf jump;
+  if (sigsetjmp(jump, 1) != 0) {
+    touch_guard = nullptr;
+    throw IoError(store.name() + ": the file ended inside the block at " + shape_string(box.offset) + " of size " +
+                      shape_string(box.count) + " (truncated while being read?)",
+                  EIO);
+  }
+  touch_guard = &jump;
+  touch_pages(p, n);
+  touch_guard = nullptr;
 }
 
 // Drops the whole pages of a consumed view from this process's resident memory. Only
@@ -106,7 +155,7 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
         Source& s = sources[i];
         if (const std::byte* view = view_of(s.map, box, s.input.type)) {
           s.input.store->prefetch(box);
-          touch_pages(view, box_bytes(box, s.input.type));
+          touch_pages_guarded(view, box_bytes(box, s.input.type), *s.input.store, box);
           ready[slot][i] = view;
         } else {
           std::byte* dst = s.buffers[slot].get(box_bytes(whole_block, s.input.type));

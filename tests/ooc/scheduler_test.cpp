@@ -231,5 +231,23 @@ TEST(Budget, MappedPathReleasesConsumedPages) {
   EXPECT_GE(all, 48) << "peak increment " << all << " MiB";
 }
 
+TEST(Stream, FileTruncatedUnderTheMappingThrows) {
+  testing::TempDir dir;
+  const std::int64_t rows = 256, cols = 4096;  // 4 MiB
+  const std::string path = write_matrix(dir, rows, cols);
+  auto file = std::make_shared<MappedFile>(path, static_cast<std::size_t>(rows * cols * 4));
+  MappedStore store(file, {rows, cols});
+  ASSERT_EQ(::truncate(path.c_str(), rows * cols * 2), 0);  // half of it gone
+  Options options;
+  options.budget = 1 * kMiB;
+  try {
+    matvec(store, NdArray<double>::full({cols}, 1.0), options);
+    FAIL() << "no exception";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("A.f32"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace mammoth::ooc
