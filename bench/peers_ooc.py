@@ -138,14 +138,16 @@ def big(mammoth, gib, work):
     rows = max(1, int(gib * 2**30 / (4 * cols)))
     path, xpath, ypath = (os.path.join(work, n) for n in ('big_A.npy', 'big_x.npy', 'big_y.npy'))
     t = time.perf_counter()
-    A = np.lib.format.open_memmap(path, mode='w+', dtype=np.float32, shape=(rows, cols))
     rng = np.random.default_rng(0)
     step = max(1, (64 << 20) // (4 * cols))
-    for i in range(0, rows, step):
-        A[i:i + step] = rng.random((min(step, rows - i), cols), dtype=np.float32)
-        A.flush()
-        _drop_cache(path)  # keep the page cache from holding the whole matrix
-    del A
+    with open(path, 'wb') as f:  # plain writes: a memmap would keep the whole file resident
+        np.lib.format.write_array_header_1_0(f, {'descr': '<f4', 'fortran_order': False, 'shape': (rows, cols)})
+        for n, i in enumerate(range(0, rows, step)):
+            f.write(rng.random((min(step, rows - i), cols), dtype=np.float32).tobytes())
+            if n % 8 == 7:  # keep the page cache from holding the whole matrix
+                f.flush()
+                os.fdatasync(f.fileno())
+                os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
     np.save(xpath, rng.random(cols))
     size = os.path.getsize(path)
     print(f'built {path}: ({rows}, {cols}) float32, {size / 2**30:.2f} GiB in {time.perf_counter() - t:.1f} s')
@@ -166,6 +168,7 @@ def main():
     ap.add_argument('--work', default=None, help='folder for the matrix (default: a temporary one, removed)')
     args = ap.parse_args()
     work = args.work or tempfile.mkdtemp(prefix='mammoth-big-')
+    os.makedirs(work, exist_ok=True)
     try:
         big(os.path.abspath(args.mammoth), args.big, work)
     finally:
