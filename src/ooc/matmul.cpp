@@ -7,6 +7,7 @@
 #include "common.hpp"
 #include "mammoth/ooc/progress.hpp"
 #include "mammoth/ooc/scheduler.hpp"
+#include "thread_pool.hpp"
 
 namespace mammoth::ooc {
 namespace {
@@ -44,6 +45,27 @@ void stream_rows(const RowStream& s, const Options& options, Progress& progress,
   });
 }
 
+// Eigen runs single-threaded inside: the rows of a block are split over the engine's own
+// (blocking) threads, as libgomp's spinning workers would starve the I/O thread.
+class EigenSingleThreaded {
+ public:
+  EigenSingleThreaded() : previous_(Eigen::nbThreads()) { Eigen::setNbThreads(1); }
+  ~EigenSingleThreaded() { Eigen::setNbThreads(previous_); }
+  EigenSingleThreaded(const EigenSingleThreaded&) = delete;
+  EigenSingleThreaded& operator=(const EigenSingleThreaded&) = delete;
+
+ private:
+  int previous_;
+};
+
+// c = a·b, the rows of a (and c) shared among `threads`.
+template <class A, class B, class C>
+void multiply(const A& a, const B& b, C& c, int threads) {
+  detail::parallel_for(a.rows(), threads, 8, [&](std::int64_t r0, std::int64_t r1) {
+    c.middleRows(r0, r1 - r0).noalias() = a.middleRows(r0, r1 - r0) * b;
+  });
+}
+
 void check_inner(const BlockStore& a, const Shape& b_shape, const std::string& b_name) {
   detail::require_matrix(a, "matmul");
   if (b_shape.size() != 2 || b_shape[0] != a.shape()[1])
@@ -59,7 +81,8 @@ AnyArray matmul(BlockStore& a, const AnyArray& b, const Options& options) {
   const AnyArray bm = b.astype(acc);
   const std::int64_t m = a.shape()[0], n = b.shape()[1];
   AnyArray c = AnyArray::empty(acc, {m, n});
-  Eigen::setNbThreads(compute_threads(options));
+  const EigenSingleThreaded single;
+  const int threads = compute_threads(options);
   Progress progress(detail::label_or(options, "matmul"), detail::total_bytes(a), options.progress);
   detail::visit_accumulator(acc, [&](auto acc_t) {
     using Acc = typename decltype(acc_t)::type;
@@ -67,7 +90,7 @@ AnyArray matmul(BlockStore& a, const AnyArray& b, const Options& options) {
     Acc* cs = reinterpret_cast<Acc*>(c.data());
     stream_rows<Acc>(RowStream{a, acc, Output{}, 0, 0}, options, progress, [&](const Block& blk, const auto& ablock) {
       Eigen::Map<RowMatrix<Acc>> cblock(cs + blk.box.offset[0] * n, blk.box.count[0], n);
-      cblock.noalias() = ablock * bmap;
+      multiply(ablock, bmap, cblock, threads);
     });
   });
   progress.finish();
@@ -94,7 +117,8 @@ void matmul(BlockStore& a, BlockStore& b, BlockStore& c, const Options& options)
                 " elements) does not fit in half the "
                 "memory budget of " +
                 format_bytes(static_cast<double>(options.budget)) + "; raise --budget");
-  Eigen::setNbThreads(compute_threads(options));
+  const EigenSingleThreaded single;
+  const int threads = compute_threads(options);
   const std::int64_t panels = (n + panel - 1) / panel;
   Progress progress(detail::label_or(options, "matmul"), detail::total_bytes(a) * static_cast<std::uint64_t>(panels),
                     options.progress);
@@ -112,7 +136,7 @@ void matmul(BlockStore& a, BlockStore& b, BlockStore& c, const Options& options)
       const double ratio = static_cast<double>(width) / static_cast<double>(std::max<std::int64_t>(k, 1));
       stream_rows<Acc>(RowStream{a, acc, out, ratio, 0}, rest, progress, [&](const Block& blk, const auto& ablock) {
         Eigen::Map<RowMatrix<Acc>> ctile(reinterpret_cast<Acc*>(blk.out), blk.box.count[0], width);
-        ctile.noalias() = ablock * bpanel;
+        multiply(ablock, bpanel, ctile, threads);
       });
     }
   });
