@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <complex>
+#include <limits>
 #include <cstdint>
 #include <type_traits>
 #include <vector>
@@ -155,11 +156,31 @@ T pick_max(T m, T v) {
   return (v > m || v != v) ? v : m;
 }
 
+// min or max of p[0:n] and init. Floats vectorise with the NaN test kept apart.
 template <class T, bool Min>
 T extreme(const T* p, std::int64_t n, T init) {
-  T m = init;
-  for (std::int64_t i = 0; i < n; ++i) m = Min ? pick_min(m, p[i]) : pick_max(m, p[i]);
-  return m;
+  if constexpr (std::is_floating_point_v<T>) {
+    T m = init;
+    int nan = init != init;
+    if constexpr (Min) {
+#pragma omp simd reduction(min : m) reduction(| : nan)
+      for (std::int64_t i = 0; i < n; ++i) {
+        m = p[i] < m ? p[i] : m;
+        nan |= p[i] != p[i];
+      }
+    } else {
+#pragma omp simd reduction(max : m) reduction(| : nan)
+      for (std::int64_t i = 0; i < n; ++i) {
+        m = p[i] > m ? p[i] : m;
+        nan |= p[i] != p[i];
+      }
+    }
+    return nan ? std::numeric_limits<T>::quiet_NaN() : m;
+  } else {
+    T m = init;
+    for (std::int64_t i = 0; i < n; ++i) m = Min ? pick_min(m, p[i]) : pick_max(m, p[i]);
+    return m;
+  }
 }
 
 }  // namespace mammoth::ooc::kernels
