@@ -149,12 +149,14 @@ def big(mammoth, gib, work):
                 os.fdatasync(f.fileno())
                 os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
     np.save(xpath, rng.random(cols))
+    np.save(ypath + '.x.npy', rng.random(rows))
     size = os.path.getsize(path)
     print(f'built {path}: ({rows}, {cols}) float32, {size / 2**30:.2f} GiB in {time.perf_counter() - t:.1f} s')
     _, base = _ours(mammoth, ['--version'], reps=1)
     dd = _dd_seconds(path)
     print(f'dd iflag=direct: {size / dd / 2**20:.0f} MiB/s')
     for name, argv in (('matvec', ['matvec', path, xpath, '-o', ypath]),
+                       ('rmatvec', ['matvec', '--transpose', path, ypath + '.x.npy', '-o', ypath]),
                        ('reduce sum axis 1', ['reduce', path, '--op', 'sum', '--axis', '1', '-o', ypath])):
         s, peak = _ours(mammoth, argv + ['--budget', BUDGET, '--quiet'], reps=1, setup=lambda: _drop_cache(path))
         print(f'{name:18s} {s:8.2f} s  {size / s / 2**20:7.0f} MiB/s ({size / s / (size / dd):.0%} of dd)  '
