@@ -15,13 +15,18 @@ void MappedStore::read(const Box& box, void* dst, DType dst_type) { view_.read(b
 void MappedStore::write(const Box& box, const void* src, DType src_type) {
   check_box(box, shape(), name_);
   if (!writable()) throw Error(name_ + ": opened read-only; cannot write");
-  const auto [first, end] = map_.byte_span(box);
   const DType type = dtype();
-  const bool contiguous = end - first == static_cast<std::size_t>(box.size()) * type.itemsize();
-  if (map_.storage()->is_private() || !contiguous || box.size() == 0) {
+  std::vector<Slice> slices;
+  for (std::size_t i = 0; i < box.offset.size(); ++i)
+    slices.push_back(Slice::range(box.offset[i], box.offset[i] + box.count[i]));
+  const AnyArray target = map_.array().slice(slices);
+  // Only a run that is contiguous in C order matches the packed source byte for byte.
+  if (map_.storage()->is_private() || box.size() == 0 || !target.is_c_contiguous()) {
     view_.write(box, src, src_type);
     return;
   }
+  const auto first = static_cast<std::size_t>(target.data() - map_.array().data());
+  const std::size_t end = first + target.nbytes();
   const std::int64_t at = map_.offset() + static_cast<std::int64_t>(first);
   if (src_type == type) {
     write_at(map_.fd(), name_, src, end - first, at);

@@ -315,5 +315,18 @@ TEST(Memmap, StoreWritesReachTheMapping) {
   EXPECT_EQ(back[8], 3.5f);
 }
 
+TEST(Memmap, StoreWritesIntoFortranOrderFiles) {
+  TempDir dir;
+  CreateOptions o = options(DType(ScalarType::Int32), {3, 4});
+  o.order = Order::Fortran;
+  auto store = create_store(dir.file("f.npy"), o);
+  std::vector<std::int32_t> values(12);
+  std::iota(values.begin(), values.end(), 0);
+  store->write(Box::whole({3, 4}), values.data(), DType(ScalarType::Int32));
+  const auto view = store->mapped()->as<std::int32_t>();
+  for (std::int64_t i = 0; i < 3; ++i)
+    for (std::int64_t j = 0; j < 4; ++j) EXPECT_EQ(view(i, j), i * 4 + j);
+}
+
 }  // namespace
 }  // namespace mammoth
