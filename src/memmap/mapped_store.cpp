@@ -48,6 +48,15 @@ void MappedStore::write(const Box& box, const void* src, DType src_type) {
 namespace detail {
 namespace {
 
+}  // namespace
+
+void reject_hdf5_options(const std::string& path, const CreateOptions& options) {
+  if (!options.chunks.empty() || options.gzip_level >= 0 || options.shuffle)
+    throw Error(path + ": chunks, compression and shuffle need an HDF5 destination (FILE.h5:/dataset)");
+}
+
+namespace {
+
 std::vector<std::pair<std::string, std::string>> raw_properties(const Memmap& map) {
   return {{"format", "raw"},
           {"order", map.order() == Order::C ? "C" : "F"},
@@ -64,6 +73,7 @@ std::unique_ptr<BlockStore> open_raw_store(const std::string& path, Mode mode, c
 }
 
 std::unique_ptr<BlockStore> create_raw_store(const std::string& path, const CreateOptions& options) {
+  reject_hdf5_options(path, options);
   Memmap map = Memmap::create_raw(path, options);
   auto properties = raw_properties(map);
   return std::make_unique<MappedStore>(std::move(map), path, std::move(properties));

@@ -141,7 +141,10 @@ std::unique_ptr<BlockStore> open_npy_store(const std::string& path, Mode mode) {
   return std::make_unique<MappedStore>(std::move(map), path, npy_properties(header));
 }
 
+void reject_hdf5_options(const std::string& path, const CreateOptions& options);  // mapped_store.cpp
+
 std::unique_ptr<BlockStore> create_npy_store(const std::string& path, const CreateOptions& options) {
+  reject_hdf5_options(path, options);
   auto [map, header] = create_with_header(path, options, 0, Mode::Write);
   return std::make_unique<MappedStore>(std::move(map), path, npy_properties(header));
 }

@@ -91,6 +91,9 @@ TEST(Cli, ErrorsAndUsage) {
   EXPECT_NE(r.err.find("integers"), std::string::npos) << r.err;
   r = run_cli({"random", dir.file("x.npy"), "--shape", "4", "--dtype", "object"});
   EXPECT_EQ(r.status, 1);
+  r = run_cli({"random", dir.file("x.npy"), "--shape", "4", "--compression", "gzip"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("need an HDF5 destination"), std::string::npos) << r.err;
   r = run_cli({"info", dir.file("x.weird")});  // no format, no --dtype
   EXPECT_EQ(r.status, 1);
   ASSERT_EQ(run_cli({"random", dir.file("s.npy"), "--shape", "4"}).status, 0);
