@@ -55,7 +55,7 @@ class DictParser {
       if (key == "descr") {
         if (peek() == '[' || peek() == '{')
           throw TypeError(name_ + ": structured (record) dtypes are not supported; expected a single numeric dtype");
-        header.dtype = DType::from_descr(string_literal(), name_);
+        header.dtype = numeric_dtype(string_literal());
         has_descr = true;
       } else if (key == "fortran_order") {
         header.order = boolean() ? Order::Fortran : Order::C;
@@ -75,8 +75,21 @@ class DictParser {
 
  private:
   [[noreturn]] void fail(const std::string& what) const {
-    throw FormatError(name_ + ": bad .npy header: " + what + " at character " + std::to_string(pos_) + " of '" +
-                      std::string(text_.substr(0, 200)) + "'");
+    std::string_view shown = text_.substr(0, 200);
+    while (!shown.empty() && std::isspace(static_cast<unsigned char>(shown.back()))) shown.remove_suffix(1);
+    throw FormatError(name_ + ": bad .npy header: " + what + " at character " + std::to_string(pos_) + " of \"" +
+                      std::string(shown) + "\"");
+  }
+  // numpy pickles object arrays ('|O') and stores text as 'S'/'U': say so rather than
+  // "unknown type".
+  DType numeric_dtype(const std::string& descr) const {
+    const std::string_view code = std::string_view(descr).substr(
+        descr.empty() || std::string_view("<>|=").find(descr[0]) == std::string_view::npos ? 0 : 1);
+    if (!code.empty() && std::string_view("OSUVMmaw").find(code[0]) != std::string_view::npos)
+      throw TypeError(name_ + ": unsupported dtype '" + descr +
+                      "' (object, string, void or datetime arrays are not numeric; expected bool, int8..64, "
+                      "uint8..64, float16/32/64 or complex64/128)");
+    return DType::from_descr(descr, name_);
   }
   char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
   void skip_space() {

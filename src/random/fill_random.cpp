@@ -93,7 +93,7 @@ template <class R>
 void fill_reals(R* dst, std::int64_t first, std::int64_t count, const RandomSpec& spec) {
   if (count <= 0) return;
   const std::int64_t b0 = first / kRandomBlock, b1 = (first + count - 1) / kRandomBlock;
-#pragma omp parallel for schedule(static) if (b1 > b0)
+#pragma omp parallel for schedule(static) if (b1 - b0 >= 2)
   for (std::int64_t b = b0; b <= b1; ++b) {
     const std::int64_t lo = std::max(first, b * kRandomBlock);
     const std::int64_t hi = std::min(first + count, (b + 1) * kRandomBlock);

@@ -36,7 +36,7 @@ void run_memmap_section(TourContext& ctx) {
     file.flush();
     file.close();
   });
-  ctx.step("reopen by path alone (dtype and shape from the header)", [&] { file = open_memmap(path); });
+  ctx.step("reopen by path alone (dtype, shape from header)", [&] { file = open_memmap(path); });
   ctx.note("reopened: " + file.dtype().name() + " " + shape_string(file.shape()) + ", header " +
            std::to_string(file.offset()) + " bytes");
   bool same = false;
