@@ -84,6 +84,20 @@ std::string temporary_name(const std::string& path) {
   return path + ".mammoth-tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
 }
 
+// Moves tmp to path unless path exists. Filesystems without RENAME_NOREPLACE get link(),
+// which fails on an existing name just the same.
+void rename_exclusive(const std::string& tmp, const std::string& path) {
+  int rc = ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE);
+  if (rc != 0 && errno == EINVAL) {
+    rc = ::link(tmp.c_str(), path.c_str());
+    if (rc == 0) ::unlink(tmp.c_str());
+  }
+  if (rc != 0) {
+    const int err = errno;
+    throw_io_error(path, err == EEXIST ? "already exists (mode 'x' creates only new files)" : "cannot create", err);
+  }
+}
+
 }  // namespace
 
 FileHandle create_file(const std::string& path, Mode mode, std::string_view header, std::int64_t total_bytes,
@@ -95,12 +109,10 @@ FileHandle create_file(const std::string& path, Mode mode, std::string_view head
   try {
     allocate_file(fd, path, total_bytes, preallocate);
     write_at(fd, path, header.data(), header.size(), 0);
-    const int rc = mode == Mode::Exclusive
-                       ? ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE)
-                       : ::rename(tmp.c_str(), path.c_str());
-    if (rc != 0) {
-      const int err = errno;
-      throw_io_error(path, err == EEXIST ? "already exists (mode 'x' creates only new files)" : "cannot create", err);
+    if (mode == Mode::Exclusive) {
+      rename_exclusive(tmp, path);
+    } else if (::rename(tmp.c_str(), path.c_str()) != 0) {
+      throw_io_error(path, "cannot create", errno);
     }
   } catch (...) {
     ::unlink(tmp.c_str());

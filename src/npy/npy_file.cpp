@@ -28,7 +28,10 @@ NpyHeader read_header(int fd, const std::string& path) {
     const std::size_t field = major == 1 ? 2 : 4;
     for (std::size_t i = 0; i < field; ++i) hlen |= std::uint64_t{static_cast<unsigned char>(bytes[8 + i])} << (8 * i);
     const std::uint64_t want = 8 + field + hlen;
-    if (want <= static_cast<std::uint64_t>(size) && hlen <= kMaxHeader) {
+    if (hlen > kMaxHeader && want <= static_cast<std::uint64_t>(size))
+      throw FormatError(path + ": .npy header length " + std::to_string(hlen) + " is implausibly large (limit " +
+                        std::to_string(kMaxHeader) + " bytes)");
+    if (want <= static_cast<std::uint64_t>(size)) {
       bytes.resize(static_cast<std::size_t>(want));
       read_at(fd, path, bytes.data(), bytes.size(), 0);
     }
@@ -120,7 +123,7 @@ void append_rows(const std::string& path, const AnyArray& rows) {
                      shape_string(header.shape));
   NpyHeader grown = header;
   grown.shape[0] += rows.shape()[0];
-  const std::string dict = npy_header_dict(header.dtype, grown.shape, Order::C);
+  const std::string dict = npy_header_dict(header.dtype, grown.shape, header.order);
   const std::size_t prefix = header.major == 1 ? 10 : 12;
   const auto room = static_cast<std::size_t>(header.data_offset) - prefix - 1;  // keep the final '\n'
   if (dict.size() > room)
