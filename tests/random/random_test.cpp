@@ -148,6 +148,12 @@ TEST(Random, RefusesWhatItCannotMake) {
   spec.low = 5;
   spec.high = 5;
   EXPECT_THROW(fill_random(v.data(), DType(ScalarType::Int32), 0, 4, spec), Error);
+  spec.low = -1e30;
+  EXPECT_THROW(fill_random(v.data(), DType(ScalarType::Int32), 0, 4, spec), Error);
+  spec.dist = Distribution::Uniform;
+  spec.low = 0;
+  spec.high = std::nan("");
+  EXPECT_THROW(fill_random(v.data(), DType(ScalarType::Float32), 0, 4, spec), Error);
   EXPECT_THROW(RandomSpec::parse_distribution("poisson"), Error);
 }
 
