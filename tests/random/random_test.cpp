@@ -175,6 +175,9 @@ TEST(Random, StoresAndArraysGetTheSameNumbers) {
     store->read(Box::whole(shape), back.data(), DType(ScalarType::Float32));
     EXPECT_EQ(back, expected);
   }
+  ArrayStore in_memory(AnyArray::empty(DType(ScalarType::Float32), shape), "heap");  // the generic path
+  fill_random(in_memory, spec, 4000);
+  EXPECT_EQ(std::memcmp(in_memory.array().data(), expected.data(), in_memory.array().nbytes()), 0);
   auto heap = AnyArray::empty(DType(ScalarType::Float32), shape, Order::Fortran);
   fill_random(heap, spec);
   const AnyArray c = heap.copy(Order::C);
