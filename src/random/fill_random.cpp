@@ -1,7 +1,7 @@
 // Filling arrays with reproducible random numbers. Element i of the C-order sequence
 // comes from the generator of block i / kRandomBlock, seeded from (seed, block) alone, and
-// every distribution consumes a fixed number of generator outputs per element, so any
-// block can start anywhere without generating what precedes it.
+// every distribution consumes a fixed number of generator outputs per element (or per
+// pair of elements), so any block can start anywhere without generating what precedes it.
 #include <omp.h>
 
 #include <cmath>
@@ -39,16 +39,27 @@ template <class R>
 void generate(Xoshiro256pp& g, R* out, std::int64_t from, std::int64_t to, const RandomSpec& spec) {
   switch (spec.dist) {
     case Distribution::Uniform: {
-      skip(g, from);
       const R low = static_cast<R>(spec.low), width = static_cast<R>(spec.high - spec.low);
       const bool unit = spec.low == 0.0 && spec.high == 1.0;
-      for (std::int64_t i = from; i < to; ++i) {
-        R u;
-        if constexpr (std::is_same_v<R, float>)
-          u = g.uniform_float();
-        else
-          u = static_cast<R>(g.uniform());
-        *out++ = unit ? u : low + width * u;
+      auto put = [&](R u) { *out++ = unit ? u : low + width * u; };
+      if constexpr (std::is_same_v<R, float>) {
+        // 24 bits make a float32, so one 64-bit output serves two elements: 2p from the high
+        // bits, 2p + 1 from bits 8..31 (xoshiro256++ has no weak low bits).
+        skip(g, from / 2);
+        std::int64_t i = from;
+        if (i % 2 == 1 && i < to) {
+          put(static_cast<float>((g() >> 8) & 0xffffff) * 0x1.0p-24f);
+          ++i;
+        }
+        for (; i + 1 < to; i += 2) {
+          const std::uint64_t x = g();
+          put(static_cast<float>(x >> 40) * 0x1.0p-24f);
+          put(static_cast<float>((x >> 8) & 0xffffff) * 0x1.0p-24f);
+        }
+        if (i < to) put(static_cast<float>(g() >> 40) * 0x1.0p-24f);
+      } else {
+        skip(g, from);
+        for (std::int64_t i = from; i < to; ++i) put(static_cast<R>(g.uniform()));
       }
       return;
     }
