@@ -1,9 +1,10 @@
+#include <algorithm>
+#include <vector>
+
 #include "../store/backends.hpp"
 #include "mammoth/error.hpp"
 #include "mammoth/memmap.hpp"
-
-#include <algorithm>
-#include <vector>
+#include "store_options.hpp"
 
 namespace mammoth {
 
@@ -46,9 +47,6 @@ void MappedStore::write(const Box& box, const void* src, DType src_type) {
 }
 
 namespace detail {
-namespace {
-
-}  // namespace
 
 void reject_hdf5_options(const std::string& path, const CreateOptions& options) {
   if (!options.chunks.empty() || options.gzip_level >= 0 || options.shuffle)

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "../memmap/store_options.hpp"
 #include "../store/backends.hpp"
 #include "mammoth/error.hpp"
 #include "mammoth/npy.hpp"
@@ -143,8 +144,6 @@ std::unique_ptr<BlockStore> open_npy_store(const std::string& path, Mode mode) {
   auto [map, header] = open_with_header(path, mode);
   return std::make_unique<MappedStore>(std::move(map), path, npy_properties(header));
 }
-
-void reject_hdf5_options(const std::string& path, const CreateOptions& options);  // mapped_store.cpp
 
 std::unique_ptr<BlockStore> create_npy_store(const std::string& path, const CreateOptions& options) {
   reject_hdf5_options(path, options);
