@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <thread>
 
 #include "mammoth/error.hpp"
 
@@ -106,6 +107,10 @@ FileHandle create_file(const std::string& path, Mode mode, std::string_view head
   const int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0) throw_io_error(path, "cannot create", errno);
   FileHandle handle(fd);
+  // Replacing a file frees its pages and blocks when the last reference to the old inode
+  // goes (~0.1 s per 400 MB, inside rename). Holding a reference across the rename and
+  // dropping it on a background thread lets that work overlap the caller's.
+  FileHandle old(mode == Mode::Exclusive ? -1 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   try {
     allocate_file(fd, path, total_bytes, preallocate);
     write_at(fd, path, header.data(), header.size(), 0);
@@ -118,6 +123,7 @@ FileHandle create_file(const std::string& path, Mode mode, std::string_view head
     ::unlink(tmp.c_str());
     throw;
   }
+  if (old) std::thread([old = std::move(old)]() mutable { old.reset(); }).detach();
   return handle;
 }
 

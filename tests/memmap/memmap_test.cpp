@@ -1,6 +1,6 @@
 // Raw memory maps with numpy.memmap semantics, preallocation, bounded resident memory.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -140,7 +140,8 @@ TEST(Memmap, PreallocatesUnlessAskedForSparse) {
   constexpr std::int64_t kBytes = 8 << 20;
   Memmap::create_raw(dir.file("full.dat"), options(DType(ScalarType::UInt8), {kBytes})).close();
   Memmap::create_raw(dir.file("sparse.dat"), options(DType(ScalarType::UInt8), {kBytes}, false)).close();
-  struct stat full {}, sparse {};
+  struct stat full {
+  }, sparse{};
   ASSERT_EQ(::stat(dir.file("full.dat").c_str(), &full), 0);
   ASSERT_EQ(::stat(dir.file("sparse.dat").c_str(), &sparse), 0);
   EXPECT_EQ(full.st_size, kBytes);
@@ -183,6 +184,22 @@ TEST(Memmap, FileSizeLimitFailsAtCreation) {
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}), 1);
 }
 
+// numpy's w+ truncates the file under any live mapping (SIGBUS on the next access); mammoth
+// builds the new file beside it and renames, so old views keep the old bytes.
+TEST(Memmap, RecreatingAFileLeavesOldViewsValid) {
+  TempDir dir;
+  const std::string path = dir.file("again.npy");
+  Memmap first = create_npy(path, options(DType(ScalarType::Float64), {1000}));
+  first.as<double>().fill(1.0);
+  const NdArray<double> old_view = first.as<double>();
+  Memmap second = create_npy(path, options(DType(ScalarType::Float64), {10}));
+  second.as<double>().fill(2.0);
+  second.close();
+  EXPECT_EQ(old_view(999), 1.0);
+  EXPECT_EQ(load_npy(path).as<double>()(9), 2.0);
+  EXPECT_EQ(load_npy(path).size(), 10);
+}
+
 TEST(Memmap, ExclusiveModeRefusesAnExistingFile) {
   TempDir dir;
   write_file(dir.file("x.dat"), "keep");
@@ -213,7 +230,8 @@ TEST(Memmap, ReleaseKeepsResidentMemoryBounded) {
   };
   EXPECT_LT(fill(true), 8.0);
   EXPECT_GT(fill(false), 48.0);
-  const Memmap r = Memmap::open_raw(dir.file("r.dat"), RawLayout{DType(ScalarType::Float32), {kRows, kCols}, 0, Order::C});
+  const Memmap r =
+      Memmap::open_raw(dir.file("r.dat"), RawLayout{DType(ScalarType::Float32), {kRows, kCols}, 0, Order::C});
   EXPECT_EQ(r.as<float>()(63, kCols - 1), 63.0f);  // released pages were written, not lost
 }
 
@@ -262,8 +280,14 @@ TEST(Memmap, AccessHintsAreAccepted) {
 }
 
 TEST(Memmap, ForEachBlockTilesInCOrder) {
-  for (const auto& [shape, budget] : std::vector<std::pair<Shape, std::size_t>>{
-           {{}, 8}, {{0, 5}, 8}, {{7}, 24}, {{3, 5}, 16}, {{3, 5}, 40}, {{2, 3, 4}, 100}, {{2, 3, 4}, 9}, {{4, 1}, 1}}) {
+  for (const auto& [shape, budget] : std::vector<std::pair<Shape, std::size_t>>{{{}, 8},
+                                                                                {{0, 5}, 8},
+                                                                                {{7}, 24},
+                                                                                {{3, 5}, 16},
+                                                                                {{3, 5}, 40},
+                                                                                {{2, 3, 4}, 100},
+                                                                                {{2, 3, 4}, 9},
+                                                                                {{4, 1}, 1}}) {
     SCOPED_TRACE(shape_string(shape) + " budget " + std::to_string(budget));
     std::int64_t next = 0;
     for_each_block(shape, 8, budget, [&](const Box& box) {
