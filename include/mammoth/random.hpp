@@ -71,8 +71,10 @@ struct RandomSpec {
 // Writes elements [first, first + count) of the C-order random sequence of `spec` for
 // `dtype` into `dst` (count items of `dtype`, any byte order). OpenMP-parallel.
 void fill_random(void* dst, DType dtype, std::int64_t first, std::int64_t count, const RandomSpec& spec);
-// Fills a whole array (its elements in C order), whatever its strides.
-void fill_random(const AnyArray& array, const RandomSpec& spec);
+// Fills a whole array whatever its strides: its elements in C order get positions
+// first, first + 1, … of the sequence (so row i of an n-column array filled with
+// first = i * n matches the whole array filled at once).
+void fill_random(const AnyArray& array, const RandomSpec& spec, std::int64_t first = 0);
 // Fills a store block by block through a buffer of at most `max_bytes`, releasing each
 // written block, so resident memory stays bounded whatever the array's size.
 void fill_random(BlockStore& store, const RandomSpec& spec, std::size_t max_bytes = std::size_t{8} << 20);

@@ -184,6 +184,24 @@ TEST(Random, StoresAndArraysGetTheSameNumbers) {
   EXPECT_EQ(std::memcmp(c.data(), expected.data(), c.nbytes()), 0);
 }
 
+TEST(Random, RowByRowThroughAMappingMatchesTheWholeArray) {
+  TempDir dir;
+  RandomSpec spec;
+  spec.seed = 11;
+  const Shape shape{5, 300001};
+  const auto expected = draw(spec, element_count(shape));
+  CreateOptions o;
+  o.dtype = DType(ScalarType::Float32);
+  o.shape = shape;
+  Memmap m = create_npy(dir.file("rows.npy"), o);
+  const AnyArray a = m.array();
+  for (std::int64_t i = 0; i < shape[0]; ++i) fill_random(a[i], spec, i * shape[1]);
+  EXPECT_EQ(std::memcmp(a.data(), expected.data(), a.nbytes()), 0);
+  // A strided column view draws positions first, first + 1, … in its own C order.
+  fill_random(a.slice({Slice(), Slice(7)}), spec, 1000);
+  EXPECT_EQ(a.as<float>()(3, 7), expected[1003]);
+}
+
 double status_mib(const char* key) {
   std::ifstream in("/proc/self/status");
   std::string line;

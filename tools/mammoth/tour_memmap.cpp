@@ -27,7 +27,7 @@ void run_memmap_section(TourContext& ctx) {
     const NdArray<float> a = file.as<float>();
     const RandomSpec spec;  // seed 0: the same numbers as `mammoth random --seed 0`
     for (std::int64_t i = 0; i < nrows; ++i) {
-      fill_random(a.row(i).data(), a.dtype(), i * ncols, ncols, spec);
+      fill_random(a.row(i), spec, i * ncols);
       file.release(Box::rows(shape, i, i + 1));  // written rows leave resident memory
     }
   });
