@@ -76,7 +76,12 @@ void BM_RowLoopThroughMapping(benchmark::State& state) {
   state.counters["peak_MiB"] = peak;
   std::filesystem::remove(path);
 }
-BENCHMARK(BM_RowLoopThroughMapping)->Arg(0)->Arg(1)->ArgNames({"release"})->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_RowLoopThroughMapping)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgNames({"release"})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);
 
 // Reopen by path alone and read the last row, cold (pages dropped from the page cache):
 // counts the pages that became resident.

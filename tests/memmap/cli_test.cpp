@@ -28,9 +28,10 @@ TEST(Cli, RandomThenInfo) {
   EXPECT_NE(r.out.find("bytes:   40000"), std::string::npos) << r.out;
   r = run_cli({"info", "--json", path});
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.out, "{\"file\": \"" + path +
-                       "\", \"dtype\": \"<f4\", \"dtype_name\": \"float32\", \"shape\": [10, 1000], \"size\": 10000, "
-                       "\"format\": \"npy\", \"version\": \"1.0\", \"order\": \"C\", \"offset\": 128, \"bytes\": 40000}\n");
+  EXPECT_EQ(r.out,
+            "{\"file\": \"" + path +
+                "\", \"dtype\": \"<f4\", \"dtype_name\": \"float32\", \"shape\": [10, 1000], \"size\": 10000, "
+                "\"format\": \"npy\", \"version\": \"1.0\", \"order\": \"C\", \"offset\": 128, \"bytes\": 40000}\n");
 }
 
 TEST(Cli, RandomMatchesTheLibraryAndIsReproducible) {

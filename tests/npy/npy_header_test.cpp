@@ -48,7 +48,8 @@ TEST(NpyHeader, FormatsExactlyAsNumpy) {
 
 TEST(NpyHeader, IsAlignedTo64Bytes) {
   for (std::int64_t n : {0LL, 1LL, 9LL, 123456789LL, 1000000000000LL})
-    for (int v : {1, 2, 3}) EXPECT_EQ(format_npy_header(DType(ScalarType::Float32), {n, 7, 3}, Order::C, v).size() % 64, 0U);
+    for (int v : {1, 2, 3})
+      EXPECT_EQ(format_npy_header(DType(ScalarType::Float32), {n, 7, 3}, Order::C, v).size() % 64, 0U);
 }
 
 TEST(NpyHeader, ParsesNumpyHeaders) {
@@ -110,8 +111,8 @@ std::vector<BadFile> bad_files() {
       {"short_prefix", std::string("\x93NUMPY\x01", 7), false, "truncated"},
       {"header_past_end", std::string("\x93NUMPY\x01\x00\xff\xff", 10) + "{'descr': '<f4'", false, "past the end"},
       {"header_past_end_v2", std::string("\x93NUMPY\x02\x00\xff\xff\xff\x7f", 12) + "{", false, "past the end"},
-      {"truncated_data", npy_with_dict("{'descr': '<f8', 'fortran_order': False, 'shape': (10, 10), }", 799),
-       false, "truncated"},
+      {"truncated_data", npy_with_dict("{'descr': '<f8', 'fortran_order': False, 'shape': (10, 10), }", 799), false,
+       "truncated"},
       {"negative_shape", npy_with_dict("{'descr': '<f8', 'fortran_order': False, 'shape': (-5, 3), }", 0), false,
        "negative"},
       {"overflow_shape",
@@ -123,8 +124,8 @@ std::vector<BadFile> bad_files() {
       {"object_dtype", npy_with_dict("{'descr': '|O', 'fortran_order': False, 'shape': (3,), }", 24), true,
        "unsupported dtype"},
       {"structured_dtype",
-       npy_with_dict("{'descr': [('a', '<i4'), ('b', '<f8')], 'fortran_order': False, 'shape': (3,), }", 36),
-       true, "structured"},
+       npy_with_dict("{'descr': [('a', '<i4'), ('b', '<f8')], 'fortran_order': False, 'shape': (3,), }", 36), true,
+       "structured"},
       {"string_dtype", npy_with_dict("{'descr': '<U5', 'fortran_order': False, 'shape': (3,), }", 60), true,
        "unsupported dtype"},
       {"missing_key", npy_with_dict("{'descr': '<f8', 'shape': (3,), }", 24), false, "lacks"},
@@ -165,8 +166,8 @@ TEST(NpyHeader, EveryCorruptFileFailsTheCliCleanly) {
     SCOPED_TRACE(bad.name);
     const std::string path = dir.file(std::string(bad.name) + ".npy");
     write_file(path, bad.content);
-    for (const auto& args : {std::vector<std::string>{"info", path},
-                             std::vector<std::string>{"convert", path, dir.file("out.npy")}}) {
+    for (const auto& args :
+         {std::vector<std::string>{"info", path}, std::vector<std::string>{"convert", path, dir.file("out.npy")}}) {
       const auto r = testing::run_cli(args);
       EXPECT_EQ(r.status, 1) << r.err;
       EXPECT_EQ(r.err.rfind("mammoth: error: " + path + ": ", 0), 0U) << r.err;
