@@ -68,7 +68,7 @@ void BM_RowLoopThroughMapping(benchmark::State& state) {
     Memmap m = create_npy(path, float32({kRows, kCols}));
     const auto a = m.as<float>();
     for (std::int64_t i = 0; i < kRows; ++i) {
-      fill_random(a.row(i).data(), a.dtype(), i * kCols, kCols, RandomSpec{});
+      fill_random(a.row(i), RandomSpec{}, i * kCols);
       if (state.range(0)) m.release(Box::rows(m.shape(), i, i + 1));
     }
     m.close();
