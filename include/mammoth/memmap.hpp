@@ -158,11 +158,11 @@ class Memmap {
 // Opens an existing `path` for what `mode` needs (r and c read-only, r+ and a read-write).
 FileHandle open_file(const std::string& path, Mode mode);
 // Creates `path` as a file of `total_bytes` that starts with `header`, atomically: it is
-// built under a temporary name beside `path` and renamed over it only once fully
-// allocated, so a full disk leaves any old file intact and views of it valid.
-// Mode::Exclusive fails if `path` exists. Returns the new file, open read-write.
+// built under a temporary name beside `path` (`fill(fd)`, if given, writes the rest) and
+// renamed over it only once complete, so a full disk leaves any old file intact and views
+// of it valid. Mode::Exclusive fails if `path` exists. Returns the new file, read-write.
 FileHandle create_file(const std::string& path, Mode mode, std::string_view header, std::int64_t total_bytes,
-                       bool preallocate);
+                       bool preallocate, const std::function<void(int fd)>& fill = {});
 // pread/pwrite of exactly n bytes (retrying short transfers); IoError or, for reads
 // past the end, FormatError naming `path`.
 void read_at(int fd, const std::string& path, void* data, std::size_t n, std::int64_t offset);
