@@ -96,8 +96,9 @@ class Memmap {
   // numpy.memmap(path, dtype, mode, offset, shape, order) on an existing file; an empty
   // layout.shape means one axis holding as many items as fit after the offset.
   static Memmap open_raw(const std::string& path, const RawLayout& layout, Mode mode = Mode::Read);
-  // numpy.memmap(..., mode='w+'): creates or truncates the file (Mode::Exclusive: must not
-  // exist) and preallocates its blocks unless options.preallocate is false.
+  // numpy.memmap(..., mode='w+'): creates the file, or replaces an existing one atomically
+  // (create_file; Mode::Exclusive: must not exist), preallocating its blocks unless
+  // options.preallocate is false. The result is open read-write.
   static Memmap create_raw(const std::string& path, const CreateOptions& options, std::int64_t offset = 0,
                            Mode mode = Mode::Write);
 
