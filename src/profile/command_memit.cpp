@@ -40,7 +40,7 @@ class Fd {
 class IgnoreInterrupts {
  public:
   IgnoreInterrupts() {
-    struct sigaction ignore{};
+    struct sigaction ignore {};
     ignore.sa_handler = SIG_IGN;
     ::sigaction(SIGINT, &ignore, &old_int_);
     ::sigaction(SIGQUIT, &ignore, &old_quit_);
@@ -53,7 +53,8 @@ class IgnoreInterrupts {
   IgnoreInterrupts& operator=(const IgnoreInterrupts&) = delete;
 
  private:
-  struct sigaction old_int_{}, old_quit_{};
+  struct sigaction old_int_ {
+  }, old_quit_{};
 };
 
 // Sends SIGTERM after `timeout` seconds and SIGKILL two seconds later, unless disarmed.
@@ -163,7 +164,7 @@ MemitRun measure_command(const std::vector<std::string>& argv, const MemitOption
   };
 
   int status = 0;
-  struct rusage usage{};
+  struct rusage usage {};
   for (;;) {
     const pid_t w = ::wait4(pid, &status, __WALL, &usage);
     if (w < 0) {

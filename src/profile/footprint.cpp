@@ -68,10 +68,14 @@ std::string format_bytes(std::int64_t bytes) {
   char b[64];
   const double v = static_cast<double>(bytes);
   if (bytes < 0) return "-" + format_bytes(-bytes);
-  if (bytes < 1024) std::snprintf(b, sizeof b, "%lld B", static_cast<long long>(bytes));
-  else if (bytes < (1 << 20)) std::snprintf(b, sizeof b, "%.2f KiB", v / 1024);
-  else if (bytes < (std::int64_t{1} << 30)) std::snprintf(b, sizeof b, "%.2f MiB", v / (1 << 20));
-  else std::snprintf(b, sizeof b, "%.2f GiB", v / (1 << 30));
+  if (bytes < 1024)
+    std::snprintf(b, sizeof b, "%lld B", static_cast<long long>(bytes));
+  else if (bytes < (1 << 20))
+    std::snprintf(b, sizeof b, "%.2f KiB", v / 1024);
+  else if (bytes < (std::int64_t{1} << 30))
+    std::snprintf(b, sizeof b, "%.2f MiB", v / (1 << 20));
+  else
+    std::snprintf(b, sizeof b, "%.2f GiB", v / (1 << 30));
   return b;
 }
 

@@ -74,8 +74,10 @@ MemitRun Measurement::finish() {
   if (!exact_ && highest) run.peak = highest->self.rss;  // VmHWM since start says nothing about the block
   if (options_.include_children)
     for (const Sample& s : run.timeline) run.peak = std::max(run.peak, s.total());
-  if (highest) run.peak_split = highest->self;
-  else run.peak_split = baseline_;
+  if (highest)
+    run.peak_split = highest->self;
+  else
+    run.peak_split = baseline_;
   run.peak_split.rss = run.peak;
   return run;
 }

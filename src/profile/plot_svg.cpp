@@ -15,10 +15,18 @@ std::string xml_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
       default:
         // Control characters are not allowed in XML 1.0 text.
         if (static_cast<unsigned char>(c) >= 0x20 || c == '\t') out += c;
@@ -44,7 +52,7 @@ double nice_step(double span, int target) {
 }
 
 struct Frame {
-  double left = 70, right = 20, top = 40, bottom = 50;
+  double left = 70, right = 20, top = 40, bottom = 70;
   double width, height;
   double t_max, mib_max;
   double x(double t) const { return left + (width - left - right) * (t_max > 0 ? t / t_max : 0); }
@@ -70,7 +78,7 @@ void axes(std::ostringstream& svg, const Frame& f) {
       << f.height - f.bottom << "\" stroke=\"#333\"/>\n";
   svg << "<line x1=\"" << f.left << "\" x2=\"" << f.left << "\" y1=\"" << f.top << "\" y2=\"" << f.height - f.bottom
       << "\" stroke=\"#333\"/>\n";
-  svg << "<text x=\"" << (f.left + f.width - f.right) / 2 << "\" y=\"" << f.height - 12
+  svg << "<text x=\"" << (f.left + f.width - f.right) / 2 << "\" y=\"" << f.height - f.bottom + 36
       << "\" text-anchor=\"middle\">time (s)</text>\n";
   svg << "<text transform=\"translate(18," << (f.top + f.height - f.bottom) / 2
       << ") rotate(-90)\" text-anchor=\"middle\">memory used (MiB)</text>\n";
@@ -124,15 +132,15 @@ std::string plot_svg(const Timeline& timeline, const PlotOptions& options) {
       << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << f.width << "\" height=\"" << f.height
       << "\" viewBox=\"0 0 " << f.width << " " << f.height << "\" font-family=\"sans-serif\">\n"
       << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  const std::string title = options.title.empty() ? timeline.cmdline : options.title;
+  std::string title = options.title.empty() ? timeline.cmdline : options.title;
+  if (title.size() > 110) title = title.substr(0, 107) + "...";
   svg << "<text x=\"" << f.width / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">" << xml_escape(title)
       << "</text>\n";
   axes(svg, f);
   if (split && !t.empty()) {
     std::vector<double> zero(t.size(), 0.0);
     svg << "<path class=\"anon\" d=\"" << area(f, t, zero, anon) << "\" fill=\"#f4a261\" fill-opacity=\"0.6\"/>\n";
-    svg << "<path class=\"file\" d=\"" << area(f, t, anon, anon_file)
-        << "\" fill=\"#90be6d\" fill-opacity=\"0.6\"/>\n";
+    svg << "<path class=\"file\" d=\"" << area(f, t, anon, anon_file) << "\" fill=\"#90be6d\" fill-opacity=\"0.6\"/>\n";
     svg << "<path class=\"shmem\" d=\"" << area(f, t, anon_file, all_split)
         << "\" fill=\"#a29bfe\" fill-opacity=\"0.6\"/>\n";
   }
@@ -147,7 +155,8 @@ std::string plot_svg(const Timeline& timeline, const PlotOptions& options) {
     svg << "<path class=\"child\" data-pid=\"" << pid << "\" d=\"" << line(f, series.first, series.second)
         << "\" fill=\"none\" stroke=\"#555\" stroke-dasharray=\"4 3\"/>\n";
   if (!t.empty()) {
-    svg << "<path class=\"total\" d=\"" << line(f, t, total) << "\" fill=\"none\" stroke=\"#1d3557\" stroke-width=\"2\"/>\n";
+    svg << "<path class=\"total\" d=\"" << line(f, t, total)
+        << "\" fill=\"none\" stroke=\"#1d3557\" stroke-width=\"2\"/>\n";
     const double px = f.x(t[peak_i]), py = f.y(total[peak_i]);
     svg << "<g class=\"peak\"><circle cx=\"" << px << "\" cy=\"" << py << "\" r=\"5\" fill=\"#d62828\"/>\n"
         << "<line x1=\"" << f.left << "\" x2=\"" << f.width - f.right << "\" y1=\"" << py << "\" y2=\"" << py
@@ -156,19 +165,20 @@ std::string plot_svg(const Timeline& timeline, const PlotOptions& options) {
         << "\" font-size=\"12\" fill=\"#d62828\">peak " << fmt("%.2f", total[peak_i]) << " MiB at "
         << fmt("%.2f", t[peak_i]) << " s</text></g>\n";
   }
-  // Legend.
-  double ly = f.top + 8;
+  // Legend: one row under the time axis, clear of the data.
+  const double ly = f.height - 14;
+  double lx = f.left;
   auto legend = [&](const char* color, const char* label, bool dashed) {
-    svg << "<line x1=\"" << f.left + 12 << "\" x2=\"" << f.left + 36 << "\" y1=\"" << ly << "\" y2=\"" << ly
-        << "\" stroke=\"" << color << "\" stroke-width=\"6\"" << (dashed ? " stroke-dasharray=\"4 3\"" : "")
-        << "/><text x=\"" << f.left + 42 << "\" y=\"" << ly + 4 << "\" font-size=\"12\">" << label << "</text>\n";
-    ly += 18;
+    svg << "<line x1=\"" << lx << "\" x2=\"" << lx + 24 << "\" y1=\"" << ly << "\" y2=\"" << ly << "\" stroke=\""
+        << color << "\" stroke-width=\"6\"" << (dashed ? " stroke-dasharray=\"4 3\"" : "") << "/><text x=\"" << lx + 30
+        << "\" y=\"" << ly + 4 << "\" font-size=\"12\">" << label << "</text>\n";
+    lx += 44 + 6.5 * static_cast<double>(std::string(label).size());
   };
   svg << "<g class=\"legend\">\n";
   legend("#1d3557", "total resident", false);
   if (split) {
-    legend("#f4a261", "anonymous (heap, stacks)", false);
-    legend("#90be6d", "file-backed (mapped files, code)", false);
+    legend("#f4a261", "anonymous", false);
+    legend("#90be6d", "file-backed", false);
     legend("#a29bfe", "shared memory", false);
   }
   if (!children.empty()) legend("#555", "child processes", true);

@@ -12,9 +12,7 @@
 namespace mammoth::profile {
 namespace {
 
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+double unix_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
 }  // namespace
 
@@ -57,7 +55,8 @@ void Sampler::run() {
     std::unique_lock lock(mutex_);
     if (alive) samples_.push_back(std::move(s));
     if (!alive || stopping_) return;
-    if (options_.timeout > 0 && std::chrono::steady_clock::now() - start >= std::chrono::duration<double>(options_.timeout))
+    if (options_.timeout > 0 &&
+        std::chrono::steady_clock::now() - start >= std::chrono::duration<double>(options_.timeout))
       return;
     // Fixed rate, not fixed gap: the read's own time does not stretch the interval.
     next += std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval);
@@ -93,7 +92,11 @@ std::int64_t Sampler::self_peak() const {
 }
 
 void write_mprofile(std::ostream& out, const Timeline& timeline, bool include_children) {
-  out << "CMDLINE " << timeline.cmdline << "\n";
+  // One line per field: a newline inside an argument (python3 -c "…") would start a bogus record.
+  std::string cmdline = timeline.cmdline;
+  for (char& c : cmdline)
+    if (c == '\n' || c == '\r') c = ' ';
+  out << "CMDLINE " << cmdline << "\n";
   char line[160];
   for (const Sample& s : timeline.samples) {
     const double mem = to_mib(include_children ? s.total() : s.self.rss);

@@ -1,7 +1,7 @@
 #include "mammoth/profile/footprint.hpp"
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -100,8 +100,9 @@ TEST(FormatFootprint, NamesEachPart) {
   f.resident = 128 << 10;
   f.shared = 256 << 10;
   f.nbytes = 256 << 10;
-  EXPECT_EQ(format_footprint(f), "128.00 KiB held (heap 0 B; mapped 256.00 KiB, resident 128.00 KiB; "
-                                 "shared with other objects 256.00 KiB; elements 256.00 KiB)");
+  EXPECT_EQ(format_footprint(f),
+            "128.00 KiB held (heap 0 B; mapped 256.00 KiB, resident 128.00 KiB; "
+            "shared with other objects 256.00 KiB; elements 256.00 KiB)");
 }
 
 TEST(ResidentBytes, CountsOnlyTheRangeAskedFor) {

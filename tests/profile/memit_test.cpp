@@ -1,7 +1,7 @@
 #include "mammoth/profile/memit.hpp"
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,8 +38,8 @@ Figures in_child(const std::function<MemitRun()>& measure) {
   if (pid == 0) {
     ::close(fds[0]);
     const MemitRun r = measure();
-    Figures f{r.peak, r.increment(), r.increment_split().anon, r.increment_split().file, r.between_samples(), 0,
-              r.baseline.rss};
+    Figures f{r.peak, r.increment(), r.increment_split().anon, r.increment_split().file, r.between_samples(),
+              0,      r.baseline.rss};
     for (const Sample& s : r.timeline) f.max_sampled_rss = std::max(f.max_sampled_rss, s.self.rss);
     [[maybe_unused]] auto n = ::write(fds[1], &f, sizeof f);
     ::_exit(0);
@@ -195,8 +195,9 @@ TEST(FormatMemit, NamesAPeakTheSamplesMissed) {
   run.baseline = {10 * MiB, 8 * MiB, 2 * MiB, 0};
   run.peak = 522 * MiB;
   run.peak_split = {run.peak, 8 * MiB, 2 * MiB, 0};
-  EXPECT_EQ(format_memit(run),
-            "peak memory: 522.00 MiB, increment: 512.00 MiB (anon +0.0 MiB, file +0.0 MiB, between samples +512.0 MiB)");
+  EXPECT_EQ(
+      format_memit(run),
+      "peak memory: 522.00 MiB, increment: 512.00 MiB (anon +0.0 MiB, file +0.0 MiB, between samples +512.0 MiB)");
 }
 
 TEST(ToJson, HoldsEveryRun) {

@@ -51,6 +51,16 @@ TEST(Mprofile, WithoutChildrenMemIsTheProcessAlone) {
   EXPECT_NE(out.str().find("MEM 110.000000 1700000000.5000\n"), std::string::npos);
 }
 
+TEST(Mprofile, ANewlineInTheCommandStaysOnTheCmdlineLine) {
+  Timeline t = two_samples();
+  t.cmdline = "python3 -c\nimport numpy\nMEM 5 5";
+  std::ostringstream out;
+  write_mprofile(out, t, false);
+  EXPECT_EQ(out.str().substr(0, out.str().find('\n')), "CMDLINE python3 -c import numpy MEM 5 5");
+  std::istringstream in(out.str());
+  EXPECT_EQ(read_mprofile(in, "x.dat").samples.size(), 2u);
+}
+
 TEST(Mprofile, ReadsWhatItWroteAndMprofsOwnFiles) {
   std::ostringstream out;
   write_mprofile(out, two_samples(), false);

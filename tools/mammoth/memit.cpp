@@ -58,8 +58,8 @@ std::function<int()> setup_memit(CLI::App& app) {
   };
 }
 
-const bool registered =
-    register_command({"memit", "measure a command's peak memory and increment, split anon/file (%memit)", 90, setup_memit});
+const bool registered = register_command(
+    {"memit", "measure a command's peak memory and increment, split anon/file (%memit)", 90, setup_memit});
 
 }  // namespace
 }  // namespace mammoth::cli

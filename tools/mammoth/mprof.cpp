@@ -53,8 +53,8 @@ int run_mprof(const MprofArgs& a) {
   profile::write_mprofile(out, {join(a.command), run.timeline}, a.options.include_children);
   out.flush();
   if (!out) throw_io_error(path, "cannot write the mprofile file", errno);
-  std::cerr << "mprof: wrote " << path << " (" << run.timeline.size() << " samples; "
-            << profile::format_memit(run) << ")\n";
+  std::cerr << "mprof: wrote " << path << " (" << run.timeline.size() << " samples; " << profile::format_memit(run)
+            << ")\n";
   return status;
 }
 

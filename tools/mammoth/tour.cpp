@@ -55,7 +55,8 @@ std::function<int()> setup_tour(CLI::App& app) {
   return [dir, scale] {
     namespace fs = std::filesystem;
     const bool temporary = dir->empty();
-    fs::path folder = temporary ? fs::temp_directory_path() / ("mammoth-tour-" + std::to_string(::getpid())) : fs::path(*dir);
+    fs::path folder =
+        temporary ? fs::temp_directory_path() / ("mammoth-tour-" + std::to_string(::getpid())) : fs::path(*dir);
     fs::create_directories(folder);
     TourContext ctx{folder, *scale == "small", std::cout};
     std::cout << "mammoth tour — the notebook 'Handling Very Large Arrays, Memory Mappings', replayed\n"
@@ -72,7 +73,8 @@ std::function<int()> setup_tour(CLI::App& app) {
   };
 }
 
-const bool registered = register_command({"tour", "replay the seed notebook: memit, memmap, HDF5, out-of-core, sparse", 100, setup_tour});
+const bool registered =
+    register_command({"tour", "replay the seed notebook: memit, memmap, HDF5, out-of-core, sparse", 100, setup_tour});
 
 }  // namespace
 }  // namespace mammoth::cli

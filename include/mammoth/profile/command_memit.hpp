@@ -16,8 +16,8 @@
 namespace mammoth::profile {
 
 struct CommandResult {
-  MemitResult memit;     // one run per repeat; baseline = the process right after exec
-  int exit_status = 0;   // the command's: its exit code, 128 + signal, or 124 on timeout
+  MemitResult memit;    // one run per repeat; baseline = the process right after exec
+  int exit_status = 0;  // the command's: its exit code, 128 + signal, or 124 on timeout
 };
 
 // Runs `argv` options.repeat times (stopping at the first failing run) and measures

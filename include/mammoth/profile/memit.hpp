@@ -23,24 +23,24 @@ namespace mammoth::profile {
 
 // As %memit's flags: -r repeat, -t timeout, -i interval, -c include children, -q quiet.
 struct MemitOptions {
-  int repeat = 1;                // runs; the result is the highest peak, as memory_profiler
-  double timeout = 0;            // seconds; 0: none. In-process blocks cannot be stopped: the
-                                 // sampler stops and the run is marked timed_out.
-  double interval = 0.1;         // seconds between timeline samples
-  bool include_children = false; // add descendant processes' memory
-  bool quiet = false;            // do not print the report line
+  int repeat = 1;                 // runs; the result is the highest peak, as memory_profiler
+  double timeout = 0;             // seconds; 0: none. In-process blocks cannot be stopped: the
+                                  // sampler stops and the run is marked timed_out.
+  double interval = 0.1;          // seconds between timeline samples
+  bool include_children = false;  // add descendant processes' memory
+  bool quiet = false;             // do not print the report line
   std::ostream* out = &std::cout;
 };
 
 // One run of the block.
 struct MemitRun {
-  MemFigures baseline;      // resident memory just before the block
-  std::int64_t peak = 0;    // exact highest resident memory during the block (VmHWM)
-  MemFigures peak_split;    // sampled anon/file/shmem at the highest sample (rss = peak)
+  MemFigures baseline;             // resident memory just before the block
+  std::int64_t peak = 0;           // exact highest resident memory during the block (VmHWM)
+  MemFigures peak_split;           // sampled anon/file/shmem at the highest sample (rss = peak)
   std::int64_t children_peak = 0;  // highest summed descendant RSS seen (include_children)
-  double elapsed = 0;       // seconds
+  double elapsed = 0;              // seconds
   bool timed_out = false;
-  bool exact = true;        // false when the kernel refused to reset the high-water mark
+  bool exact = true;  // false when the kernel refused to reset the high-water mark
   std::vector<Sample> timeline;
 
   std::int64_t increment() const { return peak - baseline.rss; }

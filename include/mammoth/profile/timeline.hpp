@@ -26,20 +26,20 @@ struct ChildSample {
 };
 
 struct Sample {
-  double time = 0;         // seconds since the Unix epoch (mprof's clock)
-  MemFigures self;         // the watched process
-  std::int64_t hwm = 0;    // its VmHWM at that moment
+  double time = 0;                // seconds since the Unix epoch (mprof's clock)
+  MemFigures self;                // the watched process
+  std::int64_t hwm = 0;           // its VmHWM at that moment
   std::int64_t children_rss = 0;  // sum over its living descendants (when watched)
   std::vector<ChildSample> children;
-  bool has_split = true;   // false for samples read from a file without SPLIT lines
+  bool has_split = true;  // false for samples read from a file without SPLIT lines
 
   std::int64_t total() const { return self.rss + children_rss; }
 };
 
 struct SamplerOptions {
-  double interval = 0.1;        // seconds between samples
+  double interval = 0.1;  // seconds between samples
   bool include_children = false;
-  double timeout = 0;           // stop sampling after this many seconds; 0: never
+  double timeout = 0;  // stop sampling after this many seconds; 0: never
 };
 
 // Samples `pid` (0: this process) on its own thread from construction until stop().
