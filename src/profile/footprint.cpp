@@ -67,7 +67,7 @@ std::int64_t resident_bytes(const void* data, std::size_t size) {
 std::string format_bytes(std::int64_t bytes) {
   char b[64];
   const double v = static_cast<double>(bytes);
-  if (bytes < 0) return "-" + format_bytes(-bytes);
+  if (bytes < 0) return std::string(1, '-').append(format_bytes(-bytes));
   if (bytes < 1024)
     std::snprintf(b, sizeof b, "%lld B", static_cast<long long>(bytes));
   else if (bytes < (1 << 20))

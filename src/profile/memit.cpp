@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <sstream>
 
@@ -117,8 +118,10 @@ std::string format_memit(const MemitRun& run) {
   };
   if (d.shmem >= 64 * 1024 || d.shmem <= -64 * 1024) part(", shmem %+.1f MiB", to_mib(d.shmem));
   if (run.children_peak > 0) part(", children %.1f MiB", to_mib(run.children_peak));
-  // Sampling jitter is a page or two; a real unsampled spike is far bigger.
-  if (run.between_samples() >= 1 << 20) part(", between samples +%.1f MiB", to_mib(run.between_samples()));
+  // Sampling jitter is a page or two, or a sliver of a big increment; an unsampled
+  // spike is far bigger.
+  const std::int64_t noise = std::max<std::int64_t>(1 << 20, std::abs(run.increment()) / 50);
+  if (run.between_samples() >= noise) part(", between samples +%.1f MiB", to_mib(run.between_samples()));
   text += ")";
   if (!run.exact) text += " [sampled peak: the kernel refused to reset VmHWM]";
   if (run.timed_out) text += " [timed out]";

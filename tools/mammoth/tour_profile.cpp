@@ -50,7 +50,7 @@ void run_profile_section(TourContext& ctx) {
   ctx.note("notebook: peak memory: 50.78 MiB, increment: 0.54 MiB (a Python process; ours is a C++ one)");
 
   const std::int64_t nrows = 100, ncols = ctx.small ? 10000 : 1000000;
-  const std::string shape = "(" + std::to_string(nrows) + ", " + std::to_string(ncols) + ")";
+  const std::string shape = shape_string({nrows, ncols});
   auto f = std::make_unique<ScratchMapping>((ctx.dir / "memmapped.dat").string(),
                                             static_cast<std::size_t>(nrows * ncols) * sizeof(float));
   std::mt19937_64 rng(42);
@@ -73,9 +73,10 @@ void run_profile_section(TourContext& ctx) {
   ctx.note("and reread at will: the fill's increment is file pages, not a leak; the random array's is anonymous.");
   f.reset();
 
-  auto a = NdArray<double>::full({nrows, ncols / 10}, 1.0);
-  auto view = a.slice({Slice::range(0, 10)});
-  ctx.note("footprint(a " + shape_string(a.shape()) + " float64): " + profile::format_footprint(profile::footprint(a)));
+  const auto a = NdArray<double>::full({nrows, ncols / 10}, 1.0);
+  ctx.note("footprint(a), a = " + shape_string(a.shape()) +
+           " float64: " + profile::format_footprint(profile::footprint(a)));
+  const auto view = a.slice({Slice::range(0, 10)});
   ctx.note("footprint(a[:10]) alone: " + profile::format_footprint(profile::footprint(view)));
   ctx.note("footprint(a, a[:10]) together: " + profile::format_footprint(profile::footprint(a, view)));
 }
