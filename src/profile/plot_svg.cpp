@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <sstream>
 #include <string>
@@ -123,7 +124,8 @@ std::string plot_svg(const Timeline& timeline, const PlotOptions& options) {
   f.width = options.width;
   f.height = options.height;
   f.t_max = t.empty() ? 1 : std::max(t.back(), 1e-3);
-  const double top = total.empty() ? 1 : *std::max_element(total.begin(), total.end());
+  const double exact = to_mib(timeline.exact_peak);
+  const double top = std::max(exact, total.empty() ? 1 : *std::max_element(total.begin(), total.end()));
   f.mib_max = std::max(1.0, top * 1.1);
   f.mib_max = std::ceil(f.mib_max / nice_step(f.mib_max, 6)) * nice_step(f.mib_max, 6);
 
@@ -157,13 +159,21 @@ std::string plot_svg(const Timeline& timeline, const PlotOptions& options) {
   if (!t.empty()) {
     svg << "<path class=\"total\" d=\"" << line(f, t, total)
         << "\" fill=\"none\" stroke=\"#1d3557\" stroke-width=\"2\"/>\n";
-    const double px = f.x(t[peak_i]), py = f.y(total[peak_i]);
-    svg << "<g class=\"peak\"><circle cx=\"" << px << "\" cy=\"" << py << "\" r=\"5\" fill=\"#d62828\"/>\n"
+    // The exact peak (VmHWM) when recorded: samples may miss the top of a spike.
+    const bool known = exact > total[peak_i] + 1e-6;
+    const double px = f.x(t[peak_i]), py = f.y(known ? exact : total[peak_i]);
+    char label[128];
+    if (known)
+      std::snprintf(label, sizeof label, "peak %.2f MiB (exact); highest sample %.2f MiB at %.2f s", exact,
+                    total[peak_i], t[peak_i]);
+    else
+      std::snprintf(label, sizeof label, "peak %.2f MiB at %.2f s", total[peak_i], t[peak_i]);
+    svg << "<g class=\"peak\"><circle cx=\"" << px << "\" cy=\"" << f.y(total[peak_i])
+        << "\" r=\"5\" fill=\"#d62828\"/>\n"
         << "<line x1=\"" << f.left << "\" x2=\"" << f.width - f.right << "\" y1=\"" << py << "\" y2=\"" << py
         << "\" stroke=\"#d62828\" stroke-dasharray=\"6 4\"/>\n"
-        << "<text x=\"" << std::min(px + 8, f.width - f.right - 160) << "\" y=\"" << py - 8
-        << "\" font-size=\"12\" fill=\"#d62828\">peak " << fmt("%.2f", total[peak_i]) << " MiB at "
-        << fmt("%.2f", t[peak_i]) << " s</text></g>\n";
+        << "<text x=\"" << std::min(px + 8, f.width - f.right - 6.2 * static_cast<double>(std::strlen(label)))
+        << "\" y=\"" << py - 8 << "\" font-size=\"12\" fill=\"#d62828\">" << label << "</text></g>\n";
   }
   // Legend: one row under the time axis, clear of the data.
   const double ly = f.height - 14;

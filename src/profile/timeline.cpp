@@ -112,6 +112,10 @@ void write_mprofile(std::ostream& out, const Timeline& timeline, bool include_ch
       out << line;
     }
   }
+  if (timeline.exact_peak > 0) {
+    std::snprintf(line, sizeof line, "PEAK %.6f\n", to_mib(timeline.exact_peak));
+    out << line;
+  }
 }
 
 namespace {
@@ -158,6 +162,8 @@ Timeline read_mprofile(std::istream& in, const std::string& name) {
       s.self.file = mib_bytes(v[1]);
       s.self.shmem = mib_bytes(v[2]);
       s.has_split = true;
+    } else if (field == "PEAK") {
+      t.exact_peak = mib_bytes(numbers(rest, 1, name, line_no)[0]);
     } else if (field == "CHLD" && !t.samples.empty()) {
       const auto v = numbers(rest, 3, name, line_no);
       Sample& s = t.samples.back();

@@ -109,6 +109,18 @@ TEST(PlotSvg, DrawsAxesTheTotalThePeakAndTheSplit) {
   EXPECT_EQ(svg.substr(svg.size() - 7), "</svg>\n");
 }
 
+TEST(Mprofile, TheExactPeakTravelsInAPeakLineAndIsPlotted) {
+  Timeline t = two_samples();
+  t.exact_peak = 150 * MiB;
+  std::ostringstream out;
+  write_mprofile(out, t, true);
+  EXPECT_NE(out.str().find("\nPEAK 150.000000\n"), std::string::npos);
+  std::istringstream in(out.str());
+  const Timeline back = read_mprofile(in, "x.dat");
+  EXPECT_EQ(back.exact_peak, 150 * MiB);
+  EXPECT_NE(plot_svg(back).find("peak 150.00 MiB (exact); highest sample 130.00 MiB at 0.50 s"), std::string::npos);
+}
+
 TEST(PlotSvg, EscapesTheTitleAndSkipsTheSplitWhenNotRecorded) {
   Timeline t = two_samples();
   t.cmdline = "sh -c 'a < b && c'";

@@ -50,7 +50,7 @@ int run_mprof(const MprofArgs& a) {
     std::cerr << "mammoth: error: " << e.what() << "\n";
     return e.errnum() == ENOENT ? 127 : 126;
   }
-  profile::write_mprofile(out, {join(a.command), run.timeline}, a.options.include_children);
+  profile::write_mprofile(out, {join(a.command), run.timeline, run.peak}, a.options.include_children);
   out.flush();
   if (!out) throw_io_error(path, "cannot write the mprofile file", errno);
   std::cerr << "mprof: wrote " << path << " (" << run.timeline.size() << " samples; " << profile::format_memit(run)

@@ -77,12 +77,13 @@ class Sampler {
 struct Timeline {
   std::string cmdline;
   std::vector<Sample> samples;
+  std::int64_t exact_peak = 0;  // the VmHWM-based peak when known (our "PEAK" line); 0: unknown
 };
 
 // memory_profiler's format: "CMDLINE <cmd>", then per sample "MEM <MiB> <unix time>"
 // (MiB of the process, or of the whole tree with include_children, as `mprof run -C`),
 // "CHLD <pid> <MiB> <time>" per child, and our own "SPLIT <anon> <file> <shmem> <time>"
-// lines, which mprof's reader skips as unknown fields.
+// lines and a final "PEAK <MiB>" (the exact peak), which mprof's reader skips as unknown fields.
 void write_mprofile(std::ostream& out, const Timeline& timeline, bool include_children);
 // Reads what write_mprofile (or `mprof run`) wrote; throws FormatError naming `name`.
 Timeline read_mprofile(std::istream& in, const std::string& name);
