@@ -128,6 +128,15 @@ TEST(MemitCli, JsonAndChildrenFlag) {
   EXPECT_GE(peak, 100 * MiB);
 }
 
+TEST(MemitCli, WordsAfterTheCommandAreTheCommandsEvenWithoutDashDash) {
+  // -c belongs to sh here, not to memit's --include-children.
+  const auto r = testing::run_cli({"memit", "-q", "sh", "-c", "exit 4"});
+  EXPECT_EQ(r.status, 4) << r.err;
+  const auto m = testing::run_cli({"mprof", "run", "-o", "/dev/null", "sh", "-c", "exit 5"});
+  EXPECT_EQ(m.status, 5) << m.err;
+  EXPECT_EQ(testing::run_cli({"memit"}).status, 2);
+}
+
 TEST(MemitCli, MissingCommandExits127) {
   const auto r = testing::run_cli({"memit", "--", "/nonexistent/mammoth-no-such-tool"});
   EXPECT_EQ(r.status, 127);

@@ -10,6 +10,14 @@
 namespace mammoth::cli {
 namespace {
 
+// The words CLI11 left over (prefix_command), without a leading "--"; a usage error when none.
+std::vector<std::string> command_words(CLI::App& app) {
+  std::vector<std::string> words = app.remaining();
+  if (!words.empty() && words.front() == "--") words.erase(words.begin());
+  if (words.empty()) throw CLI::RequiredError("CMD (the command to measure)");
+  return words;
+}
+
 struct MemitArgs {
   profile::MemitOptions options;
   bool json = false;
@@ -29,11 +37,20 @@ std::function<int()> setup_memit(CLI::App& app) {
   app.add_flag("-q,--quiet", a->options.quiet, "print nothing; only pass the exit status through");
   app.add_flag("--json", a->json, "print the result as JSON (bytes, per-run figures)");
   app.add_option("--report", a->report, "write the report to FILE instead of standard error");
-  app.add_option("command", a->command, "the command and its arguments (after --)")->required()->expected(-1);
+  // Everything from the first word that is not one of our options on is the command's,
+  // so `mammoth memit python3 -c …` leaves -c to python; `--` works too.
+  app.prefix_command();
+  // A positional that takes no word itself: it lets CLI11 accept `--`, and shows in --help.
+  app.validate_positionals();
+  app.add_option("CMD", a->command, "the command to run and its arguments")
+      ->expected(-1)
+      ->check(CLI::Validator([](std::string&) { return std::string("collected as a prefix command"); }, ""));
   app.footer(
+      "usage: mammoth memit [OPTIONS] [--] CMD ARGS...\n"
       "The report goes to standard error (as time(1) does), after the command's own output.\n"
       "The command's exit status is passed through.");
-  return [a] {
+  return [a, &app] {
+    a->command = command_words(app);
     profile::MemitOptions options = a->options;
     const bool quiet = options.quiet;
     options.quiet = true;

@@ -81,12 +81,25 @@ std::function<int()> setup_mprof(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   run->add_flag("-c,--include-children", a->options.include_children,
                 "MEM lines sum the child processes too; each child also gets CHLD lines");
-  run->add_option("command", a->command, "the command and its arguments (after --)")->required()->expected(-1);
+  // As memit: the first word that is not our option starts the command.
+  run->prefix_command();
+  // A positional that takes no word itself: it lets CLI11 accept `--`, and shows in --help.
+  run->validate_positionals();
+  run->add_option("CMD", a->command, "the command to run and its arguments")
+      ->expected(-1)
+      ->check(CLI::Validator([](std::string&) { return std::string("collected as a prefix command"); }, ""));
+  run->footer("usage: mammoth mprof run [OPTIONS] [--] CMD ARGS...; the command's exit status is passed through.");
   CLI::App* plot = app.add_subcommand("plot", "draw an mprofile file as an SVG chart");
   plot->add_option("file", a->input, "the mprofile_*.dat file")->required();
   plot->add_option("-o,--output", a->svg, "the SVG to write (default mem.svg)");
   plot->add_option("--title", a->title, "the chart's title (default: the command line)");
-  return [a, run] { return run->parsed() ? run_mprof(*a) : plot_mprof(*a); };
+  return [a, run] {
+    if (!run->parsed()) return plot_mprof(*a);
+    a->command = run->remaining();
+    if (!a->command.empty() && a->command.front() == "--") a->command.erase(a->command.begin());
+    if (a->command.empty()) throw CLI::RequiredError("CMD (the command to record)");
+    return run_mprof(*a);
+  };
 }
 
 const bool registered = register_command(
