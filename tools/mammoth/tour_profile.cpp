@@ -55,7 +55,7 @@ void run_profile_section(TourContext& ctx) {
                                             static_cast<std::size_t>(nrows * ncols) * sizeof(float));
   std::mt19937_64 rng(42);
   std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
-  ctx.step("%%memit fill a float32 " + shape + " file mapping row by row", [&] {
+  ctx.step("%%memit memmap fill " + shape + " f32, row by row", [&] {
     std::vector<float> tmp(static_cast<std::size_t>(ncols));
     for (std::int64_t i = 0; i < nrows; ++i) {
       for (float& v : tmp) v = uniform(rng);
