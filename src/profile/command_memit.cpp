@@ -134,7 +134,8 @@ MemitRun measure_command(const std::vector<std::string>& argv, const MemitOption
   IgnoreInterrupts ignore;
 
   // Seize before the child may exec, so neither exec nor exit can slip past.
-  const bool traced = ::ptrace(PTRACE_SEIZE, pid, nullptr, PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC) == 0;
+  const bool traced =
+      options.trace && ::ptrace(PTRACE_SEIZE, pid, nullptr, PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC) == 0;
   const double start = seconds_now();
   [[maybe_unused]] auto n = ::write(go_write.get(), "g", 1);
   go_write.reset();

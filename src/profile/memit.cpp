@@ -123,7 +123,7 @@ std::string format_memit(const MemitRun& run) {
   const std::int64_t noise = std::max<std::int64_t>(1 << 20, std::abs(run.increment()) / 50);
   if (run.between_samples() >= noise) part(", between samples +%.1f MiB", to_mib(run.between_samples()));
   text += ")";
-  if (!run.exact) text += " [sampled peak: the kernel refused to reset VmHWM]";
+  if (!run.exact) text += " [sampled peak, not exact]";
   if (run.timed_out) text += " [timed out]";
   return text;
 }

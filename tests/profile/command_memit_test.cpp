@@ -42,6 +42,17 @@ TEST(MemitCommand, ASpikeJustBeforeExitIsCaughtExactly) {
   EXPECT_LE(r.memit.peak(), 300 * MiB + 32 * MiB);
 }
 
+TEST(MemitCommand, WithoutPtraceThePeakIsSampledAndSaysSo) {
+  MemitOptions o = quiet(0.02);
+  o.trace = false;
+  const CommandResult r = memit_command(helper_command({"anon", "128", "300"}), o);
+  EXPECT_EQ(r.exit_status, 0);
+  EXPECT_FALSE(r.memit.run().exact);
+  EXPECT_GE(r.memit.peak(), 128 * MiB);
+  EXPECT_LE(r.memit.peak(), 128 * MiB + 32 * MiB);
+  EXPECT_EQ(memit_command(helper_command({"exit", "6"}), o).exit_status, 6);
+}
+
 TEST(MemitCommand, ExitStatusIsPassedThrough) {
   EXPECT_EQ(memit_command(helper_command({"exit", "3"}), quiet()).exit_status, 3);
   EXPECT_EQ(memit_command(helper_command({"exit", "0"}), quiet()).exit_status, 0);

@@ -30,6 +30,8 @@ struct MemitOptions {
   bool include_children = false;  // add descendant processes' memory
   bool quiet = false;             // do not print the report line
   std::ostream* out = &std::cout;
+  bool trace = true;  // commands only: stop them at exec and exit (ptrace) for the exact baseline
+                      // and peak; false, or ptrace refused: the highest sampled VmHWM
 };
 
 // One run of the block.
