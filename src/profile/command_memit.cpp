@@ -126,6 +126,9 @@ MemitRun measure_command(const std::vector<std::string>& argv, const MemitOption
   if (::pipe2(report_fds, O_CLOEXEC) != 0) throw_io_error("memit", "cannot create a pipe", errno);
   Fd report_read(report_fds[0]), report_write(report_fds[1]);
 
+  // The child starts as a copy of us, and that copy's size stays in its ru_maxrss.
+  const auto ours = read_proc_status();
+  const std::int64_t fork_copy_bound = ours ? ours->resident.rss : 0;
   const pid_t pid = ::fork();
   if (pid < 0) throw_io_error("memit", "cannot fork to run '" + argv[0] + "'", errno);
   if (pid == 0) exec_child(go_read.get(), report_write.get(), args);
@@ -216,7 +219,9 @@ MemitRun measure_command(const std::vector<std::string>& argv, const MemitOption
   if (options.include_children) {
     // The tree: at least any one member's peak (ru_maxrss covers children the command
     // waited for, even those too short to sample) and at least every sampled sum.
-    run.peak = std::max(run.peak, static_cast<std::int64_t>(usage.ru_maxrss) * 1024);
+    // ru_maxrss no larger than we were at fork may be nothing but that copy: then it says nothing.
+    const std::int64_t maxrss = static_cast<std::int64_t>(usage.ru_maxrss) * 1024;
+    if (maxrss > fork_copy_bound) run.peak = std::max(run.peak, maxrss);
     for (const auto& [child, peak] : children_peaks) run.peak = std::max(run.peak, peak);
     for (const Sample& s : timeline) run.peak = std::max(run.peak, s.total());
   }
