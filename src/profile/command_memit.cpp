@@ -11,7 +11,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "mammoth/error.hpp"
@@ -111,6 +113,112 @@ double seconds_now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// What following the command saw.
+struct Observed {
+  std::optional<MemFigures> baseline;  // at the first exec (traced runs only)
+  std::int64_t exit_hwm = 0;           // VmHWM at the exit stop (traced runs only)
+  std::int64_t sampled_self_peak = 0;  // highest VmHWM the sampler read
+  std::vector<Sample> timeline;
+  std::map<pid_t, std::int64_t> children_peaks;
+  int status = 0;  // from wait4
+  struct rusage usage {};
+};
+
+// Waits for the command, answering its ptrace stops, and samples it meanwhile.
+class Follower {
+ public:
+  Follower(pid_t pid, bool traced, SamplerOptions options) : pid_(pid), options_(options) {
+    // Untraced, there is no exec stop to start at: sample from now.
+    if (!traced) sampler_ = std::make_unique<Sampler>(pid, options);
+  }
+
+  Observed follow(const std::string& name) {
+    for (;;) {
+      if (::wait4(pid_, &seen_.status, __WALL, &seen_.usage) < 0) {
+        if (errno == EINTR) continue;
+        throw_io_error("memit", "cannot wait for '" + name + "'", errno);
+      }
+      const int status = seen_.status;
+      if (WIFEXITED(status) || WIFSIGNALED(status)) break;
+      if (!WIFSTOPPED(status)) continue;
+      if (is_event(status, PTRACE_EVENT_EXEC)) {
+        on_exec();
+      } else if (is_event(status, PTRACE_EVENT_EXIT)) {
+        on_exit();
+      } else if ((status >> 16) == PTRACE_EVENT_STOP) {
+        const int sig = WSTOPSIG(status);
+        const bool group_stop = sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+        ::ptrace(group_stop ? PTRACE_LISTEN : PTRACE_CONT, pid_, nullptr, nullptr);
+      } else {
+        // A signal on its way to the command: pass it on untouched.
+        ::ptrace(PTRACE_CONT, pid_, nullptr, reinterpret_cast<void*>(static_cast<long>(WSTOPSIG(status))));
+      }
+    }
+    stop_sampler();
+    return std::move(seen_);
+  }
+
+ private:
+  void on_exec() {
+    if (!seen_.baseline) {
+      if (const auto s = read_proc_status(pid_))
+        seen_.baseline = s->resident;
+      else
+        seen_.baseline = MemFigures{};
+      sampler_ = std::make_unique<Sampler>(pid_, options_);
+    }
+    ::ptrace(PTRACE_CONT, pid_, nullptr, nullptr);
+  }
+
+  // The last moment the memory still exists: VmHWM now is the process's exact peak.
+  void on_exit() {
+    if (const auto s = read_proc_status(pid_)) seen_.exit_hwm = std::max(seen_.exit_hwm, s->hwm);
+    stop_sampler();
+    ::ptrace(PTRACE_CONT, pid_, nullptr, nullptr);
+  }
+
+  void stop_sampler() {
+    if (!sampler_) return;
+    auto samples = sampler_->stop();
+    seen_.timeline.insert(seen_.timeline.end(), samples.begin(), samples.end());
+    for (const auto& [child, peak] : sampler_->children_peaks())
+      seen_.children_peaks[child] = std::max(seen_.children_peaks[child], peak);
+    seen_.sampled_self_peak = std::max(seen_.sampled_self_peak, sampler_->self_peak());
+    sampler_.reset();
+  }
+
+  pid_t pid_;
+  SamplerOptions options_;
+  std::unique_ptr<Sampler> sampler_;
+  Observed seen_;
+};
+
+// The figures memit reports, from what was observed.
+MemitRun summarize(Observed seen, const MemitOptions& options, std::int64_t fork_copy_bound) {
+  MemitRun run;
+  run.exact = seen.baseline.has_value();
+  run.baseline = seen.baseline.value_or(seen.timeline.empty() ? MemFigures{} : seen.timeline.front().self);
+  const Sample* highest = nullptr;
+  for (const Sample& s : seen.timeline) {
+    if (!highest || s.self.rss > highest->self.rss) highest = &s;
+    run.children_peak = std::max(run.children_peak, s.children_rss);
+  }
+  run.peak = std::max(seen.exit_hwm, seen.sampled_self_peak);
+  if (options.include_children) {
+    // The tree: at least any one member's peak (ru_maxrss covers children the command
+    // waited for, even those too short to sample) and at least every sampled sum.
+    // An ru_maxrss no larger than we were at fork may be only that copy: it says nothing.
+    const std::int64_t maxrss = static_cast<std::int64_t>(seen.usage.ru_maxrss) * 1024;
+    if (maxrss > fork_copy_bound) run.peak = std::max(run.peak, maxrss);
+    for (const auto& [child, peak] : seen.children_peaks) run.peak = std::max(run.peak, peak);
+    for (const Sample& s : seen.timeline) run.peak = std::max(run.peak, s.total());
+  }
+  run.peak_split = highest ? highest->self : run.baseline;
+  run.peak_split.rss = run.peak;
+  run.timeline = std::move(seen.timeline);
+  return run;
+}
+
 }  // namespace
 
 MemitRun measure_command(const std::vector<std::string>& argv, const MemitOptions& options, int& exit_status) {
@@ -120,6 +228,7 @@ MemitRun measure_command(const std::vector<std::string>& argv, const MemitOption
   for (auto& a : copy) args.push_back(a.data());
   args.push_back(nullptr);
 
+  // `go` holds the child back until it is seized; `report` carries exec's errno back.
   int go_fds[2], report_fds[2];
   if (::pipe2(go_fds, O_CLOEXEC) != 0) throw_io_error("memit", "cannot create a pipe", errno);
   Fd go_read(go_fds[0]), go_write(go_fds[1]);
@@ -146,88 +255,21 @@ MemitRun measure_command(const std::vector<std::string>& argv, const MemitOption
   SamplerOptions so;
   so.interval = options.interval;
   so.include_children = options.include_children;
-  std::unique_ptr<Sampler> sampler;
-  if (!traced) sampler = std::make_unique<Sampler>(pid, so);
+  Follower follower(pid, traced, so);
   Watchdog watchdog(pid, options.timeout);
-
-  MemitRun run;
-  run.exact = traced;
-  bool have_baseline = false;
-  std::int64_t exit_hwm = 0;
-  std::vector<Sample> timeline;
-  std::map<pid_t, std::int64_t> children_peaks;
-  std::int64_t sampled_self_peak = 0;
-  auto stop_sampler = [&] {
-    if (!sampler) return;
-    auto samples = sampler->stop();
-    timeline.insert(timeline.end(), samples.begin(), samples.end());
-    for (const auto& [child, peak] : sampler->children_peaks())
-      children_peaks[child] = std::max(children_peaks[child], peak);
-    sampled_self_peak = std::max(sampled_self_peak, sampler->self_peak());
-    sampler.reset();
-  };
-
-  int status = 0;
-  struct rusage usage {};
-  for (;;) {
-    const pid_t w = ::wait4(pid, &status, __WALL, &usage);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      throw_io_error("memit", "cannot wait for '" + argv[0] + "'", errno);
-    }
-    if (WIFEXITED(status) || WIFSIGNALED(status)) break;
-    if (!WIFSTOPPED(status)) continue;
-    const int sig = WSTOPSIG(status);
-    if (is_event(status, PTRACE_EVENT_EXEC)) {
-      if (!have_baseline) {
-        if (const auto s = read_proc_status(pid)) run.baseline = s->resident;
-        have_baseline = true;
-        sampler = std::make_unique<Sampler>(pid, so);
-      }
-      ::ptrace(PTRACE_CONT, pid, nullptr, nullptr);
-    } else if (is_event(status, PTRACE_EVENT_EXIT)) {
-      // The last moment the memory still exists: VmHWM now is the process's exact peak.
-      if (const auto s = read_proc_status(pid)) exit_hwm = std::max(exit_hwm, s->hwm);
-      stop_sampler();
-      ::ptrace(PTRACE_CONT, pid, nullptr, nullptr);
-    } else if ((status >> 16) == PTRACE_EVENT_STOP) {
-      const bool group_stop = sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
-      ::ptrace(group_stop ? PTRACE_LISTEN : PTRACE_CONT, pid, nullptr, nullptr);
-    } else {
-      // A signal on its way to the command: pass it on untouched.
-      ::ptrace(PTRACE_CONT, pid, nullptr, reinterpret_cast<void*>(static_cast<long>(sig)));
-    }
-  }
-  stop_sampler();
+  Observed seen = follower.follow(argv[0]);
   watchdog.disarm();
-  run.elapsed = seconds_now() - start;
+  const double elapsed = seconds_now() - start;
 
   int exec_errno = 0;
   if (::read(report_read.get(), &exec_errno, sizeof exec_errno) == static_cast<ssize_t>(sizeof exec_errno))
     throw_io_error("memit", "cannot run '" + argv[0] + "'", exec_errno);
 
+  const int status = seen.status;
+  MemitRun run = summarize(std::move(seen), options, fork_copy_bound);
+  run.elapsed = elapsed;
   run.timed_out = watchdog.fired();
   exit_status = run.timed_out ? 124 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  if (!have_baseline && !timeline.empty()) run.baseline = timeline.front().self;
-
-  const Sample* highest = nullptr;
-  for (const Sample& s : timeline) {
-    if (!highest || s.self.rss > highest->self.rss) highest = &s;
-    run.children_peak = std::max(run.children_peak, s.children_rss);
-  }
-  run.peak = std::max(exit_hwm, sampled_self_peak);
-  if (options.include_children) {
-    // The tree: at least any one member's peak (ru_maxrss covers children the command
-    // waited for, even those too short to sample) and at least every sampled sum.
-    // ru_maxrss no larger than we were at fork may be nothing but that copy: then it says nothing.
-    const std::int64_t maxrss = static_cast<std::int64_t>(usage.ru_maxrss) * 1024;
-    if (maxrss > fork_copy_bound) run.peak = std::max(run.peak, maxrss);
-    for (const auto& [child, peak] : children_peaks) run.peak = std::max(run.peak, peak);
-    for (const Sample& s : timeline) run.peak = std::max(run.peak, s.total());
-  }
-  run.peak_split = highest ? highest->self : run.baseline;
-  run.peak_split.rss = run.peak;
-  run.timeline = std::move(timeline);
   return run;
 }
 

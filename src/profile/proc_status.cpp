@@ -145,10 +145,13 @@ std::vector<pid_t> descendants(pid_t pid) {
     found.insert(found.end(), next.begin(), next.end());
     frontier = std::move(next);
   }
-  if (supported) return found;
-  found.clear();
+  return supported ? found : descendants_by_scan(pid);
+}
+
+std::vector<pid_t> descendants_by_scan(pid_t pid) {
   const auto children_of = parent_map();
-  frontier = {pid};
+  std::vector<pid_t> found;
+  std::vector<pid_t> frontier{pid};
   while (!frontier.empty()) {
     std::vector<pid_t> next;
     for (pid_t p : frontier) {

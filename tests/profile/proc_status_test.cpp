@@ -56,10 +56,15 @@ TEST(Descendants, FindsChildrenAndGrandchildren) {
     found = descendants(::getpid());
     if (found.size() < 2) ::usleep(5000);
   }
+  // The /proc scan (for kernels without per-task children lists) finds the same.
+  std::vector<pid_t> scanned = descendants_by_scan(::getpid());
   ::close(fds[1]);
   ::waitpid(child, nullptr, 0);
   EXPECT_EQ(found.size(), 2u);
   EXPECT_NE(std::find(found.begin(), found.end(), child), found.end());
+  std::sort(found.begin(), found.end());
+  std::sort(scanned.begin(), scanned.end());
+  EXPECT_EQ(scanned, found);
 }
 
 }  // namespace

@@ -41,6 +41,8 @@ bool reset_peak(pid_t pid = 0);
 // Every living descendant of `pid` (children, grandchildren, …), from the kernel's
 // per-task children lists, or a scan of /proc when those are not compiled in.
 std::vector<pid_t> descendants(pid_t pid);
+// The fallback on its own: every process's parent from /proc/<pid>/stat.
+std::vector<pid_t> descendants_by_scan(pid_t pid);
 
 constexpr double kMiB = 1024.0 * 1024.0;
 inline double to_mib(std::int64_t bytes) { return static_cast<double>(bytes) / kMiB; }
