@@ -19,6 +19,10 @@ double unix_now() { return std::chrono::duration<double>(std::chrono::system_clo
 Sampler::Sampler(pid_t pid, SamplerOptions options) : pid_(pid), options_(options) {
   if (!(options_.interval > 0)) options_.interval = 0.1;
   thread_ = std::thread([this] { run(); });
+  // The first sample is the "before" picture: take it before the caller goes on, or a
+  // slow thread start would land it in the middle of what is being measured.
+  std::unique_lock lock(mutex_);
+  wake_.wait(lock, [this] { return first_taken_; });
 }
 
 Sampler::~Sampler() { stop(); }
@@ -54,6 +58,10 @@ void Sampler::run() {
     const bool alive = take(s);
     std::unique_lock lock(mutex_);
     if (alive) samples_.push_back(std::move(s));
+    if (!first_taken_) {
+      first_taken_ = true;
+      wake_.notify_all();
+    }
     if (!alive || stopping_) return;
     if (options_.timeout > 0 &&
         std::chrono::steady_clock::now() - start >= std::chrono::duration<double>(options_.timeout))

@@ -42,7 +42,8 @@ struct SamplerOptions {
   double timeout = 0;  // stop sampling after this many seconds; 0: never
 };
 
-// Samples `pid` (0: this process) on its own thread from construction until stop().
+// Samples `pid` (0: this process) on its own thread from construction until stop();
+// the constructor returns once the first sample is taken.
 class Sampler {
  public:
   Sampler(pid_t pid, SamplerOptions options);
@@ -67,6 +68,7 @@ class Sampler {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool first_taken_ = false;
   std::vector<Sample> samples_;
   std::map<pid_t, std::int64_t> children_peaks_;
   std::int64_t self_peak_ = 0;
