@@ -128,6 +128,28 @@ TEST(Memit, NestedMeasurementKeepsTheOuterPeakExact) {
   EXPECT_GE(f.increment, 256 * MiB * 98 / 100);
 }
 
+// A block that forks a child holding 64 MiB for 300 ms.
+MemitRun measure_block_with_child(bool include_children) {
+  MemitOptions o = quiet(0.02);
+  o.include_children = include_children;
+  Measurement m(o);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    touch_anonymous(64);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ::_exit(0);
+  }
+  ::waitpid(pid, nullptr, 0);
+  return m.finish();
+}
+
+TEST(Memit, IncludeChildrenAddsForkedChildrenInProcessToo) {
+  const Figures with = in_child([] { return measure_block_with_child(true); });
+  EXPECT_GE(with.increment, 63 * MiB);
+  const Figures without = in_child([] { return measure_block_with_child(false); });
+  EXPECT_LT(without.increment, 16 * MiB);
+}
+
 TEST(Memit, RepeatRunsEachTimeAndReportsTheHighestPeak) {
   int calls = 0;
   const MemitResult r = memit(
