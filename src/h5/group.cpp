@@ -68,6 +68,18 @@ ObjectKind kind_of(const std::optional<H5O_info_t>& info) {
   }
 }
 
+std::string soft_link_target(hid_t loc, const std::string& name) {
+  H5L_info_t info{};
+  if (H5Lget_info(loc, name.c_str(), &info, H5P_DEFAULT) < 0 || info.type != H5L_TYPE_SOFT) {
+    H5Eclear2(H5E_DEFAULT);
+    return "";
+  }
+  std::string target(info.u.val_size, '\0');
+  if (H5Lget_val(loc, name.c_str(), target.data(), target.size(), H5P_DEFAULT) < 0) return "";
+  target.resize(target.find('\0') == std::string::npos ? target.size() : target.find('\0'));
+  return target;
+}
+
 Handle link_creation_plist(const std::string& object) {
   Handle lcpl = open("create link properties", object, H5Pcreate, H5P_LINK_CREATE);
   call("set intermediate groups", object, H5Pset_create_intermediate_group, lcpl.get(), 1u);
@@ -100,7 +112,7 @@ std::vector<Member> Group::members() const {
   call("list members", file_ + ":" + path_, H5Literate, id_.get(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_link,
        static_cast<void*>(&names));
   std::vector<Member> out;
-  for (auto& n : names) out.push_back(Member{n, kind(n)});
+  for (auto& n : names) out.push_back(Member{n, kind(n), soft_link_target(id_.get(), n)});
   return out;
 }
 
@@ -112,10 +124,10 @@ void Group::visit(const std::function<void(const Member&)>& fn) const {
     const Group g = prefix.empty() ? group(".") : group(prefix);
     for (const Member& m : g.members()) {
       const std::string rel = prefix.empty() ? m.name : prefix + "/" + m.name;
+      fn(Member{rel, m.kind, m.soft_link});
+      if (m.kind != ObjectKind::Group) continue;
       const auto info = object_info(id_.get(), rel);
-      if (info && !seen.insert(info->addr).second) continue;
-      fn(Member{rel, m.kind});
-      if (m.kind == ObjectKind::Group) walk(rel);
+      if (info && seen.insert(info->addr).second) walk(rel);
     }
   };
   walk("");

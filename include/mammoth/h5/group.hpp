@@ -15,7 +15,8 @@ namespace mammoth::h5 {
 
 struct Member {
   std::string name;  // relative to the group ("x"; "sub/x" in visit)
-  ObjectKind kind;
+  ObjectKind kind;          // of the object reached (through a soft link); Missing when dangling
+  std::string soft_link;    // the soft link's target path, empty for hard links
 };
 
 class Group {
@@ -36,7 +37,8 @@ class Group {
   ObjectKind kind(const std::string& path) const;
   // Members in name order.
   std::vector<Member> members() const;
-  // Every object below, depth first, name order, each once (paths relative to this group).
+  // Every link below, depth first, in name order (paths relative to this group); a group
+  // reached twice (hard links, soft links) is descended into only once.
   void visit(const std::function<void(const Member&)>& fn) const;
 
   Group group(const std::string& path) const;

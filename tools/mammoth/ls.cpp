@@ -1,0 +1,184 @@
+// `mammoth ls FILE.h5 [--json]`: the tree of groups and datasets with shape, dtype,
+// chunks, filters and attributes (h5ls -r -v, more readable).
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "command.hpp"
+#include "mammoth/h5/file.hpp"
+
+namespace mammoth::cli {
+namespace {
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+// One element of a native-order array as text (JSON when `json`).
+std::string element(const AnyArray& a, std::int64_t i, bool json) {
+  return visit_scalar(a.dtype().type(), [&](auto tag) -> std::string {
+    using T = typename decltype(tag)::type;
+    const T v = reinterpret_cast<const T*>(a.data())[i];
+    if constexpr (std::is_same_v<T, bool>) {
+      return json ? (v ? "true" : "false") : (v ? "True" : "False");
+    } else if constexpr (std::is_floating_point_v<T>) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, json ? "%.17g" : "%g", static_cast<double>(v));
+      return buf;
+    } else if constexpr (std::is_integral_v<T>) {
+      return std::to_string(v);
+    } else {
+      const std::string s = number(v.real()) + (v.imag() < 0 ? "" : "+") + number(v.imag()) + "j";
+      return json ? json_string(s) : s;
+    }
+  });
+}
+
+std::string attribute_text(const h5::AttributeValue& value, bool json) {
+  if (const auto* s = std::get_if<std::string>(&value)) return json ? json_string(*s) : "\"" + *s + "\"";
+  const AnyArray a = std::get<AnyArray>(value).to_native().copy();
+  if (a.ndim() == 0) return element(a, 0, json);
+  std::string out = "[";
+  for (std::int64_t i = 0; i < a.size(); ++i) out += (i ? ", " : "") + element(a, i, json);
+  return out + "]";
+}
+
+std::string shape_json(const Shape& s) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < s.size(); ++i)
+    out += (i ? ", " : "") + (s[i] == h5::kUnlimited ? std::string("null") : std::to_string(s[i]));
+  return out + "]";
+}
+
+struct Entry {
+  std::string path;
+  h5::ObjectKind kind;
+  std::vector<std::pair<std::string, h5::AttributeValue>> attrs;
+  std::optional<h5::Dataset> dataset;
+  std::string soft_link;
+};
+
+std::vector<std::pair<std::string, h5::AttributeValue>> read_attrs(const h5::Attributes& attrs) {
+  std::vector<std::pair<std::string, h5::AttributeValue>> out;
+  for (const auto& name : attrs.names()) {
+    try {
+      out.emplace_back(name, attrs.read(name));
+    } catch (const TypeError& e) {  // an attribute type mammoth cannot hold: show what it is
+      out.emplace_back(name, std::string("<") + e.what() + ">");
+    }
+  }
+  return out;
+}
+
+std::vector<Entry> collect(const h5::File& file) {
+  std::vector<Entry> entries;
+  entries.push_back(Entry{"/", h5::ObjectKind::Group, read_attrs(file.attrs()), std::nullopt, ""});
+  file.visit([&](const h5::Member& m) {
+    Entry e{"/" + m.name, m.kind, {}, std::nullopt, m.soft_link};
+    if (m.kind == h5::ObjectKind::Group) e.attrs = read_attrs(file.group(m.name).attrs());
+    if (m.kind == h5::ObjectKind::Dataset) {
+      e.dataset.emplace(file.dataset(m.name));
+      e.attrs = read_attrs(e.dataset->attrs());
+    }
+    entries.push_back(std::move(e));
+  });
+  return entries;
+}
+
+std::string dtype_text(const h5::Dataset& d) {
+  return d.supported() ? d.dtype().name() : d.type_description() + " (unsupported)";
+}
+
+void print_text(const std::vector<Entry>& entries, std::ostream& out) {
+  for (const Entry& e : entries) {
+    out << e.path;
+    if (e.kind == h5::ObjectKind::Group && e.path != "/") out << "/";
+    if (!e.soft_link.empty()) out << " -> " << e.soft_link;
+    if (e.dataset) {
+      const h5::Dataset& d = *e.dataset;
+      const h5::DatasetProperties p = d.properties();
+      out << "  " << shape_string(d.shape()) << " " << dtype_text(d);
+      out << (p.chunks.empty() ? ", contiguous" : ", chunks " + shape_string(p.chunks));
+      for (const auto& f : p.filters) out << ", " << f;
+      if (p.maxshape != d.shape()) out << ", maxshape " << shape_json(p.maxshape);
+      if (p.fill_value) out << ", fill " << number(*p.fill_value);
+      out << ", " << p.storage_bytes << " bytes stored";
+    } else if (e.kind == h5::ObjectKind::Missing) {
+      out << "  (dangling link)";
+    } else if (e.kind != h5::ObjectKind::Group) {
+      out << "  (" << h5::kind_name(e.kind) << ")";
+    }
+    out << "\n";
+    for (const auto& [name, value] : e.attrs) out << "    @" << name << " = " << attribute_text(value, false) << "\n";
+  }
+}
+
+void print_json(const std::string& file, const std::vector<Entry>& entries, std::ostream& out) {
+  out << "{\"file\": " << json_string(file) << ", \"objects\": [";
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const Entry& e = entries[i];
+    out << (i ? ",\n  " : "\n  ") << "{\"path\": " << json_string(e.path)
+        << ", \"kind\": " << json_string(h5::kind_name(e.kind));
+    if (!e.soft_link.empty()) out << ", \"soft_link\": " << json_string(e.soft_link);
+    if (e.dataset) {
+      const h5::Dataset& d = *e.dataset;
+      const h5::DatasetProperties p = d.properties();
+      out << ", \"shape\": " << shape_json(d.shape());
+      out << ", \"dtype\": " << (d.supported() ? json_string(d.dtype().descr()) : "null");
+      out << ", \"type\": " << json_string(d.type_description());
+      out << ", \"chunks\": " << (p.chunks.empty() ? "null" : shape_json(p.chunks));
+      out << ", \"maxshape\": " << shape_json(p.maxshape);
+      out << ", \"filters\": [";
+      for (std::size_t f = 0; f < p.filters.size(); ++f) out << (f ? ", " : "") << json_string(p.filters[f]);
+      out << "], \"fill_value\": " << (p.fill_value ? number(*p.fill_value) : "null");
+      out << ", \"storage_bytes\": " << p.storage_bytes;
+    }
+    out << ", \"attrs\": {";
+    for (std::size_t a = 0; a < e.attrs.size(); ++a)
+      out << (a ? ", " : "") << json_string(e.attrs[a].first) << ": " << attribute_text(e.attrs[a].second, true);
+    out << "}}";
+  }
+  out << "\n]}\n";
+}
+
+std::function<int()> setup_ls(CLI::App& app) {
+  auto file = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  app.add_option("file", *file, "HDF5 file")->required();
+  app.add_flag("--json", *json, "print JSON instead of the tree");
+  return [=] {
+    h5::File f(*file, Mode::Read);
+    const std::vector<Entry> entries = collect(f);
+    std::ostringstream out;
+    if (*json)
+      print_json(*file, entries, out);
+    else
+      print_text(entries, out);
+    std::cout << out.str();
+    return 0;
+  };
+}
+
+const bool registered = register_command({"ls", "list the groups, datasets and attributes of an HDF5 file", 35, setup_ls});
+
+}  // namespace
+}  // namespace mammoth::cli
