@@ -250,6 +250,15 @@ Dataset Group::create_dataset(const std::string& path, const AnyArray& array, co
   return d;
 }
 
+void Group::create_soft_link(const std::string& path, const std::string& target) {
+  require_writable("create link " + full_path(path));
+  auto guard = detail::lock();
+  const std::string object = file_ + ":" + full_path(path);
+  if (contains(path) || soft_link_target(id_.get(), path) != "") throw Error(object + ": already exists");
+  Handle lcpl = link_creation_plist(object);
+  call("create soft link", object, H5Lcreate_soft, target.c_str(), id_.get(), path.c_str(), lcpl.get(), H5P_DEFAULT);
+}
+
 void Group::remove(const std::string& path) {
   require_writable("remove " + full_path(path));
   call("unlink", file_ + ":" + full_path(path), H5Ldelete, id_.get(), path.c_str(), H5P_DEFAULT);

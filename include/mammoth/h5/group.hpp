@@ -52,6 +52,8 @@ class Group {
                          const DatasetOptions& options = {});
   // Creates a dataset holding `array`.
   Dataset create_dataset(const std::string& path, const AnyArray& array, const DatasetOptions& options = {});
+  // A soft link at `path` to `target` (an absolute path; it may dangle), as h5py's SoftLink.
+  void create_soft_link(const std::string& path, const std::string& target);
   // Unlinks `path` (the space is reclaimed only by h5repack, as in h5py).
   void remove(const std::string& path);
 

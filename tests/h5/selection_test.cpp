@@ -1,0 +1,155 @@
+#include <gtest/gtest.h>
+
+#include <numeric>
+#include <random>
+#include <thread>
+
+#include "mammoth/h5.hpp"
+#include "test_support.hpp"
+
+namespace mammoth::h5 {
+namespace {
+
+using mammoth::testing::TempDir;
+
+DatasetOptions with_chunks(Shape chunks, int gzip_level = -1) {
+  DatasetOptions o;
+  o.chunks = std::move(chunks);
+  o.gzip_level = gzip_level;
+  return o;
+}
+
+NdArray<std::int32_t> iota(const Shape& shape) {
+  NdArray<std::int32_t> a = NdArray<std::int32_t>::empty(shape);
+  std::iota(a.data(), a.data() + a.size(), 0);
+  return a;
+}
+
+std::string make_file(const TempDir& dir) {
+  const std::string path = dir.file("sel.h5");
+  File f(path, "w");
+  f.create_dataset("contig", iota({50, 8}));
+  f.create_dataset("chunked", iota({50, 8}), with_chunks({7, 3}));
+  f.create_dataset("gz", iota({50, 8}), with_chunks({4, 8}, 1));
+  f.create_dataset("flat", iota({1000}));
+  return path;
+}
+
+const std::vector<std::int64_t> kRows{49, 3, 3, 17, 0, 16, 48, 22};
+
+void expect_rows(const Dataset& d) {
+  std::vector<double> out(kRows.size() * 8, -1);
+  d.read_rows(kRows, out.data(), DType(ScalarType::Float64));
+  for (std::size_t k = 0; k < kRows.size(); ++k)
+    for (int j = 0; j < 8; ++j) ASSERT_EQ(out[k * 8 + j], kRows[k] * 8 + j) << d.name() << " row " << kRows[k];
+}
+
+TEST(H5Selection, RowsInCallerOrderEveryLayout) {
+  TempDir dir;
+  const std::string path = make_file(dir);
+  for (const char* mode : {"r", "r+"}) {  // r maps contiguous data, r+ reads through libhdf5
+    File f(path, mode);
+    for (const char* name : {"contig", "chunked", "gz"}) expect_rows(f.dataset(name));
+  }
+}
+
+TEST(H5Selection, PointsInCallerOrder) {
+  TempDir dir;
+  const std::string path = make_file(dir);
+  for (const char* mode : {"r", "r+"}) {
+    File f(path, mode);
+    for (const char* name : {"contig", "chunked", "gz"}) {
+      const std::vector<std::int64_t> points{49, 7, 0, 0, 13, 2, 13, 2, 25, 5, 1, 1};
+      std::vector<std::int32_t> out(6);
+      f.dataset(name).read_points(points, out.data(), DType(ScalarType::Int32));
+      for (std::size_t p = 0; p < 6; ++p) EXPECT_EQ(out[p], points[2 * p] * 8 + points[2 * p + 1]) << name << mode;
+    }
+    std::mt19937 gen(7);
+    std::vector<std::int64_t> idx(300);
+    for (auto& i : idx) i = std::uniform_int_distribution<std::int64_t>(0, 999)(gen);
+    std::vector<std::int64_t> out(idx.size());
+    f.dataset("flat").read_points(idx, out.data(), DType(ScalarType::Int64));
+    EXPECT_EQ(out, idx);
+  }
+}
+
+TEST(H5Selection, OutOfRangeIndicesAreShapeErrors) {
+  TempDir dir;
+  File f(make_file(dir), "r");
+  std::vector<double> out(16);
+  const std::vector<std::int64_t> bad_rows{1, 50};
+  EXPECT_THROW(f.dataset("contig").read_rows(bad_rows, out.data(), DType(ScalarType::Float64)), ShapeError);
+  const std::vector<std::int64_t> negative{-1, 0};
+  EXPECT_THROW(f.dataset("chunked").read_points(negative, out.data(), DType(ScalarType::Float64)), ShapeError);
+  const std::vector<std::int64_t> odd{1, 2, 3};
+  EXPECT_THROW(f.dataset("chunked").read_points(odd, out.data(), DType(ScalarType::Float64)), ShapeError);
+}
+
+TEST(H5Selection, MappedIsZeroCopyAndReadOnly) {
+  TempDir dir;
+  const std::string path = make_file(dir);
+  {
+    File f(path, "r+");
+    EXPECT_FALSE(f.dataset("contig").mapped());  // writable files never map
+  }
+  File f(path, "r");
+  auto m = f.dataset("contig").mapped();
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(m->storage()->is_mapped());
+  EXPECT_FALSE(m->writable());
+  EXPECT_EQ(m->shape(), (Shape{50, 8}));
+  EXPECT_TRUE(array_equal(m->as<std::int32_t>(), iota({50, 8})));
+  EXPECT_FALSE(f.dataset("chunked").mapped());
+  EXPECT_FALSE(f.dataset("gz").mapped());
+  // The mapping outlives the file object.
+  AnyArray kept = *m;
+  f.close();
+  EXPECT_EQ(kept.as<std::int32_t>()(49, 7), 399);
+}
+
+TEST(H5Selection, ConcurrentReadersShareTheLibraryLock) {
+  TempDir dir;
+  const std::string path = make_file(dir);
+  File f(path, "r");
+  std::vector<std::thread> threads;
+  std::vector<int> failures(4, 0);
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      Dataset d = f.dataset(t % 2 ? "gz" : "chunked");
+      for (int rep = 0; rep < 50; ++rep) {
+        std::vector<std::int32_t> row(8);
+        const std::int64_t r = (rep * 7 + t) % 50;
+        d.read(Box{{r, 0}, {1, 8}}, row.data(), DType(ScalarType::Int32));
+        if (row[3] != r * 8 + 3) ++failures[t];
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures, std::vector<int>(4, 0));
+}
+
+TEST(H5Selection, ChunkCacheDefaultsAndOverrides) {
+  // A band of rows of (100,100) chunks over 1000 columns: 10 chunks × 40 KB fits libhdf5's 1 MiB.
+  EXPECT_EQ(cache_for_chunks({1000, 1000}, {100, 100}, 4).bytes, std::size_t{1} << 20);
+  // One chunk of 4 MB is larger than libhdf5's 1 MiB default (h5py #2526): the cache grows.
+  EXPECT_EQ(cache_for_chunks({100, 1000000}, {1, 1000000}, 4).bytes, std::size_t{4000000});
+  // 100 chunks of 400 KB in a band: 40 MB.
+  EXPECT_EQ(cache_for_chunks({1000, 1000000}, {10, 10000}, 4).bytes, std::size_t{40000000});
+  TempDir dir;
+  const std::string path = dir.file("cache.h5");
+  {
+    File f(path, "w");
+    Dataset d = f.create_dataset("x", {10, 100000}, DType(ScalarType::Float64), with_chunks({2, 100000}));
+    EXPECT_EQ(d.cache().bytes, std::size_t{1600000});
+    d.set_cache(ChunkCache{123456, 1009, 1.0});
+    EXPECT_EQ(d.cache().bytes, 123456u);
+    EXPECT_EQ(d.cache().slots, 1009u);
+  }
+  FileOptions o;
+  o.cache = ChunkCache{3 << 20, 2003, 0.5};
+  File f(path, Mode::Read, o);
+  EXPECT_EQ(f.dataset("x").cache().bytes, std::size_t{3} << 20);
+  EXPECT_EQ(f.dataset("x", ChunkCache{5 << 20, 4001, 0.25}).cache().bytes, std::size_t{5} << 20);
+}
+
+}  // namespace
+}  // namespace mammoth::h5
