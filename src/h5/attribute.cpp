@@ -33,22 +33,27 @@ Handle make_space(const Shape& shape, const std::string& object) {
 
 }  // namespace
 
+Attributes::Attributes(Hid object, std::string path) : path_(std::move(path)) {
+  call("hold object", path_, H5Iinc_ref, object);
+  object_ = Handle(object);
+}
+
 std::vector<std::string> Attributes::names() const {
   std::vector<std::string> out;
   hsize_t idx = 0;
-  call("list attributes", path_, H5Aiterate2, object_, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name,
+  call("list attributes", path_, H5Aiterate2, object_.get(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name,
        static_cast<void*>(&out));
   return out;
 }
 
 bool Attributes::contains(const std::string& name) const {
-  return call("look up attribute", where(name), H5Aexists, object_, name.c_str()) > 0;
+  return call("look up attribute", where(name), H5Aexists, object_.get(), name.c_str()) > 0;
 }
 
 std::string Attributes::read_string(const std::string& name) const {
   auto guard = detail::lock();
   if (!contains(name)) throw Error(where(name) + ": no such attribute");
-  Handle attr = open("open attribute", where(name), H5Aopen, object_, name.c_str(), H5P_DEFAULT);
+  Handle attr = open("open attribute", where(name), H5Aopen, object_.get(), name.c_str(), H5P_DEFAULT);
   Handle type = open("get attribute type", where(name), H5Aget_type, attr.get());
   if (call("get type class", where(name), H5Tget_class, type.get()) != H5T_STRING)
     throw TypeError(where(name) + ": holds " + describe_type(type.get()) + ", not a string");
@@ -76,7 +81,7 @@ std::string Attributes::read_string(const std::string& name) const {
 AttributeValue Attributes::read(const std::string& name) const {
   auto guard = detail::lock();
   if (!contains(name)) throw Error(where(name) + ": no such attribute");
-  Handle attr = open("open attribute", where(name), H5Aopen, object_, name.c_str(), H5P_DEFAULT);
+  Handle attr = open("open attribute", where(name), H5Aopen, object_.get(), name.c_str(), H5P_DEFAULT);
   Handle type = open("get attribute type", where(name), H5Aget_type, attr.get());
   if (call("get type class", where(name), H5Tget_class, type.get()) == H5T_STRING) return read_string(name);
   const DType stored = dtype_from_type(type.get(), where(name));
@@ -102,7 +107,7 @@ void Attributes::write(const std::string& name, const AnyArray& value) const {
   if (contains(name)) remove(name);
   Handle type = make_file_type(packed.dtype());
   Handle space = make_space(packed.shape(), where(name));
-  Handle attr = open("create attribute", where(name), H5Acreate2, object_, name.c_str(), type.get(), space.get(),
+  Handle attr = open("create attribute", where(name), H5Acreate2, object_.get(), name.c_str(), type.get(), space.get(),
                      H5P_DEFAULT, H5P_DEFAULT);
   call("write attribute", where(name), H5Awrite, attr.get(), type.get(), static_cast<const void*>(packed.data()));
 }
@@ -115,14 +120,14 @@ void Attributes::write(const std::string& name, const std::string& value) const 
   call("set size", where(name), H5Tset_size, type.get(), H5T_VARIABLE);
   call("set charset", where(name), H5Tset_cset, type.get(), H5T_CSET_UTF8);
   Handle space = make_space({}, where(name));
-  Handle attr = open("create attribute", where(name), H5Acreate2, object_, name.c_str(), type.get(), space.get(),
+  Handle attr = open("create attribute", where(name), H5Acreate2, object_.get(), name.c_str(), type.get(), space.get(),
                      H5P_DEFAULT, H5P_DEFAULT);
   const char* text = value.c_str();
   call("write attribute", where(name), H5Awrite, attr.get(), type.get(), static_cast<const void*>(&text));
 }
 
 void Attributes::remove(const std::string& name) const {
-  call("delete attribute", where(name), H5Adelete, object_, name.c_str());
+  call("delete attribute", where(name), H5Adelete, object_.get(), name.c_str());
 }
 
 }  // namespace mammoth::h5

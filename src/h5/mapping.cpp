@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "mammoth/error.hpp"
@@ -49,6 +50,14 @@ FileMapping::~FileMapping() {
 
 void FileMapping::release_pages() const {
   ::madvise(base_, length_ + delta_, MADV_DONTNEED);
+}
+
+void FileMapping::release_pages(std::size_t begin, std::size_t end) const {
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  // Partial pages at either end stay: a neighbouring block may be using them.
+  const std::size_t first = (begin + delta_ + page - 1) / page * page;
+  const std::size_t last = std::min(end + delta_, length_ + delta_) / page * page;
+  if (last > first) ::madvise(base_ + first, last - first, MADV_DONTNEED);
 }
 
 }  // namespace mammoth::h5::detail

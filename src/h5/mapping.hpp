@@ -25,6 +25,8 @@ class FileMapping final : public Storage {
   // Drops the mapped pages from this process (they stay in the page cache), so
   // random gathers do not grow resident memory.
   void release_pages() const;
+  // The same for bytes [begin, end) of the mapped range (whole pages inside it only).
+  void release_pages(std::size_t begin, std::size_t end) const;
 
  private:
   std::byte* base_ = nullptr;

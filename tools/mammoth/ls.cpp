@@ -69,6 +69,18 @@ std::string shape_json(const Shape& s) {
   return out + "]";
 }
 
+// The values of a dataset, flat in C order (at most `limit` of them), or why not.
+std::string data_text(const h5::Dataset& d, std::int64_t limit, bool json) {
+  if (!d.supported()) return json ? "null" : "(unsupported type)";
+  if (d.size() > limit)
+    return json ? "null" : "(" + std::to_string(d.size()) + " elements; more than " + std::to_string(limit) +
+                               " are not printed)";
+  const AnyArray a = d.read_all();
+  std::string out = "[";
+  for (std::int64_t i = 0; i < a.size(); ++i) out += (i ? ", " : "") + element(a, i, json);
+  return out + "]";
+}
+
 struct Entry {
   std::string path;
   h5::ObjectKind kind;
@@ -108,7 +120,7 @@ std::string dtype_text(const h5::Dataset& d) {
   return d.supported() ? d.dtype().name() : d.type_description() + " (unsupported)";
 }
 
-void print_text(const std::vector<Entry>& entries, std::ostream& out) {
+void print_text(const std::vector<Entry>& entries, std::int64_t data, std::ostream& out) {
   for (const Entry& e : entries) {
     out << e.path;
     if (e.kind == h5::ObjectKind::Group && e.path != "/") out << "/";
@@ -128,11 +140,12 @@ void print_text(const std::vector<Entry>& entries, std::ostream& out) {
       out << "  (" << h5::kind_name(e.kind) << ")";
     }
     out << "\n";
+    if (data > 0 && e.dataset) out << "    data: " << data_text(*e.dataset, data, false) << "\n";
     for (const auto& [name, value] : e.attrs) out << "    @" << name << " = " << attribute_text(value, false) << "\n";
   }
 }
 
-void print_json(const std::string& file, const std::vector<Entry>& entries, std::ostream& out) {
+void print_json(const std::string& file, const std::vector<Entry>& entries, std::int64_t data, std::ostream& out) {
   out << "{\"file\": " << json_string(file) << ", \"objects\": [";
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const Entry& e = entries[i];
@@ -151,6 +164,7 @@ void print_json(const std::string& file, const std::vector<Entry>& entries, std:
       for (std::size_t f = 0; f < p.filters.size(); ++f) out << (f ? ", " : "") << json_string(p.filters[f]);
       out << "], \"fill_value\": " << (p.fill_value ? number(*p.fill_value) : "null");
       out << ", \"storage_bytes\": " << p.storage_bytes;
+      if (data > 0) out << ", \"data\": " << data_text(d, data, true);
     }
     out << ", \"attrs\": {";
     for (std::size_t a = 0; a < e.attrs.size(); ++a)
@@ -163,16 +177,20 @@ void print_json(const std::string& file, const std::vector<Entry>& entries, std:
 std::function<int()> setup_ls(CLI::App& app) {
   auto file = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
+  auto data = std::make_shared<bool>(false);
+  auto limit = std::make_shared<std::int64_t>(1000);
   app.add_option("file", *file, "HDF5 file")->required();
   app.add_flag("--json", *json, "print JSON instead of the tree");
+  app.add_flag("-d,--data", *data, "print the values of small datasets (flat, C order)");
+  app.add_option("--limit", *limit, "with --data: largest dataset printed, in elements")->capture_default_str();
   return [=] {
     h5::File f(*file, Mode::Read);
     const std::vector<Entry> entries = collect(f);
     std::ostringstream out;
     if (*json)
-      print_json(*file, entries, out);
+      print_json(*file, entries, *data ? *limit : 0, out);
     else
-      print_text(entries, out);
+      print_text(entries, *data ? *limit : 0, out);
     std::cout << out.str();
     return 0;
   };

@@ -13,10 +13,15 @@ namespace mammoth::h5 {
 
 using AttributeValue = std::variant<AnyArray, std::string>;
 
-// A view of one object's attributes; valid while that object is open.
+// One object's attributes; holds its own reference to the object, so it stays valid
+// after the group or dataset it came from is gone.
 class Attributes {
  public:
-  Attributes(Hid object, std::string path) : object_(object), path_(std::move(path)) {}
+  Attributes(Hid object, std::string path);
+  Attributes(const Attributes& other) : Attributes(other.object_.get(), other.path_) {}
+  Attributes(Attributes&&) noexcept = default;
+  Attributes& operator=(Attributes&&) noexcept = default;
+  Attributes& operator=(const Attributes& other) { return *this = Attributes(other); }
 
   std::vector<std::string> names() const;
   bool contains(const std::string& name) const;
@@ -44,7 +49,7 @@ class Attributes {
   void read_into(const std::string& name, void* dst, DType type) const;
   std::string where(const std::string& name) const { return path_ + " attribute '" + name + "'"; }
 
-  Hid object_;
+  Handle object_;
   std::string path_;
 };
 

@@ -102,6 +102,9 @@ class Dataset {
   // Contiguous, unfiltered, allocated data in a file opened read-only: a read-only
   // view mapped at the data's file offset (no copy). nullopt otherwise.
   std::optional<AnyArray> mapped() const;
+  // Done with `box` of the mapped view: its pages leave this process's resident set
+  // (they stay in the page cache), so a pass over a large file keeps memory flat.
+  void release(const Box& box) const;
 
  private:
   void check_span(const Box& box, std::size_t n) const;
