@@ -201,7 +201,8 @@ class BadFiles(Setup):
         p = self.path('full.h5')
         with h5py.File(p, 'w') as f:
             f.create_dataset('x', data=np.arange(10000.0))
-        data = open(p, 'rb').read()
+        with open(p, 'rb') as f:
+            data = f.read()
         cut = self.path('cut.h5')
         with open(cut, 'wb') as f:
             f.write(data[:len(data) // 2])

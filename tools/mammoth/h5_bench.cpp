@@ -8,41 +8,10 @@
 
 #include "command.hpp"
 #include "mammoth/h5.hpp"
+#include "uniform_floats.hpp"
 
 namespace mammoth::cli {
 namespace {
-
-// xoshiro128+ → floats in [0, 1): random values as cheap as numpy's, no allocation.
-class UniformFloats {
- public:
-  explicit UniformFloats(std::uint64_t seed) {
-    for (auto& s : s_) {
-      seed += 0x9e3779b97f4a7c15ull;
-      std::uint64_t z = seed;
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-      s = static_cast<std::uint32_t>(z ^ (z >> 31));
-    }
-  }
-  void fill(float* out, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<float>(next() >> 8) * 0x1.0p-24f;
-  }
-
- private:
-  static std::uint32_t rotl(std::uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
-  std::uint32_t next() {
-    const std::uint32_t result = s_[0] + s_[3];
-    const std::uint32_t t = s_[1] << 9;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 11);
-    return result;
-  }
-  std::uint32_t s_[4];
-};
 
 // The seed's first HDF5 step: a contiguous float32 dataset filled one row at a time.
 void fill_rows(const std::string& path, std::int64_t rows, std::int64_t cols) {
@@ -109,6 +78,27 @@ void write_tiles(const std::string& path, std::int64_t size, std::int64_t tile) 
     }
 }
 
+// pynwb #1276: `count` random elements of a 1-d dataset (h5py: 14 s for 10,000 of 10 M).
+double read_points(const std::string& path, const std::string& name, std::int64_t count) {
+  h5::File f(path, "r");
+  h5::Dataset d = f.dataset(name);
+  if (d.ndim() != 1) throw ShapeError(d.spec() + ": expected a 1-d dataset");
+  std::vector<std::int64_t> index(static_cast<std::size_t>(count));
+  std::uint64_t state = 12345;
+  for (auto& i : index) {  // splitmix64: the same indices every run
+    state += 0x9e3779b97f4a7c15ull;
+    std::uint64_t z = state;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    i = static_cast<std::int64_t>((z ^ (z >> 31)) % static_cast<std::uint64_t>(d.shape()[0]));
+  }
+  std::vector<double> values(index.size());
+  d.read_points(index, values.data(), DType(ScalarType::Float64));
+  double total = 0;
+  for (double v : values) total += v;
+  return total;
+}
+
 std::function<int()> setup_h5_bench(CLI::App& app) {
   app.group("");  // hidden: a benchmark driver, not a user command
   auto workload = std::make_shared<std::string>();
@@ -120,9 +110,11 @@ std::function<int()> setup_h5_bench(CLI::App& app) {
   auto tile = std::make_shared<std::int64_t>(100);
   auto repeat = std::make_shared<int>(1);
   auto copy = std::make_shared<bool>(false);
-  app.add_option("workload", *workload, "fill-rows | read-rows | tiles")
+  auto count = std::make_shared<std::int64_t>(10000);
+  app.add_option("workload", *workload, "fill-rows | read-rows | tiles | points")
       ->required()
-      ->check(CLI::IsMember({"fill-rows", "read-rows", "tiles"}));
+      ->check(CLI::IsMember({"fill-rows", "read-rows", "tiles", "points"}));
+  app.add_option("--count", *count, "points: how many random elements");
   app.add_option("file", *file, "HDF5 file")->required();
   app.add_option("--dataset", *dataset, "read-rows: dataset to read");
   app.add_option("--rows", *rows, "fill-rows: rows");
@@ -136,6 +128,7 @@ std::function<int()> setup_h5_bench(CLI::App& app) {
       if (*workload == "fill-rows") fill_rows(*file, *rows, *cols);
       if (*workload == "read-rows") std::cout << read_rows(*file, *dataset, !*copy) << "\n";
       if (*workload == "tiles") write_tiles(*file, *size, *tile);
+      if (*workload == "points") std::cout << read_points(*file, *dataset, *count) << "\n";
     }
     return 0;
   };
