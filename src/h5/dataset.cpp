@@ -224,8 +224,10 @@ void Dataset::set_cache(const ChunkCache& cache) {
   Handle file = open("get file", object, H5Iget_file_id, id_.get());
   Handle dapl = open("create access properties", object, H5Pcreate, H5P_DATASET_ACCESS);
   call("set chunk cache", object, H5Pset_chunk_cache, dapl.get(), cache.slots, cache.bytes, cache.w0);
-  Handle reopened = open("reopen dataset", object, H5Dopen2, file.get(), path_.c_str(), dapl.get());
-  id_ = std::move(reopened);
+  // libhdf5 shares one chunk cache among all open handles of a dataset, made at the
+  // first open: this handle must close before the reopen can take the new settings.
+  id_.reset();
+  id_ = open("reopen dataset", object, H5Dopen2, file.get(), path_.c_str(), dapl.get());
   cache_ = cache;
 }
 

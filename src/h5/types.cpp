@@ -249,7 +249,8 @@ ChunkCache cache_for_chunks(const Shape& shape, const Shape& chunks, std::size_t
     if (i > 0) band *= static_cast<std::size_t>((std::max<std::int64_t>(shape[i], 1) + chunks[i] - 1) / chunks[i]);
   }
   const std::size_t cap = std::max<std::size_t>(64u << 20, chunk_bytes);
-  cache.bytes = std::clamp(band * chunk_bytes, std::size_t{1} << 20, cap);
+  // One chunk of slack: libhdf5 will not cache a chunk that would fill the cache exactly.
+  cache.bytes = std::clamp((band + 1) * chunk_bytes, std::size_t{1} << 20, cap + chunk_bytes);
   // libhdf5 advises ~100× as many slots as chunks fit, and a prime.
   const std::size_t fit = cache.bytes / std::max<std::size_t>(chunk_bytes, 1) + 1;
   cache.slots = next_prime(std::clamp<std::size_t>(fit * 100, 521, 1 << 20));

@@ -96,7 +96,9 @@ class Dataset {
   void read_points(std::span<const std::int64_t> points, void* dst, DType type) const;
 
   void resize(const Shape& shape);
-  void set_cache(const ChunkCache& cache);  // reopens the dataset with this cache
+  // Reopens the dataset with this cache. libhdf5 keeps one cache per open dataset, so
+  // it takes effect only when no other handle of the same dataset is open.
+  void set_cache(const ChunkCache& cache);
   ChunkCache cache() const { return cache_; }
 
   // Contiguous, unfiltered, allocated data in a file opened read-only: a read-only

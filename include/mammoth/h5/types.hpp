@@ -36,7 +36,7 @@ std::string describe_type(Hid type);
 // 16 KiB × 2^log10(dataset MiB), kept between 8 KiB and 1 MiB.
 Shape guess_chunks(const Shape& shape, std::size_t itemsize);
 // A cache that holds every chunk one band of rows touches (one chunk along axis 0,
-// all chunks along the others), at least libhdf5's 1 MiB, at most max(64 MiB, one chunk).
+// all chunks along the others) plus one, at least libhdf5's 1 MiB, at most 64 MiB + one chunk.
 ChunkCache cache_for_chunks(const Shape& shape, const Shape& chunks, std::size_t itemsize);
 
 }  // namespace mammoth::h5
