@@ -63,8 +63,7 @@ std::string Attributes::read_string(const std::string& name) const {
   if (call("check string type", where(name), H5Tis_variable_str, type.get()) > 0) {
     Handle mem = open("copy type", where(name), H5Tcopy, H5T_C_S1);
     call("set size", where(name), H5Tset_size, mem.get(), H5T_VARIABLE);
-    call("set charset", where(name), H5Tset_cset, mem.get(),
-         call("get charset", where(name), H5Tget_cset, type.get()));
+    call("set charset", where(name), H5Tset_cset, mem.get(), call("get charset", where(name), H5Tget_cset, type.get()));
     char* text = nullptr;
     call("read attribute", where(name), H5Aread, attr.get(), mem.get(), static_cast<void*>(&text));
     std::string out = text ? text : "";
@@ -97,7 +96,8 @@ void Attributes::read_into(const std::string& name, void* dst, DType type) const
   AttributeValue v = read(name);
   const auto* array = std::get_if<AnyArray>(&v);
   if (!array) throw TypeError(where(name) + ": holds a string, not a number");
-  if (array->size() != 1) throw ShapeError(where(name) + ": holds " + std::to_string(array->size()) + " values, not one");
+  if (array->size() != 1)
+    throw ShapeError(where(name) + ": holds " + std::to_string(array->size()) + " values, not one");
   convert(array->data(), array->dtype(), dst, type, 1);
 }
 

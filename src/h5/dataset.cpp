@@ -79,10 +79,18 @@ DatasetProperties Dataset::properties() const {
   DatasetProperties p;
   Handle dcpl = open("get creation properties", object, H5Dget_create_plist, id_.get());
   switch (call("get layout", object, H5Pget_layout, dcpl.get())) {
-    case H5D_COMPACT: p.layout = StorageLayout::Compact; break;
-    case H5D_CHUNKED: p.layout = StorageLayout::Chunked; break;
-    case H5D_VIRTUAL: p.layout = StorageLayout::Virtual; break;
-    default: p.layout = StorageLayout::Contiguous; break;
+    case H5D_COMPACT:
+      p.layout = StorageLayout::Compact;
+      break;
+    case H5D_CHUNKED:
+      p.layout = StorageLayout::Chunked;
+      break;
+    case H5D_VIRTUAL:
+      p.layout = StorageLayout::Virtual;
+      break;
+    default:
+      p.layout = StorageLayout::Contiguous;
+      break;
   }
   p.chunks = chunks_;
   Handle space = open("get dataspace", object, H5Dget_space, id_.get());
@@ -98,13 +106,26 @@ DatasetProperties Dataset::properties() const {
     const H5Z_filter_t id = call("get filter", object, H5Pget_filter2, dcpl.get(), static_cast<unsigned>(i), &flags,
                                  &nvalues, values, sizeof name, name, &config);
     switch (id) {
-      case H5Z_FILTER_DEFLATE: p.filters.push_back("gzip(" + std::to_string(nvalues ? values[0] : 0) + ")"); break;
-      case H5Z_FILTER_SHUFFLE: p.filters.push_back("shuffle"); break;
-      case H5Z_FILTER_FLETCHER32: p.filters.push_back("fletcher32"); break;
-      case H5Z_FILTER_SZIP: p.filters.push_back("szip"); break;
-      case H5Z_FILTER_SCALEOFFSET: p.filters.push_back("scaleoffset"); break;
-      case H5Z_FILTER_NBIT: p.filters.push_back("nbit"); break;
-      default: p.filters.push_back("filter " + std::to_string(id) + (*name ? " (" + std::string(name) + ")" : ""));
+      case H5Z_FILTER_DEFLATE:
+        p.filters.push_back("gzip(" + std::to_string(nvalues ? values[0] : 0) + ")");
+        break;
+      case H5Z_FILTER_SHUFFLE:
+        p.filters.push_back("shuffle");
+        break;
+      case H5Z_FILTER_FLETCHER32:
+        p.filters.push_back("fletcher32");
+        break;
+      case H5Z_FILTER_SZIP:
+        p.filters.push_back("szip");
+        break;
+      case H5Z_FILTER_SCALEOFFSET:
+        p.filters.push_back("scaleoffset");
+        break;
+      case H5Z_FILTER_NBIT:
+        p.filters.push_back("nbit");
+        break;
+      default:
+        p.filters.push_back("filter " + std::to_string(id) + (*name ? " (" + std::string(name) + ")" : ""));
     }
   }
   H5D_fill_value_t fill_status{};
@@ -151,10 +172,10 @@ void Dataset::transfer(const Box& box, void* buffer, DType type, const Shape& st
   if (!shape_.empty()) {
     const auto offset = dims_of(box.offset), count = dims_of(box.count);
     const auto step = stride.empty() ? std::vector<hsize_t>(shape_.size(), 1) : dims_of(stride);
-    call("select hyperslab", object, H5Sselect_hyperslab, file_space.get(), H5S_SELECT_SET, offset.data(),
-         step.data(), count.data(), nullptr);
-    mem_space = open("create memory dataspace", object, H5Screate_simple, static_cast<int>(count.size()),
-                     count.data(), nullptr);
+    call("select hyperslab", object, H5Sselect_hyperslab, file_space.get(), H5S_SELECT_SET, offset.data(), step.data(),
+         count.data(), nullptr);
+    mem_space = open("create memory dataspace", object, H5Screate_simple, static_cast<int>(count.size()), count.data(),
+                     nullptr);
   } else {
     mem_space = open("create memory dataspace", object, H5Screate, H5S_SCALAR);
   }
@@ -211,8 +232,7 @@ void Dataset::resize(const Shape& shape) {
   if (shape.size() != shape_.size())
     throw ShapeError(spec() + ": cannot resize a " + std::to_string(shape_.size()) + "-d dataset to " +
                      shape_string(shape));
-  if (chunks_.empty())
-    throw ShapeError(spec() + ": only chunked datasets can be resized (create it with a maxshape)");
+  if (chunks_.empty()) throw ShapeError(spec() + ": only chunked datasets can be resized (create it with a maxshape)");
   const auto dims = dims_of(shape);
   call("resize", spec() + " to " + shape_string(shape), H5Dset_extent, id_.get(), dims.data());
   refresh();
@@ -268,8 +288,8 @@ struct Pick {
 // Reads `heads` (n × k coordinates over the first k axes; each names the sub-array of
 // the remaining axes) in sorted order, one bounding box per group of heads sharing a
 // `group` cell, and places each at its caller position in `dst`.
-void gather_groups(const Dataset& d, std::span<const std::int64_t> heads, std::size_t k, const Shape& group,
-                   void* dst, DType type) {
+void gather_groups(const Dataset& d, std::span<const std::int64_t> heads, std::size_t k, const Shape& group, void* dst,
+                   DType type) {
   const Shape& shape = d.shape();
   const std::size_t ndim = shape.size();
   std::int64_t item = 1;
@@ -335,8 +355,8 @@ void gather_mapped(const AnyArray& m, std::span<const std::int64_t> heads, std::
 
 void check_heads(const Dataset& d, std::span<const std::int64_t> heads, std::size_t k, const char* what) {
   if (k == 0 || heads.size() % k != 0)
-    throw ShapeError(d.spec() + ": " + std::to_string(heads.size()) + " coordinates do not make " + what +
-                     " of a " + std::to_string(d.ndim()) + "-d dataset");
+    throw ShapeError(d.spec() + ": " + std::to_string(heads.size()) + " coordinates do not make " + what + " of a " +
+                     std::to_string(d.ndim()) + "-d dataset");
   for (std::size_t p = 0; p < heads.size(); ++p)
     if (heads[p] < 0 || heads[p] >= d.shape()[p % k])
       throw ShapeError(d.spec() + ": index " + std::to_string(heads[p]) + " on axis " + std::to_string(p % k) +

@@ -30,7 +30,8 @@ Handle open_existing(const std::string& path, bool write, hid_t fapl) {
   if (!std::filesystem::exists(path, ec)) throw IoError(path + ": no such file", ENOENT);
   if (std::filesystem::is_directory(path, ec)) throw IoError(path + ": is a directory, not an HDF5 file", EISDIR);
   if (!is_hdf5(path))
-    throw FormatError(path + ": not an HDF5 file (no HDF5 signature found; expected a file written by libhdf5 or h5py)");
+    throw FormatError(path +
+                      ": not an HDF5 file (no HDF5 signature found; expected a file written by libhdf5 or h5py)");
   return open(write ? "open for reading and writing" : "open", path, H5Fopen, path.c_str(),
               write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
 }
@@ -44,15 +45,19 @@ Handle open_file(const std::string& path, Mode mode, const FileOptions& options)
   auto guard = detail::lock();
   Handle fapl = access_plist(path, options);
   switch (mode) {
-    case Mode::Read: return open_existing(path, false, fapl.get());
-    case Mode::ReadWrite: return open_existing(path, true, fapl.get());
-    case Mode::Write: return create(path, false, fapl.get());
+    case Mode::Read:
+      return open_existing(path, false, fapl.get());
+    case Mode::ReadWrite:
+      return open_existing(path, true, fapl.get());
+    case Mode::Write:
+      return create(path, false, fapl.get());
     case Mode::Exclusive:
       if (std::filesystem::exists(path)) throw IoError(path + ": already exists (mode 'x')", EEXIST);
       return create(path, true, fapl.get());
     case Mode::Append:
       return std::filesystem::exists(path) ? open_existing(path, true, fapl.get()) : create(path, true, fapl.get());
-    case Mode::CopyOnWrite: break;
+    case Mode::CopyOnWrite:
+      break;
   }
   throw Error(path + ": HDF5 files open with mode r, r+, w, x or a, not '" + mode_string(mode) + "'");
 }

@@ -61,10 +61,14 @@ std::optional<H5O_info_t> object_info(hid_t loc, const std::string& name) {
 ObjectKind kind_of(const std::optional<H5O_info_t>& info) {
   if (!info) return ObjectKind::Missing;
   switch (info->type) {
-    case H5O_TYPE_GROUP: return ObjectKind::Group;
-    case H5O_TYPE_DATASET: return ObjectKind::Dataset;
-    case H5O_TYPE_NAMED_DATATYPE: return ObjectKind::NamedType;
-    default: return ObjectKind::Missing;
+    case H5O_TYPE_GROUP:
+      return ObjectKind::Group;
+    case H5O_TYPE_DATASET:
+      return ObjectKind::Dataset;
+    case H5O_TYPE_NAMED_DATATYPE:
+      return ObjectKind::NamedType;
+    default:
+      return ObjectKind::Missing;
   }
 }
 
@@ -208,8 +212,8 @@ Dataset Group::create_dataset(const std::string& path, const Shape& shape, DType
   } else {
     std::vector<hsize_t> dims(shape.begin(), shape.end()), maxdims;
     for (auto m : maxshape) maxdims.push_back(m == kUnlimited ? H5S_UNLIMITED : static_cast<hsize_t>(m));
-    space = open("create dataspace", object, H5Screate_simple, static_cast<int>(dims.size()), dims.data(),
-                 maxdims.data());
+    space =
+        open("create dataspace", object, H5Screate_simple, static_cast<int>(dims.size()), dims.data(), maxdims.data());
   }
   Handle dcpl = open("create dataset properties", object, H5Pcreate, H5P_DATASET_CREATE);
   if (chunked) {

@@ -36,8 +36,8 @@ FileMapping::FileMapping(const std::string& path, std::uint64_t offset, std::siz
   const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
   const std::uint64_t aligned = offset / page * page;
   delta_ = static_cast<std::size_t>(offset - aligned);
-  void* p = ::mmap(nullptr, length + delta_ + (length == 0 ? 1 : 0), PROT_READ, MAP_SHARED, fd,
-                   static_cast<off_t>(aligned));
+  void* p =
+      ::mmap(nullptr, length + delta_ + (length == 0 ? 1 : 0), PROT_READ, MAP_SHARED, fd, static_cast<off_t>(aligned));
   const int err = errno;
   ::close(fd);
   if (p == MAP_FAILED) throw_io_error(path, "cannot map the dataset", err);
@@ -48,9 +48,7 @@ FileMapping::~FileMapping() {
   if (base_) ::munmap(base_, length_ + delta_ + (length_ == 0 ? 1 : 0));
 }
 
-void FileMapping::release_pages() const {
-  ::madvise(base_, length_ + delta_, MADV_DONTNEED);
-}
+void FileMapping::release_pages() const { ::madvise(base_, length_ + delta_, MADV_DONTNEED); }
 
 void FileMapping::release_pages(std::size_t begin, std::size_t end) const {
   const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));

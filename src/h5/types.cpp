@@ -12,10 +12,14 @@ namespace mammoth::h5 {
 
 std::string kind_name(ObjectKind kind) {
   switch (kind) {
-    case ObjectKind::Group: return "group";
-    case ObjectKind::Dataset: return "dataset";
-    case ObjectKind::NamedType: return "datatype";
-    case ObjectKind::Missing: return "missing";
+    case ObjectKind::Group:
+      return "group";
+    case ObjectKind::Dataset:
+      return "dataset";
+    case ObjectKind::NamedType:
+      return "datatype";
+    case ObjectKind::Missing:
+      return "missing";
   }
   return "?";
 }
@@ -28,15 +32,24 @@ using detail::open;
 hid_t integer_type(DType d) {
   const bool big = d.byte_order() == ByteOrder::Big;
   switch (d.type()) {
-    case ScalarType::Int8: return H5T_STD_I8LE;
-    case ScalarType::UInt8: return H5T_STD_U8LE;
-    case ScalarType::Int16: return big ? H5T_STD_I16BE : H5T_STD_I16LE;
-    case ScalarType::UInt16: return big ? H5T_STD_U16BE : H5T_STD_U16LE;
-    case ScalarType::Int32: return big ? H5T_STD_I32BE : H5T_STD_I32LE;
-    case ScalarType::UInt32: return big ? H5T_STD_U32BE : H5T_STD_U32LE;
-    case ScalarType::Int64: return big ? H5T_STD_I64BE : H5T_STD_I64LE;
-    case ScalarType::UInt64: return big ? H5T_STD_U64BE : H5T_STD_U64LE;
-    default: return -1;
+    case ScalarType::Int8:
+      return H5T_STD_I8LE;
+    case ScalarType::UInt8:
+      return H5T_STD_U8LE;
+    case ScalarType::Int16:
+      return big ? H5T_STD_I16BE : H5T_STD_I16LE;
+    case ScalarType::UInt16:
+      return big ? H5T_STD_U16BE : H5T_STD_U16LE;
+    case ScalarType::Int32:
+      return big ? H5T_STD_I32BE : H5T_STD_I32LE;
+    case ScalarType::UInt32:
+      return big ? H5T_STD_U32BE : H5T_STD_U32LE;
+    case ScalarType::Int64:
+      return big ? H5T_STD_I64BE : H5T_STD_I64LE;
+    case ScalarType::UInt64:
+      return big ? H5T_STD_U64BE : H5T_STD_U64LE;
+    default:
+      return -1;
   }
 }
 
@@ -55,7 +68,8 @@ Handle make_file_type(DType d) {
   const std::string& ctx = kTypeContext;
   switch (d.kind()) {
     case Kind::Int:
-    case Kind::UInt: return open("copy type", ctx, H5Tcopy, integer_type(d));
+    case Kind::UInt:
+      return open("copy type", ctx, H5Tcopy, integer_type(d));
     case Kind::Bool: {
       // h5py: enum over int8 with FALSE=0, TRUE=1.
       Handle t = open("create enum", ctx, H5Tenum_create, H5T_NATIVE_INT8);
@@ -65,7 +79,8 @@ Handle make_file_type(DType d) {
       return t;
     }
     case Kind::Float: {
-      if (d.type() != ScalarType::Float16) return open("copy type", ctx, H5Tcopy, float_type(d.itemsize(), d.byte_order()));
+      if (d.type() != ScalarType::Float16)
+        return open("copy type", ctx, H5Tcopy, float_type(d.itemsize(), d.byte_order()));
       // h5py's half: IEEE layout with 1 sign, 5 exponent (bias 15), 10 mantissa bits.
       Handle t = open("copy type", ctx, H5Tcopy, d.byte_order() == ByteOrder::Big ? H5T_IEEE_F32BE : H5T_IEEE_F32LE);
       call("set float fields", ctx, H5Tset_fields, t.get(), std::size_t{15}, std::size_t{10}, std::size_t{5},
@@ -149,8 +164,12 @@ DType dtype_from_type(Hid type, const std::string& object) {
   auto guard = detail::lock();
   std::optional<DType> d;
   switch (call("get type class", object, H5Tget_class, type)) {
-    case H5T_INTEGER: d = integer_dtype(type, object); break;
-    case H5T_FLOAT: d = float_dtype(type, object); break;
+    case H5T_INTEGER:
+      d = integer_dtype(type, object);
+      break;
+    case H5T_FLOAT:
+      d = float_dtype(type, object);
+      break;
     case H5T_ENUM: {
       if (is_bool_enum(type, object)) {
         Handle base = detail::open("get enum base", object, H5Tget_super, type);
@@ -160,11 +179,15 @@ DType dtype_from_type(Hid type, const std::string& object) {
       d = integer_dtype(base.get(), object);  // other enums read as their integers, as h5py does
       break;
     }
-    case H5T_COMPOUND: d = complex_dtype(type, object); break;
-    default: break;
+    case H5T_COMPOUND:
+      d = complex_dtype(type, object);
+      break;
+    default:
+      break;
   }
-  if (!d) throw TypeError(object + ": unsupported element type " + describe_type(type) +
-                          " (mammoth reads booleans, integers, floats and h5py's complex {r, i} compounds)");
+  if (!d)
+    throw TypeError(object + ": unsupported element type " + describe_type(type) +
+                    " (mammoth reads booleans, integers, floats and h5py's complex {r, i} compounds)");
   return *d;
 }
 
@@ -177,11 +200,14 @@ std::string describe_type(Hid type) {
   switch (cls) {
     case H5T_INTEGER:
       return bits + order() + (H5Tget_sign(type) == H5T_SGN_2 ? "integer" : "unsigned integer");
-    case H5T_FLOAT: return bits + order() + "float";
+    case H5T_FLOAT:
+      return bits + order() + "float";
     case H5T_STRING:
       return H5Tis_variable_str(type) > 0 ? "variable-length string" : std::to_string(size) + "-byte string";
-    case H5T_BITFIELD: return bits + "bitfield";
-    case H5T_OPAQUE: return std::to_string(size) + "-byte opaque";
+    case H5T_BITFIELD:
+      return bits + "bitfield";
+    case H5T_OPAQUE:
+      return std::to_string(size) + "-byte opaque";
     case H5T_COMPOUND: {
       std::string s = "compound {";
       const int n = H5Tget_nmembers(type);
@@ -192,12 +218,18 @@ std::string describe_type(Hid type) {
       }
       return s + "}";
     }
-    case H5T_REFERENCE: return "reference";
-    case H5T_ENUM: return bits + "enum";
-    case H5T_VLEN: return "variable-length sequence";
-    case H5T_ARRAY: return "array type";
-    case H5T_TIME: return "time";
-    default: return "unknown type";
+    case H5T_REFERENCE:
+      return "reference";
+    case H5T_ENUM:
+      return bits + "enum";
+    case H5T_VLEN:
+      return "variable-length sequence";
+    case H5T_ARRAY:
+      return "array type";
+    case H5T_TIME:
+      return "time";
+    default:
+      return "unknown type";
   }
 }
 

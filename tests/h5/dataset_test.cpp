@@ -122,7 +122,13 @@ TEST(H5Dataset, AutoChunksFollowH5pyGuessChunk) {
   File f(dir.file("a.h5"), "w");
   EXPECT_EQ(f.create_dataset("gz", {1000, 1000}, DType(ScalarType::Float32), with_chunks({}, 4)).chunks(),
             (Shape{63, 125}));
-  EXPECT_EQ(f.create_dataset("auto", {10}, DType(ScalarType::Float64), [] { DatasetOptions o; o.auto_chunks = true; return o; }()).chunks(),
+  EXPECT_EQ(f.create_dataset("auto", {10}, DType(ScalarType::Float64),
+                             [] {
+                               DatasetOptions o;
+                               o.auto_chunks = true;
+                               return o;
+                             }())
+                .chunks(),
             (Shape{10}));
 }
 

@@ -25,8 +25,8 @@ TEST(H5Group, CreateWithIntermediatesAndNames) {
   EXPECT_EQ(d.name(), "/a/b/d");
   EXPECT_EQ(b.dataset("/a/b/d").name(), "/a/b/d");
   EXPECT_THROW(f.create_group("a/b"), Error);
-  EXPECT_THROW(f.group("a/b/d"), Error);    // a dataset
-  EXPECT_THROW(f.dataset("a/b"), Error);    // a group
+  EXPECT_THROW(f.group("a/b/d"), Error);  // a dataset
+  EXPECT_THROW(f.dataset("a/b"), Error);  // a group
   EXPECT_THROW(f.group("nowhere"), Error);
   EXPECT_EQ(f.require_group("a/b").name(), "/a/b");
   EXPECT_EQ(f.require_group("n/m").name(), "/n/m");
@@ -44,8 +44,8 @@ TEST(H5Group, MembersInNameOrderAndVisit) {
   EXPECT_EQ(names, (std::vector<std::string>{"a", "b", "z"}));
   std::vector<std::string> visited;
   f.visit([&](const Member& m) { visited.push_back(m.name + ":" + kind_name(m.kind)); });
-  EXPECT_EQ(visited, (std::vector<std::string>{"a:group", "b:dataset", "z:group", "z/inner:group",
-                                               "z/inner/x:dataset"}));
+  EXPECT_EQ(visited,
+            (std::vector<std::string>{"a:group", "b:dataset", "z:group", "z/inner:group", "z/inner/x:dataset"}));
 }
 
 TEST(H5Group, SoftLinksAreFollowedAndCyclesVisitedOnce) {
@@ -62,8 +62,8 @@ TEST(H5Group, SoftLinksAreFollowedAndCyclesVisitedOnce) {
   EXPECT_EQ(f.dataset("data/up/x").read_all_as<double>()(0), 1.0);
   std::vector<std::string> visited;
   f.visit([&](const Member& m) { visited.push_back(m.name + (m.soft_link.empty() ? "" : "->" + m.soft_link)); });
-  EXPECT_EQ(visited, (std::vector<std::string>{"alias->/data/x", "broken->/nothing", "data", "data/up->/data",
-                                               "data/x"}));
+  EXPECT_EQ(visited,
+            (std::vector<std::string>{"alias->/data/x", "broken->/nothing", "data", "data/up->/data", "data/x"}));
 }
 
 TEST(H5Group, RemoveUnlinks) {

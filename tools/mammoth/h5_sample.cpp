@@ -19,10 +19,10 @@ NdArray<T> arange(const Shape& shape) {
 
 void write_dtypes(h5::Group g) {
   // i % 2 fits every type; complex values are i + (i % 3)j.
-  for (ScalarType t : {ScalarType::Bool, ScalarType::Int8, ScalarType::Int16, ScalarType::Int32, ScalarType::Int64,
-                       ScalarType::UInt8, ScalarType::UInt16, ScalarType::UInt32, ScalarType::UInt64,
-                       ScalarType::Float16, ScalarType::Float32, ScalarType::Float64, ScalarType::Complex64,
-                       ScalarType::Complex128}) {
+  for (ScalarType t :
+       {ScalarType::Bool, ScalarType::Int8, ScalarType::Int16, ScalarType::Int32, ScalarType::Int64, ScalarType::UInt8,
+        ScalarType::UInt16, ScalarType::UInt32, ScalarType::UInt64, ScalarType::Float16, ScalarType::Float32,
+        ScalarType::Float64, ScalarType::Complex64, ScalarType::Complex128}) {
     for (ByteOrder order : {ByteOrder::Little, ByteOrder::Big}) {
       const DType d(t, order);
       if (d.itemsize() == 1 && order == ByteOrder::Big) continue;

@@ -73,12 +73,21 @@ std::string shape_json(const Shape& s) {
 std::string data_text(const h5::Dataset& d, std::int64_t limit, bool json) {
   if (!d.supported()) return json ? "null" : "(unsupported type)";
   if (d.size() > limit)
-    return json ? "null" : "(" + std::to_string(d.size()) + " elements; more than " + std::to_string(limit) +
-                               " are not printed)";
+    return json
+               ? "null"
+               : "(" + std::to_string(d.size()) + " elements; more than " + std::to_string(limit) + " are not printed)";
   const AnyArray a = d.read_all();
   std::string out = "[";
   for (std::int64_t i = 0; i < a.size(); ++i) out += (i ? ", " : "") + element(a, i, json);
   return out + "]";
+}
+
+// h5py's spelling: (None, 3).
+std::string maxshape_text(const Shape& s) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < s.size(); ++i)
+    out += (i ? ", " : "") + (s[i] == h5::kUnlimited ? std::string("None") : std::to_string(s[i]));
+  return out + (s.size() == 1 ? ",)" : ")");
 }
 
 struct Entry {
@@ -131,7 +140,7 @@ void print_text(const std::vector<Entry>& entries, std::int64_t data, std::ostre
       out << "  " << shape_string(d.shape()) << " " << dtype_text(d);
       out << (p.chunks.empty() ? ", contiguous" : ", chunks " + shape_string(p.chunks));
       for (const auto& f : p.filters) out << ", " << f;
-      if (p.maxshape != d.shape()) out << ", maxshape " << shape_json(p.maxshape);
+      if (p.maxshape != d.shape()) out << ", maxshape " << maxshape_text(p.maxshape);
       if (p.fill_value) out << ", fill " << number(*p.fill_value);
       out << ", " << p.storage_bytes << " bytes stored";
     } else if (e.kind == h5::ObjectKind::Missing) {
@@ -196,7 +205,8 @@ std::function<int()> setup_ls(CLI::App& app) {
   };
 }
 
-const bool registered = register_command({"ls", "list the groups, datasets and attributes of an HDF5 file", 35, setup_ls});
+const bool registered =
+    register_command({"ls", "list the groups, datasets and attributes of an HDF5 file", 35, setup_ls});
 
 }  // namespace
 }  // namespace mammoth::cli

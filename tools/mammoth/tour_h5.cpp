@@ -75,8 +75,8 @@ void run_h5(TourContext& ctx) {
     h5::DatasetOptions o;
     o.chunks = {tile, tile};
     h5::Dataset d = f.create_dataset("chunked", {side, side}, DType(ScalarType::Float32), o);
-    ctx.step("chunked (" + std::to_string(side) + ", " + std::to_string(side) + ") in (" + std::to_string(tile) +
-                 ", " + std::to_string(tile) + ") chunks, written tile by tile",
+    ctx.step("chunked (" + std::to_string(side) + ", " + std::to_string(side) + ") in (" + std::to_string(tile) + ", " +
+                 std::to_string(tile) + ") chunks, written tile by tile",
              [&] {
                for (std::int64_t i = 0; i < side; i += tile)
                  for (std::int64_t j = 0; j < side; j += tile) {
@@ -85,8 +85,8 @@ void run_h5(TourContext& ctx) {
                  }
              });
     const h5::DatasetProperties p = d.properties();
-    ctx.note("chunks " + shape_string(p.chunks) + ", " + std::to_string(p.storage_bytes) + " bytes stored, chunk cache " +
-             std::to_string(d.cache().bytes) + " bytes");
+    ctx.note("chunks " + shape_string(p.chunks) + ", " + std::to_string(p.storage_bytes) +
+             " bytes stored, chunk cache " + std::to_string(d.cache().bytes) + " bytes");
   }
 }
 

@@ -20,7 +20,7 @@ namespace mammoth::h5 {
 constexpr std::int64_t kUnlimited = -1;
 
 struct DatasetOptions {
-  Shape chunks;             // empty: contiguous, unless a filter or maxshape needs chunks (then h5py's guess)
+  Shape chunks;              // empty: contiguous, unless a filter or maxshape needs chunks (then h5py's guess)
   bool auto_chunks = false;  // chunk with h5py's guess even without filters
   int gzip_level = -1;       // 0…9; -1 = no compression
   bool shuffle = false;
@@ -34,11 +34,11 @@ enum class StorageLayout : std::uint8_t { Compact, Contiguous, Chunked, Virtual 
 
 struct DatasetProperties {
   StorageLayout layout = StorageLayout::Contiguous;
-  Shape chunks;                      // empty unless chunked
-  Shape maxshape;                    // kUnlimited for unlimited axes
-  std::vector<std::string> filters;  // "shuffle", "gzip(4)", "fletcher32", "szip", "filter 32001"…
-  std::optional<double> fill_value;  // user-defined fill value, if any
-  std::uint64_t storage_bytes = 0;   // bytes allocated in the file
+  Shape chunks;                         // empty unless chunked
+  Shape maxshape;                       // kUnlimited for unlimited axes
+  std::vector<std::string> filters;     // "shuffle", "gzip(4)", "fletcher32", "szip", "filter 32001"…
+  std::optional<double> fill_value;     // user-defined fill value, if any
+  std::uint64_t storage_bytes = 0;      // bytes allocated in the file
   std::optional<std::uint64_t> offset;  // file offset of contiguous data once allocated
 };
 
@@ -46,7 +46,7 @@ class Dataset {
  public:
   Dataset(Handle id, std::string file, std::string path, bool writable);
 
-  const std::string& name() const { return path_; }   // "/group/x"
+  const std::string& name() const { return path_; }  // "/group/x"
   const std::string& file_name() const { return file_; }
   std::string spec() const { return file_ + ":" + path_; }  // for messages
   // The stored element type; TypeError naming the dataset when mammoth cannot hold it.

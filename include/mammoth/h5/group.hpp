@@ -14,9 +14,9 @@
 namespace mammoth::h5 {
 
 struct Member {
-  std::string name;  // relative to the group ("x"; "sub/x" in visit)
-  ObjectKind kind;          // of the object reached (through a soft link); Missing when dangling
-  std::string soft_link;    // the soft link's target path, empty for hard links
+  std::string name;       // relative to the group ("x"; "sub/x" in visit)
+  ObjectKind kind;        // of the object reached (through a soft link); Missing when dangling
+  std::string soft_link;  // the soft link's target path, empty for hard links
 };
 
 class Group {
@@ -48,8 +48,7 @@ class Group {
   Group require_group(const std::string& path);
 
   Dataset dataset(const std::string& path, const std::optional<ChunkCache>& cache = std::nullopt) const;
-  Dataset create_dataset(const std::string& path, const Shape& shape, DType dtype,
-                         const DatasetOptions& options = {});
+  Dataset create_dataset(const std::string& path, const Shape& shape, DType dtype, const DatasetOptions& options = {});
   // Creates a dataset holding `array`.
   Dataset create_dataset(const std::string& path, const AnyArray& array, const DatasetOptions& options = {});
   // A soft link at `path` to `target` (an absolute path; it may dangle), as h5py's SoftLink.
