@@ -29,6 +29,9 @@ std::string error_stack();
 [[noreturn]] void throw_error(std::string_view what, const std::string& object);
 
 // call("open dataset", "f.h5:/x", H5Dopen2, loc, name, H5P_DEFAULT)
+// The few calls whose failure is an answer rather than an error (does this link exist?
+// is this an HDF5 file? is the data allocated yet?) are made directly, under lock(), and
+// clear the error stack themselves.
 template <class R, class... P, class... A>
 R call(std::string_view what, const std::string& object, R (*fn)(P...), A&&... args) {
   Lock guard = lock();

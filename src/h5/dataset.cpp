@@ -267,15 +267,24 @@ std::optional<AnyArray> Dataset::mapped() const {
   return *mapping_;
 }
 
-void Dataset::release(const Box& box) const {
-  if (!mapping_ || !*mapping_ || shape_.empty()) return;
+std::pair<std::size_t, std::size_t> Dataset::mapped_rows(const Box& box) const {
+  if (!mapping_ || !*mapping_ || shape_.empty()) return {0, 0};
   check_box(box, shape_, spec());
   // The rows the box spans, as one byte range of the C-ordered data.
   std::int64_t row = static_cast<std::int64_t>(dtype_->itemsize());
   for (std::size_t i = 1; i < shape_.size(); ++i) row *= shape_[i];
-  const auto begin = static_cast<std::size_t>(box.offset[0] * row);
-  const auto end = static_cast<std::size_t>((box.offset[0] + box.count[0]) * row);
-  static_cast<const detail::FileMapping*>((*mapping_)->storage().get())->release_pages(begin, end);
+  return {static_cast<std::size_t>(box.offset[0] * row),
+          static_cast<std::size_t>((box.offset[0] + box.count[0]) * row)};
+}
+
+void Dataset::release(const Box& box) const {
+  const auto [begin, end] = mapped_rows(box);
+  if (end > begin) static_cast<const detail::FileMapping*>((*mapping_)->storage().get())->release_pages(begin, end);
+}
+
+void Dataset::prefetch(const Box& box) const {
+  const auto [begin, end] = mapped_rows(box);
+  if (end > begin) static_cast<const detail::FileMapping*>((*mapping_)->storage().get())->prefetch_pages(begin, end);
 }
 
 namespace {

@@ -58,4 +58,11 @@ void FileMapping::release_pages(std::size_t begin, std::size_t end) const {
   if (last > first) ::madvise(base_ + first, last - first, MADV_DONTNEED);
 }
 
+void FileMapping::prefetch_pages(std::size_t begin, std::size_t end) const {
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t first = (begin + delta_) / page * page;
+  const std::size_t last = std::min(end + delta_, length_ + delta_);
+  if (last > first) ::madvise(base_ + first, last - first, MADV_WILLNEED);
+}
+
 }  // namespace mammoth::h5::detail

@@ -27,6 +27,8 @@ class FileMapping final : public Storage {
   void release_pages() const;
   // The same for bytes [begin, end) of the mapped range (whole pages inside it only).
   void release_pages(std::size_t begin, std::size_t end) const;
+  // Asks the kernel to read bytes [begin, end) ahead (MADV_WILLNEED).
+  void prefetch_pages(std::size_t begin, std::size_t end) const;
 
  private:
   std::byte* base_ = nullptr;

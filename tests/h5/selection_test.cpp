@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <numeric>
 #include <random>
 #include <thread>
@@ -105,6 +106,36 @@ TEST(H5Selection, MappedIsZeroCopyAndReadOnly) {
   AnyArray kept = *m;
   f.close();
   EXPECT_EQ(kept.as<std::int32_t>()(49, 7), 399);
+}
+
+double rss_file_mib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("RssFile:", 0) == 0) return std::stod(line.substr(8)) / 1024.0;
+  return -1;
+}
+
+TEST(H5Selection, ReleaseDropsMappedPagesAndDataStays) {
+  TempDir dir;
+  const std::string path = dir.file("big.h5");
+  {
+    File f(path, "w");
+    f.create_dataset("x", NdArray<float>::full({2048, 2048}, 1.0f));  // 16 MiB
+  }
+  File f(path, "r");
+  Dataset d = f.dataset("x");
+  auto m = d.mapped();
+  ASSERT_TRUE(m);
+  d.prefetch(Box::rows(d.shape(), 0, 2048));
+  double sum = 0;
+  for (float v : m->as<float>()) sum += v;
+  EXPECT_EQ(sum, 2048.0 * 2048.0);
+  const double touched = rss_file_mib();
+  d.release(Box::rows(d.shape(), 0, 2048));
+  EXPECT_LT(rss_file_mib(), touched - 12.0);    // the 16 MiB left the resident set
+  EXPECT_EQ(m->as<float>()(2047, 2047), 1.0f);  // and come back from the page cache
+  EXPECT_THROW(d.release(Box::rows(d.shape(), 0, 4096)), ShapeError);
 }
 
 TEST(H5Selection, ConcurrentReadersShareTheLibraryLock) {

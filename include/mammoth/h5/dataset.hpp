@@ -107,9 +107,13 @@ class Dataset {
   // Done with `box` of the mapped view: its pages leave this process's resident set
   // (they stay in the page cache), so a pass over a large file keeps memory flat.
   void release(const Box& box) const;
+  // The caller will read `box` soon: the kernel reads the mapped rows ahead.
+  void prefetch(const Box& box) const;
 
  private:
   void check_span(const Box& box, std::size_t n) const;
+  // The bytes of the mapping the rows of `box` span, or {0, 0} when not mapped.
+  std::pair<std::size_t, std::size_t> mapped_rows(const Box& box) const;
   void refresh();
   void check_box_stride(const Box& box, const Shape& stride) const;
   void transfer(const Box& box, void* buffer, DType type, const Shape& stride, bool reading) const;
