@@ -27,6 +27,11 @@ DType native_of(DType stored) {
   return stored.type() == ScalarType::Float16 ? DType(ScalarType::Float32) : stored.native();
 }
 
+struct Pick {
+  std::int64_t linear;  // C-order index of the head among the first k axes (or its chunk)
+  std::size_t position;
+};
+
 std::string box_text(const Box& box) {
   return "selection at " + shape_string(box.offset) + " of size " + shape_string(box.count);
 }
@@ -267,6 +272,65 @@ std::optional<AnyArray> Dataset::mapped() const {
   return *mapping_;
 }
 
+// Unfiltered chunks of a read-only file are plain C-ordered blocks at known addresses:
+// map the file once and gather each point from its chunk, as from a memory map.
+bool Dataset::gather_mapped_chunks(std::span<const std::int64_t> points, void* dst, DType type) const {
+  if (writable_ || !dtype_ || chunks_.empty()) return false;
+  auto guard = detail::lock();
+  const std::string object = spec();
+  if (!file_mapping_) {
+    if (!properties().filters.empty()) return false;
+    Handle file = open("get file", object, H5Iget_file_id, id_.get());
+    Handle fcpl = open("get file creation properties", object, H5Fget_create_plist, file.get());
+    hsize_t userblock = 0;
+    call("get user block", object, H5Pget_userblock, fcpl.get(), &userblock);
+    const std::int64_t size = detail::file_size(file_);
+    if (userblock != 0 || size <= 0) return false;
+    file_mapping_ = std::make_shared<detail::FileMapping>(file_, 0, static_cast<std::size_t>(size));
+  }
+  auto* map = static_cast<detail::FileMapping*>(file_mapping_.get());
+  const std::size_t k = shape_.size(), n = points.size() / k, item = dtype_->itemsize();
+  std::size_t chunk_bytes = item;
+  for (auto c : chunks_) chunk_bytes *= static_cast<std::size_t>(c);
+  // Sort by chunk, so each chunk's address is looked up once.
+  std::vector<Pick> picks(n);
+  for (std::size_t p = 0; p < n; ++p) {
+    std::int64_t key = 0;
+    for (std::size_t i = 0; i < k; ++i)
+      key = key * ((shape_[i] + chunks_[i] - 1) / chunks_[i]) + points[p * k + i] / chunks_[i];
+    picks[p] = {key, p};
+  }
+  std::sort(picks.begin(), picks.end(), [](const Pick& a, const Pick& b) { return a.linear < b.linear; });
+  auto* out = static_cast<std::byte*>(dst);
+  std::vector<hsize_t> origin(k);
+  const std::byte* chunk = nullptr;
+  bool ok = true;
+  for (std::size_t p = 0; p < n && ok; ++p) {
+    const std::int64_t* at = &points[picks[p].position * k];
+    if (p == 0 || picks[p].linear != picks[p - 1].linear) {
+      for (std::size_t i = 0; i < k; ++i) origin[i] = static_cast<hsize_t>(at[i] / chunks_[i] * chunks_[i]);
+      unsigned mask = 0;
+      haddr_t addr = HADDR_UNDEF;
+      hsize_t bytes = 0;
+      call("look up chunk", object, H5Dget_chunk_info_by_coord, id_.get(), static_cast<const hsize_t*>(origin.data()),
+           &mask, &addr, &bytes);
+      // An unwritten chunk (fill value) or an odd size: libhdf5 answers instead.
+      ok = addr != HADDR_UNDEF && bytes == chunk_bytes && addr + bytes <= map->size();
+      chunk = ok ? map->data() + addr : nullptr;
+    }
+    if (!ok) break;
+    std::int64_t index = 0;
+    for (std::size_t i = 0; i < k; ++i) index = index * chunks_[i] + (at[i] - static_cast<std::int64_t>(origin[i]));
+    std::byte* to = out + picks[p].position * type.itemsize();
+    if (*dtype_ == type)
+      std::memcpy(to, chunk + index * static_cast<std::int64_t>(item), item);
+    else
+      convert(chunk + index * static_cast<std::int64_t>(item), *dtype_, to, type, 1);
+  }
+  map->release_pages();
+  return ok;
+}
+
 std::pair<std::size_t, std::size_t> Dataset::mapped_rows(const Box& box) const {
   if (!mapping_ || !*mapping_ || shape_.empty()) return {0, 0};
   check_box(box, shape_, spec());
@@ -288,11 +352,6 @@ void Dataset::prefetch(const Box& box) const {
 }
 
 namespace {
-
-struct Pick {
-  std::int64_t linear;  // C-order index of the head among the first k axes
-  std::size_t position;
-};
 
 // Reads `heads` (n × k coordinates over the first k axes; each names the sub-array of
 // the remaining axes) in sorted order, one bounding box per group of heads sharing a
@@ -362,6 +421,47 @@ void gather_mapped(const AnyArray& m, std::span<const std::int64_t> heads, std::
   static_cast<const detail::FileMapping*>(m.storage().get())->release_pages();
 }
 
+// Chunked points: one element selection in sorted order, so libhdf5 visits each chunk
+// once through its cache and copies single elements (a bounding box per chunk would
+// copy whole chunks for a few points).
+void read_sorted_elements(const Dataset& d, std::span<const std::int64_t> points, void* dst, DType type) {
+  const std::size_t k = d.shape().size(), n = points.size() / k;
+  std::vector<Pick> picks(n);
+  for (std::size_t p = 0; p < n; ++p) {
+    std::int64_t lin = 0;
+    for (std::size_t i = 0; i < k; ++i) lin = lin * d.shape()[i] + points[p * k + i];
+    picks[p] = {lin, p};
+  }
+  std::sort(picks.begin(), picks.end(), [](const Pick& a, const Pick& b) { return a.linear < b.linear; });
+  std::vector<hsize_t> coords(n * k);
+  for (std::size_t p = 0; p < n; ++p)
+    for (std::size_t i = 0; i < k; ++i) coords[p * k + i] = static_cast<hsize_t>(points[picks[p].position * k + i]);
+  const DType stored = d.dtype();
+  const DType mem = hdf5_converts(stored, type) ? type : native_of(stored);
+  std::vector<std::byte> sorted(n * mem.itemsize());
+  {
+    auto guard = detail::lock();
+    const std::string object = d.spec();
+    Handle file_space = open("get dataspace", object, H5Dget_space, d.id());
+    call("select points", object, H5Sselect_elements, file_space.get(), H5S_SELECT_SET, n,
+         static_cast<const hsize_t*>(coords.data()));
+    const hsize_t count = n;
+    Handle mem_space = open("create memory dataspace", object, H5Screate_simple, 1, &count, nullptr);
+    Handle mem_type = make_file_type(mem);
+    call("read points", object, H5Dread, d.id(), mem_type.get(), mem_space.get(), file_space.get(), H5P_DEFAULT,
+         static_cast<void*>(sorted.data()));
+  }
+  auto* out = static_cast<std::byte*>(dst);
+  for (std::size_t p = 0; p < n; ++p) {
+    const std::byte* src = sorted.data() + p * mem.itemsize();
+    std::byte* to = out + picks[p].position * type.itemsize();
+    if (mem == type)
+      std::memcpy(to, src, type.itemsize());
+    else
+      convert(src, mem, to, type, 1);
+  }
+}
+
 void check_heads(const Dataset& d, std::span<const std::int64_t> heads, std::size_t k, const char* what) {
   if (k == 0 || heads.size() % k != 0)
     throw ShapeError(d.spec() + ": " + std::to_string(heads.size()) + " coordinates do not make " + what + " of a " +
@@ -404,6 +504,10 @@ void Dataset::read_points(std::span<const std::int64_t> points, void* dst, DType
   check_heads(*this, points, k, "points");
   if (points.empty()) return;
   if (auto m = mapped()) return gather_mapped(*m, points, k, dst, type);
+  if (!chunks_.empty()) {
+    if (gather_mapped_chunks(points, dst, type)) return;
+    return read_sorted_elements(*this, points, dst, type);
+  }
   gather_groups(*this, points, k, group_cells(*this, k, type), dst, type);
 }
 

@@ -74,6 +74,24 @@ TEST(H5Selection, PointsInCallerOrder) {
   }
 }
 
+TEST(H5Selection, PointsInUnwrittenChunksGiveTheFillValue) {
+  TempDir dir;
+  const std::string path = dir.file("fill.h5");
+  {
+    File f(path, "w");
+    DatasetOptions o = with_chunks({4, 4});
+    o.fill_value = -2;
+    Dataset d = f.create_dataset("x", {8, 8}, DType(ScalarType::Int16), o);
+    const std::vector<std::int16_t> ones(16, 1);
+    d.write(Box{{0, 0}, {4, 4}}, ones.data(), DType(ScalarType::Int16));  // one chunk of four
+  }
+  File f(path, "r");
+  const std::vector<std::int64_t> points{7, 7, 0, 0, 3, 3, 4, 0};
+  std::vector<double> out(4);
+  f.dataset("x").read_points(points, out.data(), DType(ScalarType::Float64));
+  EXPECT_EQ(out, (std::vector<double>{-2, 1, 1, -2}));
+}
+
 TEST(H5Selection, OutOfRangeIndicesAreShapeErrors) {
   TempDir dir;
   File f(make_file(dir), "r");

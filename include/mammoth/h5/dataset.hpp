@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -129,6 +130,8 @@ class Dataset {
   Shape chunks_;
   ChunkCache cache_;
   mutable std::optional<std::optional<AnyArray>> mapping_;  // computed once
+  mutable std::shared_ptr<Storage> file_mapping_;           // whole file, for chunked gathers
+  bool gather_mapped_chunks(std::span<const std::int64_t> points, void* dst, DType type) const;
 };
 
 }  // namespace mammoth::h5
