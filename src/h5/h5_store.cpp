@@ -48,11 +48,11 @@ class H5Store final : public BlockStore {
     if (p.fill_value) {
       char buf[64];
       std::snprintf(buf, sizeof buf, "%g", *p.fill_value);
-      out.emplace_back("fill value", buf);
+      out.emplace_back("fill_value", buf);
     }
-    out.emplace_back("storage size", std::to_string(p.storage_bytes) + " bytes");
-    if (p.offset) out.emplace_back("file offset", std::to_string(*p.offset));
-    if (!dataset_.chunks().empty()) out.emplace_back("chunk cache", std::to_string(dataset_.cache().bytes) + " bytes");
+    out.emplace_back("storage_bytes", std::to_string(p.storage_bytes));
+    if (p.offset) out.emplace_back("offset", std::to_string(*p.offset));
+    if (!dataset_.chunks().empty()) out.emplace_back("chunk_cache_bytes", std::to_string(dataset_.cache().bytes));
     return out;
   }
 
