@@ -187,6 +187,71 @@ class WeReadH5py(Setup):
         self.assertIn('/records  (2,) compound {x, y} (unsupported)', text)
 
 
+def has_command(name):
+    listing = subprocess.run([CLI, '--help'], capture_output=True, text=True).stdout
+    return any(line.split()[:1] == [name] for line in listing.splitlines())
+
+
+@unittest.skipUnless(has_command('convert') and has_command('info') and has_command('random'),
+                     'mammoth info/random/convert not built yet')
+class GenericCommands(Setup):
+    """`FILE.h5:/path` through open_store/create_store: info, random, convert both ways."""
+
+    def test_convert_h5py_datasets_to_npy(self):
+        p = self.path('theirs.h5')
+        data = {
+            'b': np.array([True, False, True]),
+            'c': np.array([1 + 2j, 3 - 4j], dtype='>c8'),
+            'e': np.arange(6, dtype='>i2').reshape(2, 3),
+            'h': np.array([0.5, -2.0], dtype='<f2'),
+            'g/gz': np.arange(10000.0).reshape(100, 100),
+        }
+        with h5py.File(p, 'w') as f:
+            for name, a in data.items():
+                if name == 'g/gz':
+                    f.create_dataset(name, data=a, chunks=(10, 10), compression='gzip', shuffle=True)
+                else:
+                    f[name] = a
+        for name, a in data.items():
+            out = self.path(name.replace('/', '_') + '.npy')
+            run('convert', f'{p}:/{name}', out)
+            b = np.load(out)
+            np.testing.assert_array_equal(b, a, err_msg=name)
+            if name != 'h':  # float16 widens to float32 (no C++ float16 element type)
+                self.assertEqual(b.dtype, a.dtype, name)
+
+    def test_npy_to_h5_with_chunks_and_compression(self):
+        src = self.path('a.npy')
+        a = np.arange(2400, dtype='<f8').reshape(40, 60)
+        np.save(src, a)
+        dst = self.path('ours.h5')
+        run('convert', src, f'{dst}:/deep/x', '--chunks', '10,20', '--compression', 'gzip', '--shuffle')
+        with h5py.File(dst, 'r') as f:
+            d = f['deep/x']
+            self.assertEqual((d.chunks, d.compression, d.shuffle), ((10, 20), 'gzip', True))
+            np.testing.assert_array_equal(d[()], a)
+
+    def test_random_and_info(self):
+        p = self.path('r.h5')
+        run('random', f'{p}:/x', '--shape', '30,40', '--dtype', 'float32', '--chunks', '10,10')
+        info = json.loads(run('info', f'{p}:/x', '--json').stdout)
+        self.assertEqual((info['shape'], info['dtype'], info['format']), ([30, 40], '<f4', 'HDF5'))
+        self.assertEqual((info['layout'], info['chunks']), ('chunked', '(10, 10)'))
+        with h5py.File(p, 'r') as f:
+            x = f['x'][()]
+            self.assertEqual(x.shape, (30, 40))
+            self.assertTrue(((x >= 0) & (x < 1)).all())
+
+    def test_unsupported_type_is_named(self):
+        p = self.path('rec.h5')
+        with h5py.File(p, 'w') as f:
+            f['records'] = np.zeros(2, dtype=[('x', 'i4'), ('y', 'f8')])
+        r = run('info', f'{p}:/records', check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('rec.h5:/records', r.stderr)
+        self.assertIn('compound {x, y}', r.stderr)
+
+
 class BadFiles(Setup):
     def test_not_hdf5(self):
         p = self.path('text.h5')
