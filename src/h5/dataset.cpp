@@ -170,6 +170,23 @@ void Dataset::transfer(const Box& box, void* buffer, DType type, const Shape& st
   const DType stored = dtype();
   check_box_stride(box, stride);
   if (box.size() == 0) return;
+  const DType native = native_of(stored);
+  if (!hdf5_converts(stored, type) && !shape_.empty() && box.count[0] > 1) {
+    // Converting through a scratch buffer: keep it under 8 MiB by going a slab of rows at a time.
+    const auto row = static_cast<std::size_t>(box.size() / box.count[0]);
+    const auto slab = static_cast<std::int64_t>(std::max<std::size_t>(1, (8u << 20) / (row * native.itemsize())));
+    if (slab < box.count[0]) {
+      const std::int64_t step = stride.empty() ? 1 : stride[0];
+      auto* bytes = static_cast<std::byte*>(buffer);
+      for (std::int64_t start = 0; start < box.count[0]; start += slab) {
+        Box part = box;
+        part.offset[0] = box.offset[0] + start * step;
+        part.count[0] = std::min(slab, box.count[0] - start);
+        transfer(part, bytes + static_cast<std::size_t>(start) * row * type.itemsize(), type, stride, reading);
+      }
+      return;
+    }
+  }
   auto guard = detail::lock();
   const std::string object = spec();
   Handle file_space = open("get dataspace", object, H5Dget_space, id_.get());
@@ -195,7 +212,6 @@ void Dataset::transfer(const Box& box, void* buffer, DType type, const Shape& st
     return;
   }
   // Element types HDF5 cannot convert between (bool enum ↔ numbers, complex ↔ real).
-  const DType native = native_of(stored);
   std::vector<std::byte> scratch(n * native.itemsize());
   Handle mem_type = make_file_type(native);
   if (reading) {
