@@ -177,6 +177,16 @@ class WeReadH5py(Setup):
             else:
                 self.assertEqual(o['data'], [0, 1, 0, 1, 1, 0], name)
 
+    def test_ls_one_group_or_dataset(self):
+        p = self.make()
+        objs = json.loads(run('ls', f'{p}:/a', '--json').stdout)['objects']
+        self.assertEqual([o['path'] for o in objs], ['/a', '/a/b', '/a/b/c'])
+        objs = json.loads(run('ls', f'{p}:/a/b/c', '--json', '--data').stdout)['objects']
+        self.assertEqual([(o['path'], o['data']) for o in objs], [('/a/b/c', [3, 2, 1])])
+        r = run('ls', f'{p}:/nope', check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('theirs.h5:/nope: no such group or dataset', r.stderr)
+
     def test_unsupported_types_are_named(self):
         objs = ls_json(self.make())
         self.assertIsNone(objs['/records']['dtype'])

@@ -6,6 +6,7 @@
 
 #include "command.hpp"
 #include "mammoth/h5/file.hpp"
+#include "mammoth/store.hpp"
 
 namespace mammoth::cli {
 namespace {
@@ -110,14 +111,25 @@ std::vector<std::pair<std::string, h5::AttributeValue>> read_attrs(const h5::Att
   return out;
 }
 
-std::vector<Entry> collect(const h5::File& file) {
+// The object at `start` ("/" for the whole file) and, for a group, everything below it.
+std::vector<Entry> collect(const h5::File& file, const std::string& start) {
   std::vector<Entry> entries;
-  entries.push_back(Entry{"/", h5::ObjectKind::Group, read_attrs(file.attrs()), std::nullopt, ""});
-  file.visit([&](const h5::Member& m) {
-    Entry e{"/" + m.name, m.kind, {}, std::nullopt, m.soft_link};
-    if (m.kind == h5::ObjectKind::Group) e.attrs = read_attrs(file.group(m.name).attrs());
+  const h5::ObjectKind kind = file.kind(start);
+  if (kind == h5::ObjectKind::Missing) throw Error(file.path() + ":" + start + ": no such group or dataset");
+  if (kind == h5::ObjectKind::Dataset) {
+    Entry e{file.dataset(start).name(), kind, {}, file.dataset(start), ""};
+    e.attrs = read_attrs(e.dataset->attrs());
+    entries.push_back(std::move(e));
+    return entries;
+  }
+  const h5::Group top = file.group(start);
+  entries.push_back(Entry{top.name(), h5::ObjectKind::Group, read_attrs(top.attrs()), std::nullopt, ""});
+  const std::string prefix = top.name() == "/" ? "/" : top.name() + "/";
+  top.visit([&](const h5::Member& m) {
+    Entry e{prefix + m.name, m.kind, {}, std::nullopt, m.soft_link};
+    if (m.kind == h5::ObjectKind::Group) e.attrs = read_attrs(top.group(m.name).attrs());
     if (m.kind == h5::ObjectKind::Dataset) {
-      e.dataset.emplace(file.dataset(m.name));
+      e.dataset.emplace(top.dataset(m.name));
       e.attrs = read_attrs(e.dataset->attrs());
     }
     entries.push_back(std::move(e));
@@ -188,16 +200,17 @@ std::function<int()> setup_ls(CLI::App& app) {
   auto json = std::make_shared<bool>(false);
   auto data = std::make_shared<bool>(false);
   auto limit = std::make_shared<std::int64_t>(1000);
-  app.add_option("file", *file, "HDF5 file")->required();
+  app.add_option("file", *file, "HDF5 file, or FILE.h5:/group to list one group (or dataset)")->required();
   app.add_flag("--json", *json, "print JSON instead of the tree");
   app.add_flag("-d,--data", *data, "print the values of small datasets (flat, C order)");
   app.add_option("--limit", *limit, "with --data: largest dataset printed, in elements")->capture_default_str();
   return [=] {
-    h5::File f(*file, Mode::Read);
-    const std::vector<Entry> entries = collect(f);
+    const StorePath where = parse_store_path(*file);
+    h5::File f(where.file, Mode::Read);
+    const std::vector<Entry> entries = collect(f, where.is_hdf5() ? where.inner : "/");
     std::ostringstream out;
     if (*json)
-      print_json(*file, entries, *data ? *limit : 0, out);
+      print_json(f.path(), entries, *data ? *limit : 0, out);
     else
       print_text(entries, *data ? *limit : 0, out);
     std::cout << out.str();
