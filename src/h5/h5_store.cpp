@@ -77,7 +77,11 @@ std::unique_ptr<BlockStore> open_h5_store(const StorePath& path, Mode mode) {
 std::unique_ptr<BlockStore> create_h5_store(const StorePath& path, const CreateOptions& options) {
   // The file keeps its other objects; the dataset itself is replaced, as create_store promises.
   auto file = std::make_unique<h5::File>(path.file, Mode::Append);
-  if (file->contains(path.inner)) file->remove(path.inner);
+  const h5::ObjectKind existing = file->kind(path.inner);
+  if (existing == h5::ObjectKind::Dataset)
+    file->remove(path.inner);
+  else if (existing != h5::ObjectKind::Missing)  // never drop a whole group to make room
+    throw Error(path.file + ":" + path.inner + ": is a " + h5::kind_name(existing) + ", not a dataset to replace");
   h5::DatasetOptions o;
   o.chunks = options.chunks;
   o.gzip_level = options.gzip_level;

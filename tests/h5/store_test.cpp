@@ -74,6 +74,12 @@ TEST(H5Store, ContiguousMapsAndCreateReplaces) {
   create_store(file + ":/x", o);  // replaced
   EXPECT_EQ(open_store(file + ":/x")->shape(), Shape{2});
   EXPECT_EQ(open_store(file + ":/y")->shape(), (Shape{3, 4}));
+  {
+    h5::File f(file, "a");
+    f.create_dataset("g/keep", {1}, DType(ScalarType::Int8));
+  }
+  EXPECT_THROW(create_store(file + ":/g", o), Error);  // a group is never replaced
+  EXPECT_TRUE(h5::File(file, "r").contains("g/keep"));
   EXPECT_THROW(open_store(file + ":/x", Mode::CopyOnWrite), Error);
   EXPECT_THROW(open_store(file + ":/nope"), Error);
   EXPECT_THROW(open_store(std::string(MAMMOTH_SOURCE_DIR) + "/tests/h5/data/h5py_types.h5:/records"), TypeError);
