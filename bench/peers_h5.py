@@ -20,6 +20,9 @@ def run(bench):
                 d[i, :] = np.random.random(ncols)
     bench.compare(f'h5 fill {nrows}x{ncols} f32 by rows', h5py_fill,
                   ['h5-bench', 'fill-rows', fill, '--rows', nrows, '--cols', ncols])
+    # The same file through the user-facing command (block-wise fill over BlockStore).
+    bench.compare(f'h5 fill {nrows}x{ncols} f32 (mammoth random)', h5py_fill,
+                  ['random', fill + ':/dataset', '--shape', f'{nrows},{ncols}', '--dtype', 'float32', '-q'])
 
     # 2. The notebook's matvec row loop: read all rows one at a time, c[i] = A[i] . b.
     mrows, mcols = (100, 10_000) if q else (1000, 100_000)

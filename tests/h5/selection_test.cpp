@@ -156,6 +156,43 @@ TEST(H5Selection, ReleaseDropsMappedPagesAndDataStays) {
   EXPECT_THROW(d.release(Box::rows(d.shape(), 0, 4096)), ShapeError);
 }
 
+double status_mib(const char* key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  const std::string k(key);
+  while (std::getline(in, line))
+    if (line.rfind(k, 0) == 0) return std::stod(line.substr(k.size())) / 1024.0;
+  return -1;
+}
+
+TEST(H5Selection, RandomPointsKeepResidentMemoryBounded) {
+  TempDir dir;
+  const std::string path = dir.file("points.h5");
+  const std::int64_t n = 16 << 20;  // 64 MiB of float32
+  {
+    File f(path, "w");
+    Dataset d = f.create_dataset("x", {n}, DType(ScalarType::Float32));
+    std::vector<float> block(1 << 20);
+    for (std::int64_t start = 0; start < n; start += 1 << 20) {
+      for (std::size_t i = 0; i < block.size(); ++i)
+        block[i] = static_cast<float>(start + static_cast<std::int64_t>(i));
+      d.write(Box{{start}, {1 << 20}}, block.data(), DType(ScalarType::Float32));
+    }
+  }
+  File f(path, "r");
+  Dataset d = f.dataset("x");
+  std::mt19937 gen(3);
+  std::vector<std::int64_t> idx(20000);
+  for (auto& i : idx) i = std::uniform_int_distribution<std::int64_t>(0, n - 1)(gen);
+  std::vector<double> out(idx.size());
+  const double before = status_mib("VmRSS:");
+  std::ofstream("/proc/self/clear_refs") << "5";  // reset the high-water mark
+  d.read_points(idx, out.data(), DType(ScalarType::Float64));
+  // 20,000 faults × 16 pages around each would map all 64 MiB without the 8 MiB window.
+  EXPECT_LT(status_mib("VmHWM:") - before, 24.0);
+  for (std::size_t p = 0; p < idx.size(); p += 997) EXPECT_EQ(out[p], static_cast<double>(idx[p]));
+}
+
 TEST(H5Selection, ConcurrentReadersShareTheLibraryLock) {
   TempDir dir;
   const std::string path = make_file(dir);
