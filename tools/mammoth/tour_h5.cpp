@@ -2,15 +2,16 @@
 #include <sstream>
 
 #include "mammoth/h5.hpp"
+#include "mammoth/random.hpp"
 #include "tour.hpp"
-#include "uniform_floats.hpp"
 
 namespace mammoth::cli {
 namespace {
 
-std::vector<float> random_row(UniformFloats& gen, std::int64_t n) {
+// np.random.random(n) as float32.
+std::vector<float> random_row(Xoshiro256pp& gen, std::int64_t n) {
   std::vector<float> row(static_cast<std::size_t>(n));
-  gen.fill(row.data(), row.size());
+  for (float& v : row) v = gen.uniform_float();
   return row;
 }
 
@@ -18,7 +19,7 @@ void run_h5(TourContext& ctx) {
   const std::int64_t nrows = ctx.small ? 10 : 100, ncols = ctx.small ? 10000 : 1000000;
   const std::int64_t side = ctx.small ? 100 : 1000, tile = ctx.small ? 10 : 100;
   const std::string path = (ctx.dir / "myfile.h5").string();
-  UniformFloats gen(0);
+  Xoshiro256pp gen(0);
   std::vector<float> last;
   {
     std::optional<h5::File> f;
