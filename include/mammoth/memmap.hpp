@@ -96,8 +96,9 @@ class Memmap {
   // numpy.memmap(path, dtype, mode, offset, shape, order) on an existing file; an empty
   // layout.shape means one axis holding as many items as fit after the offset.
   static Memmap open_raw(const std::string& path, const RawLayout& layout, Mode mode = Mode::Read);
-  // numpy.memmap(..., mode='w+'): creates or truncates the file (Mode::Exclusive: must not
-  // exist) and preallocates its blocks unless options.preallocate is false.
+  // numpy.memmap(..., mode='w+'): creates the file, or replaces an existing one atomically
+  // (create_file; Mode::Exclusive: must not exist), preallocating its blocks unless
+  // options.preallocate is false. The result is open read-write.
   static Memmap create_raw(const std::string& path, const CreateOptions& options, std::int64_t offset = 0,
                            Mode mode = Mode::Write);
 
@@ -158,11 +159,11 @@ class Memmap {
 // Opens an existing `path` for what `mode` needs (r and c read-only, r+ and a read-write).
 FileHandle open_file(const std::string& path, Mode mode);
 // Creates `path` as a file of `total_bytes` that starts with `header`, atomically: it is
-// built under a temporary name beside `path` and renamed over it only once fully
-// allocated, so a full disk leaves any old file intact and views of it valid.
-// Mode::Exclusive fails if `path` exists. Returns the new file, open read-write.
+// built under a temporary name beside `path` (`fill(fd)`, if given, writes the rest) and
+// renamed over it only once complete, so a full disk leaves any old file intact and views
+// of it valid. Mode::Exclusive fails if `path` exists. Returns the new file, read-write.
 FileHandle create_file(const std::string& path, Mode mode, std::string_view header, std::int64_t total_bytes,
-                       bool preallocate);
+                       bool preallocate, const std::function<void(int fd)>& fill = {});
 // pread/pwrite of exactly n bytes (retrying short transfers); IoError or, for reads
 // past the end, FormatError naming `path`.
 void read_at(int fd, const std::string& path, void* data, std::size_t n, std::int64_t offset);

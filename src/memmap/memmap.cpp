@@ -102,7 +102,7 @@ void rename_exclusive(const std::string& tmp, const std::string& path) {
 }  // namespace
 
 FileHandle create_file(const std::string& path, Mode mode, std::string_view header, std::int64_t total_bytes,
-                       bool preallocate) {
+                       bool preallocate, const std::function<void(int fd)>& fill) {
   const std::string tmp = temporary_name(path);
   const int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0) throw_io_error(path, "cannot create", errno);
@@ -114,6 +114,7 @@ FileHandle create_file(const std::string& path, Mode mode, std::string_view head
   try {
     allocate_file(fd, path, total_bytes, preallocate);
     write_at(fd, path, header.data(), header.size(), 0);
+    if (fill) fill(fd);
     if (mode == Mode::Exclusive) {
       rename_exclusive(tmp, path);
     } else if (::rename(tmp.c_str(), path.c_str()) != 0) {

@@ -99,16 +99,11 @@ void save_npy(const std::string& path, const AnyArray& array, int version) {
   const AnyArray packed = is_contiguous(array.shape(), array.strides(), order) ? array : array.copy(order);
   const std::string header = format_npy_header(array.dtype(), array.shape(), order, version);
   const auto total = static_cast<std::int64_t>(header.size() + packed.nbytes());
-  // create_file writes under a temporary name and renames it into place.
-  FileHandle fd = create_file(path + ".partial", Mode::Write, header, total, true);
-  try {
-    write_at(fd.get(), path, packed.data(), packed.nbytes(), static_cast<std::int64_t>(header.size()));
-    if (::fsync(fd.get()) != 0) throw_io_error(path, "cannot write to disk", errno);
-    if (::rename((path + ".partial").c_str(), path.c_str()) != 0) throw_io_error(path, "cannot replace", errno);
-  } catch (...) {
-    ::unlink((path + ".partial").c_str());
-    throw;
-  }
+  // Written and synced under a temporary name, then renamed into place.
+  create_file(path, Mode::Write, header, total, true, [&](int fd) {
+    write_at(fd, path, packed.data(), packed.nbytes(), static_cast<std::int64_t>(header.size()));
+    if (::fsync(fd) != 0) throw_io_error(path, "cannot write to disk", errno);
+  });
 }
 
 void append_rows(const std::string& path, const AnyArray& rows) {

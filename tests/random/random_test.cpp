@@ -59,7 +59,7 @@ std::vector<float> draw(const RandomSpec& spec, std::int64_t n) {
 }
 
 TEST(Random, SameSeedSameArrayWhateverThreadsAndBlocks) {
-  constexpr std::int64_t n = 5 * kRandomBlock + 123;
+  constexpr std::int64_t n = 70 * kRandomBlock + 123;  // enough blocks to run in parallel
   for (Distribution dist : {Distribution::Uniform, Distribution::Normal, Distribution::Integers}) {
     RandomSpec spec;
     spec.dist = dist;
