@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -191,6 +192,47 @@ TEST(H5Selection, RandomPointsKeepResidentMemoryBounded) {
   // 20,000 faults × 16 pages around each would map all 64 MiB without the 8 MiB window.
   EXPECT_LT(status_mib("VmHWM:") - before, 24.0);
   for (std::size_t p = 0; p < idx.size(); p += 997) EXPECT_EQ(out[p], static_cast<double>(idx[p]));
+}
+
+// Bytes this process has read through read()/pread() so far.
+std::int64_t bytes_read() {
+  std::ifstream in("/proc/self/io");
+  std::string key;
+  std::int64_t value = 0;
+  while (in >> key >> value)
+    if (key == "rchar:") return value;
+  return -1;
+}
+
+TEST(H5Selection, SizedChunkCacheReadsEachBigChunkOnce) {
+  // h5py #2526: gzip chunks of 2 MiB do not fit libhdf5's 1 MiB default cache, so reading
+  // the 8 rows of a chunk one at a time fetches (and inflates) it 8 times.
+  TempDir dir;
+  const std::string path = dir.file("wide.h5");
+  const Shape shape{32, 65536};
+  {
+    File f(path, "w");
+    DatasetOptions o = with_chunks({8, 65536}, 1);
+    Dataset d = f.create_dataset("x", shape, DType(ScalarType::Float32), o);
+    std::vector<float> row(65536);
+    for (std::int64_t i = 0; i < 32; ++i) {
+      for (std::size_t j = 0; j < row.size(); ++j) row[j] = static_cast<float>((i * 7919 + j * 104729) % 1000003);
+      d.write(Box{{i, 0}, {1, 65536}}, row.data(), DType(ScalarType::Float32));
+    }
+  }
+  const auto read_all_rows = [&](const std::optional<ChunkCache>& cache) {
+    File f(path, "r");
+    Dataset d = f.dataset("x", cache);
+    std::vector<float> row(65536);
+    const std::int64_t before = bytes_read();
+    for (std::int64_t i = 0; i < 32; ++i) d.read(Box{{i, 0}, {1, 65536}}, row.data(), DType(ScalarType::Float32));
+    EXPECT_EQ(row[5], static_cast<float>((31 * 7919 + 5 * 104729) % 1000003));
+    return bytes_read() - before;
+  };
+  const std::int64_t sized = read_all_rows(std::nullopt);     // cache_for_chunks: 4 MiB
+  const std::int64_t fallback = read_all_rows(ChunkCache{});  // libhdf5's 1 MiB
+  EXPECT_GT(sized, 0);
+  EXPECT_GT(fallback, 6 * sized) << "sized " << sized << " bytes, default " << fallback;
 }
 
 TEST(H5Selection, ConcurrentReadersShareTheLibraryLock) {
