@@ -8,8 +8,9 @@ Targets (issue 5): warm cache >= 3x faster than the h5py row loop and than dask,
 np.dot in memory; cold cache >= 80% of dd's sequential bandwidth; peak RSS increment <= budget +
 16 MiB (ours MiB below is the mammoth process's whole peak; its baseline is printed).
 
-Our peak RSS is taken by /usr/bin/time around the mammoth process (a child forked from Python
-would start from the parent's resident set, which here holds the matrix).
+Our peak RSS comes from bench.time_ours (`mammoth memit` around the process); the standalone
+--big mode uses /usr/bin/time (a child forked from Python would start from the parent's
+resident set).
 
 Standalone: `bench/peers_ooc.py --mammoth build/mammoth --big 4` builds a 4 GiB matrix (choose
 more than the machine's RAM for the real test) and runs matvec and a reduction on it, printing
@@ -80,13 +81,13 @@ def run(bench):
     A, x, p = _write_inputs(work, rows, cols)
     mb = A.nbytes / 2**20
     reps = 2 if bench.quick else 3
-    _, base = _ours(bench.mammoth, ['--version'], reps=1)
+    _, base = bench.time_ours(['--version'], reps=1)
     out = ['-o', p['y'], '--budget', BUDGET, '--quiet']
     c = np.empty(rows)
 
     for kind in ('contiguous', 'chunked'):
         spec = f"{p['h5']}:/{kind}"
-        ours = _ours(bench.mammoth, ['matvec', spec, p['x']] + out, reps)
+        ours = bench.time_ours(['matvec', spec, p['x']] + out, reps)
 
         def row_loop():
             with h5py.File(p['h5'], 'r') as f:
@@ -103,29 +104,29 @@ def run(bench):
         peer = bench.time_peer(dask_matvec, reps=2)
         bench.report(f'matvec warm h5 {kind}: dask from_array @ x', peer[0], ours[0], peer[1], ours[1])
 
-    ours = _ours(bench.mammoth, ['matvec', p['npy'], p['x']] + out, reps)
+    ours = bench.time_ours(['matvec', p['npy'], p['x']] + out, reps)
     peer = bench.time_peer(lambda: np.dot(A, x), reps=3)
     bench.report('matvec warm npy: numpy in-memory np.dot(A, x)', peer[0], ours[0], peer[1], ours[1])
     peer = bench.time_peer(lambda: np.load(p['npy'], mmap_mode='r') @ x, reps=2)
     bench.report('matvec warm npy: np.load(mmap_mode=r) @ x', peer[0], ours[0], peer[1], ours[1])
     y = np.random.default_rng(1).random(rows)
     np.save(p['y'] + '.in.npy', y)
-    ours = _ours(bench.mammoth, ['matvec', '--transpose', p['npy'], p['y'] + '.in.npy'] + out, reps)
+    ours = bench.time_ours(['matvec', '--transpose', p['npy'], p['y'] + '.in.npy'] + out, reps)
     peer = bench.time_peer(lambda: np.load(p['npy'], mmap_mode='r').T @ y, reps=2)
     bench.report('rmatvec warm npy: np.load(mmap).T @ y', peer[0], ours[0], peer[1], ours[1])
-    ours = _ours(bench.mammoth, ['reduce', p['npy'], '--op', 'sum', '--axis', '0'] + out, reps)
+    ours = bench.time_ours(['reduce', p['npy'], '--op', 'sum', '--axis', '0'] + out, reps)
     peer = bench.time_peer(lambda: np.load(p['npy'], mmap_mode='r').sum(axis=0, dtype=np.float64), reps=2)
     bench.report('reduce sum axis 0 npy: np.load(mmap).sum(0)', peer[0], ours[0], peer[1], ours[1])
     del A
 
     # Cold: the file's pages dropped before every run; "peer" is dd reading the same bytes.
     dd = min(_dd_seconds(p['npy']) for _ in range(2))
-    ours = _ours(bench.mammoth, ['matvec', p['npy'], p['x']] + out, reps, setup=lambda: _drop_cache(p['npy']))
+    ours = bench.time_ours(['matvec', p['npy'], p['x']] + out, reps, setup=lambda: _drop_cache(p['npy']))
     bench.report(f'matvec cold npy: dd iflag=direct ({mb / dd:.0f} MiB/s)', dd, ours[0], 0, ours[1])
     h5_bytes = os.path.getsize(p['h5'])
     dd_h5 = min(_dd_seconds(p["h5"]) for _ in range(2)) * (rows * cols * 4) / h5_bytes
     for kind in ('contiguous', 'chunked'):
-        ours = _ours(bench.mammoth, ['matvec', f"{p['h5']}:/{kind}", p['x']] + out, reps,
+        ours = bench.time_ours(['matvec', f"{p['h5']}:/{kind}", p['x']] + out, reps,
                      setup=lambda: _drop_cache(p['h5']))
         bench.report(f'matvec cold h5 {kind}: dd iflag=direct', dd_h5, ours[0], 0, ours[1])
     print(f'  (cold ratio = our bandwidth / dd bandwidth; mammoth baseline RSS {base:.1f} MiB, budget {BUDGET}: '
