@@ -2,13 +2,13 @@
 // the notebook writes it (one row read and one dot product per iteration), then through
 // the out-of-core engine, with times and memory side by side.
 #include <cmath>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "mammoth/error.hpp"
 #include "mammoth/ooc/matvec.hpp"
 #include "mammoth/ooc/reduce.hpp"
+#include "mammoth/random.hpp"
 #include "mammoth/store.hpp"
 #include "tour.hpp"
 
@@ -39,15 +39,16 @@ void run_ooc_section(TourContext& ctx) {
   ctx.note("A is " + a->name() + ", " + std::to_string(nrows * ncols * 4 / (1 << 20)) + " MiB");
   std::vector<double> b(static_cast<std::size_t>(ncols));
   ctx.step("fill A row by row with random values (dset[i,:] = …)", [&] {
-    std::mt19937_64 rng(0);
-    std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+    const RandomSpec spec;  // uniform [0, 1), seed 0: the numbers of `mammoth random --seed 0`
     std::vector<float> row(static_cast<std::size_t>(ncols));
     for (std::int64_t i = 0; i < nrows; ++i) {
-      for (float& v : row) v = uniform(rng);
+      fill_random(row.data(), DType(ScalarType::Float32), i * ncols, ncols, spec);
       a->write(Box::rows(shape, i, i + 1), row.data(), DType(ScalarType::Float32));
       a->release(Box::rows(shape, i, i + 1));
     }
-    for (double& v : b) v = uniform(rng);
+    RandomSpec for_b;
+    for_b.seed = 1;
+    fill_random(b.data(), DType(ScalarType::Float64), 0, ncols, for_b);
     a->flush();
   });
 
