@@ -65,6 +65,13 @@ std::size_t block_budget(const Options& options, std::size_t fixed, std::size_t 
   return options.budget - taken;
 }
 
+std::int64_t max_block_elements(const Options& options, std::size_t avail, std::size_t bytes_per_element,
+                                std::size_t itemsize) {
+  const std::size_t by_budget = avail / std::max<std::size_t>(bytes_per_element, 1);
+  const std::size_t by_cap = options.block_bytes / std::max<std::size_t>(itemsize, 1);
+  return static_cast<std::int64_t>(std::max<std::size_t>(1, std::min(by_budget, by_cap)));
+}
+
 Shape block_shape(const Shape& shape, std::int64_t max_elements, const Shape& chunks) {
   const std::size_t ndim = shape.size();
   Shape block(ndim, 1);

@@ -14,7 +14,8 @@ void copy(BlockStore& src, BlockStore& dst, const Options& options) {
   // The source converts while it reads (on the I/O thread); the block is written as read.
   const Input input{&src, dst.dtype()};
   const std::size_t avail = block_budget(options, 0, src.cache_bytes() + dst.cache_bytes(), src.name() + ": copy");
-  const std::int64_t max_elements = static_cast<std::int64_t>(avail / bytes_per_element({&input, 1}));
+  const std::int64_t max_elements =
+      max_block_elements(options, avail, bytes_per_element({&input, 1}), dst.dtype().itemsize());
   Shape chunks = dst.chunk_shape();
   if (chunks.empty()) chunks = src.chunk_shape();
   const BlockGrid grid(src.shape(), block_shape(src.shape(), max_elements, chunks));

@@ -23,8 +23,11 @@ void require_writable(const BlockStore& s) {
 }
 
 // The grid for streaming `inputs` over `shape`, blocks aligned to the output's chunks.
-BlockGrid element_grid(const Shape& shape, std::span<const Input> inputs, const BlockStore& out, std::size_t avail) {
-  const std::int64_t max_elements = static_cast<std::int64_t>(avail / bytes_per_element(inputs));
+BlockGrid element_grid(const Shape& shape, std::span<const Input> inputs, const BlockStore& out, std::size_t avail,
+                       const Options& options) {
+  std::size_t widest = 1;
+  for (const Input& in : inputs) widest = std::max(widest, in.type.itemsize());
+  const std::int64_t max_elements = max_block_elements(options, avail, bytes_per_element(inputs), widest);
   Shape chunks = out.chunk_shape();
   if (chunks.empty()) chunks = inputs[0].store->chunk_shape();
   return BlockGrid(shape, block_shape(shape, max_elements, chunks));
@@ -40,7 +43,7 @@ void map(BlockStore& src, BlockStore& dst, const std::function<void(std::span<do
   const DType f64(ScalarType::Float64);
   const Input input{&src, f64, true};
   const std::size_t avail = block_budget(options, 0, src.cache_bytes() + dst.cache_bytes(), src.name() + ": map");
-  const BlockGrid grid = element_grid(src.shape(), {&input, 1}, dst, avail);
+  const BlockGrid grid = element_grid(src.shape(), {&input, 1}, dst, avail, options);
   const int threads = compute_threads(options);
   Progress progress(detail::label_or(options, "map"), detail::total_bytes(src), options.progress);
   Output out{&dst, f64, {}, 0};
@@ -61,7 +64,7 @@ void axpy(double alpha, BlockStore& x, BlockStore& y, const Options& options) {
   const DType acc = detail::accumulator_type(detail::is_complex(x.dtype()) || detail::is_complex(y.dtype()));
   const Input inputs[2] = {{&x, acc, false}, {&y, acc, true}};
   const std::size_t avail = block_budget(options, 0, x.cache_bytes() + y.cache_bytes(), y.name() + ": axpy");
-  const BlockGrid grid = element_grid(x.shape(), inputs, y, avail);
+  const BlockGrid grid = element_grid(x.shape(), inputs, y, avail, options);
   const int threads = compute_threads(options);
   Progress progress(detail::label_or(options, "axpy"), detail::total_bytes(x), options.progress);
   detail::visit_accumulator(acc, [&](auto acc_t) {
@@ -92,7 +95,7 @@ void transpose(BlockStore& src, BlockStore& dst, const Options& options) {
   const std::size_t avail = block_budget(options, 0, src.cache_bytes() + dst.cache_bytes(), src.name() + ": transpose");
   // Square tiles: rows of both the source and the destination tile are runs of that length.
   const std::int64_t tile_elements =
-      std::max<std::int64_t>(1, static_cast<std::int64_t>(avail / bytes_per_element({&input, 1}, 1, type.itemsize())));
+      max_block_elements(options, avail, bytes_per_element({&input, 1}, 1, type.itemsize()), type.itemsize());
   std::int64_t side =
       std::max<std::int64_t>(1, static_cast<std::int64_t>(std::sqrt(static_cast<double>(tile_elements))));
   const std::int64_t tr = std::clamp<std::int64_t>(side, 1, std::max<std::int64_t>(m, 1));

@@ -31,12 +31,15 @@ void stream_rows(const RowStream& s, const Options& options, Progress& progress,
   const std::size_t avail = block_budget(options, s.fixed, s.a.cache_bytes(), s.a.name() + ": matmul");
   const std::size_t per_element = bytes_per_element({&input, 1}, s.output_per_element, s.acc.itemsize());
   const std::int64_t k = s.a.shape()[1];
-  const std::int64_t max_rows = static_cast<std::int64_t>(avail / per_element) / std::max<std::int64_t>(k, 1);
-  if (max_rows < 1)
+  const std::int64_t row = std::max<std::int64_t>(k, 1);
+  const auto by_budget = static_cast<std::int64_t>(avail / per_element) / row;
+  if (by_budget < 1)
     throw Error(s.a.name() + ": matmul: one row of A (" + std::to_string(k) +
                 " elements) does not fit in the memory "
                 "budget of " +
                 format_bytes(static_cast<double>(options.budget)) + "; raise --budget");
+  const std::int64_t max_rows = std::max<std::int64_t>(
+      1, std::min(by_budget, static_cast<std::int64_t>(options.block_bytes / s.acc.itemsize()) / row));
   const BlockGrid grid(s.a.shape(),
                        {std::min(max_rows, std::max<std::int64_t>(s.a.shape()[0], 1)), std::max<std::int64_t>(k, 1)});
   stream(grid, {&input, 1}, s.output, &progress, [&](const Block& b) {

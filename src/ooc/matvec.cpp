@@ -16,7 +16,7 @@ void stream_matrix(BlockStore& a, std::size_t fixed, const Options& options, con
   const DType type = compute_type(a.dtype());
   const Input input{&a, type};
   const std::size_t avail = block_budget(options, fixed, a.cache_bytes(), a.name() + ": " + label);
-  const std::int64_t max_elements = static_cast<std::int64_t>(avail / bytes_per_element({&input, 1}));
+  const std::int64_t max_elements = max_block_elements(options, avail, bytes_per_element({&input, 1}), type.itemsize());
   const BlockGrid grid(a.shape(), block_shape(a.shape(), max_elements, a.chunk_shape()));
   Progress progress(detail::label_or(options, label), detail::total_bytes(a), options.progress);
   visit_scalar(type.type(), [&](auto t) {
@@ -35,7 +35,7 @@ AnyArray product(BlockStore& a, const AnyArray& v, bool transpose, const Options
     throw ShapeError(a.name() + ": " + (transpose ? "Aᵀ·y" : "A·x") + " with A of shape " + shape_string(a.shape()) +
                      " needs a vector of shape (" + std::to_string(in_len) + "), found " + shape_string(v.shape()));
   const DType acc = product_type(a.dtype(), v.dtype());
-  const AnyArray x = v.astype(acc);
+  const AnyArray x = v.dtype() == acc && v.is_c_contiguous() ? v : v.astype(acc);
   AnyArray y = AnyArray::empty(acc, {out_len});  // zero-filled
   const int threads = compute_threads(options);
   const std::size_t fixed = (x.nbytes() + y.nbytes()) + static_cast<std::size_t>(threads) * 4 * acc.itemsize();

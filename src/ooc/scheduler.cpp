@@ -93,7 +93,9 @@ void drop_pages(const std::optional<AnyArray>& map, const std::byte* view, std::
   if (!map || map->writable() || !map->storage() || !map->storage()->is_mapped()) return;
   constexpr std::uintptr_t kPage = 4096;
   const auto begin = reinterpret_cast<std::uintptr_t>(view);
-  const std::uintptr_t first = (begin + kPage - 1) / kPage * kPage, last = (begin + bytes) / kPage * kPage;
+  // Outward: the pages a block shares with its neighbours go too (a clean page faults back
+  // in for free), else one page per block boundary would stay resident for good.
+  const std::uintptr_t first = begin / kPage * kPage, last = (begin + bytes + kPage - 1) / kPage * kPage;
   if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 

@@ -22,6 +22,10 @@ struct Options {
   int threads = 0;                      // compute threads; 0 = all cores (OpenMP's default)
   bool progress = false;                // a progress bar on stderr (only drawn on a terminal)
   std::string label;                    // what the progress bar says
+  // Largest block one buffer holds, whatever the budget: a block that stays in the CPU's
+  // caches between the I/O thread's copy and the compute, and buffers reused from the heap
+  // rather than faulted in afresh, beat bigger blocks (the per-block cost is ~50 µs).
+  std::size_t block_bytes = 8 * kMiB;
 };
 
 // "64MiB", "1.5G", "512k", "1000" (bytes); k/M/G/T and their KiB/MiB forms are all powers of 1024.
@@ -36,6 +40,11 @@ int compute_threads(const Options& options);
 // The budget left for blocks once `fixed` bytes (vectors held for the whole run) and
 // the stores' caches are taken out; throws Error naming `what` when nothing is left.
 std::size_t block_budget(const Options& options, std::size_t fixed, std::size_t caches, const std::string& what);
+
+// Elements per block: what `avail` bytes of budget allow at `bytes_per_element` (all
+// buffers of one element), capped so no buffer of `itemsize` elements exceeds options.block_bytes.
+std::int64_t max_block_elements(const Options& options, std::size_t avail, std::size_t bytes_per_element,
+                                std::size_t itemsize);
 
 // The largest C-order block of at most `max_elements` elements of an array of `shape`:
 // whole trailing axes while they fit, then as many as fit of the next axis (a whole
