@@ -86,17 +86,18 @@ void touch_pages_guarded(const std::byte* p, std::size_t n, const BlockStore& st
   touch_guard = nullptr;
 }
 
-// Drops the whole pages of a consumed view from this process's resident memory. Only
-// for read-only file mappings: their pages are clean copies of the file, so nothing is
-// lost (a writable or copy-on-write mapping may hold changes DONTNEED would discard).
-void drop_pages(const std::optional<AnyArray>& map, const std::byte* view, std::size_t bytes) {
-  if (!map || map->writable() || !map->storage() || !map->storage()->is_mapped()) return;
+// madvise over the pages of a view into a file mapping. DONTNEED only for read-only
+// mappings: their pages are clean copies of the file, so nothing is lost (a writable or
+// copy-on-write mapping may hold changes DONTNEED would discard).
+void advise_pages(const std::optional<AnyArray>& map, const std::byte* view, std::size_t bytes, int advice) {
+  if (!map || !map->storage() || !map->storage()->is_mapped()) return;
+  if (advice == MADV_DONTNEED && map->writable()) return;
   constexpr std::uintptr_t kPage = 4096;
   const auto begin = reinterpret_cast<std::uintptr_t>(view);
   // Outward: the pages a block shares with its neighbours go too (a clean page faults back
   // in for free), else one page per block boundary would stay resident for good.
   const std::uintptr_t first = begin / kPage * kPage, last = (begin + bytes + kPage - 1) / kPage * kPage;
-  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, advice);
 }
 
 struct Buffer {
@@ -148,15 +149,36 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
   std::array<std::future<void>, 2> reads, writes;
   detail::IoThread io;  // declared last: destroyed first, so no job outlives the buffers
 
+  // Read-ahead hints run kReadAhead bytes beyond the block being read: they fill the page
+  // cache (not this process's memory, so not the budget), keeping the disk busy with
+  // requests deeper than one block.
+  constexpr std::size_t kReadAhead = 32 * kMiB;
+  const std::int64_t ahead = std::max<std::int64_t>(
+      1, static_cast<std::int64_t>(
+             kReadAhead /
+             std::max<std::size_t>(box_bytes(whole_block, sources.empty() ? DType() : sources[0].input.type), 1)));
+  const auto hint = [&](std::int64_t index) {
+    if (index >= n) return;
+    const Box box = grid[index];
+    for (Source& s : sources) {
+      s.input.store->prefetch(box);
+      if (const std::byte* view = view_of(s.map, box, s.input.type))
+        advise_pages(s.map, view, box_bytes(box, s.input.type), MADV_WILLNEED);
+    }
+  };
+
   const auto read_block = [&](std::int64_t index) {
     const int slot = static_cast<int>(index % 2);
     ready[slot].assign(sources.size(), nullptr);
     reads[slot] = io.submit([&, index, slot] {
+      if (index == 0)
+        for (std::int64_t j = 0; j <= ahead; ++j) hint(j);
+      else
+        hint(index + ahead);
       const Box box = grid[index];
       for (std::size_t i = 0; i < sources.size(); ++i) {
         Source& s = sources[i];
         if (const std::byte* view = view_of(s.map, box, s.input.type)) {
-          s.input.store->prefetch(box);
           touch_pages_guarded(view, box_bytes(box, s.input.type), *s.input.store, box);
           ready[slot][i] = view;
         } else {
@@ -191,7 +213,7 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
         // The store's release() is the hint; dropping our own view's pages keeps the
         // budget even over a back end that ignores it.
         if (const std::byte* view = view_of(s.map, box, s.input.type))
-          drop_pages(s.map, view, box_bytes(box, s.input.type));
+          advise_pages(s.map, view, box_bytes(box, s.input.type), MADV_DONTNEED);
         s.input.store->release(box);
       }
     });

@@ -22,6 +22,7 @@ namespace mammoth::cli::ooc_cli {
 
 struct CommonArgs {
   std::string budget = "64MiB";
+  std::string block = "8MiB";
   int threads = 0;
   bool quiet = false;
   std::string raw_dtype;  // for raw (headerless) inputs
@@ -30,6 +31,7 @@ struct CommonArgs {
   ooc::Options options(const std::string& label) const {
     ooc::Options o;
     o.budget = ooc::parse_bytes(budget);
+    o.block_bytes = ooc::parse_bytes(block);
     o.threads = threads;
     o.progress = !quiet;
     o.label = label;
@@ -40,6 +42,7 @@ struct CommonArgs {
 inline void add_common(CLI::App& app, CommonArgs& args) {
   app.add_option("--budget", args.budget, "memory the computation may hold (blocks, vectors, caches), e.g. 64MiB, 1G")
       ->capture_default_str();
+  app.add_option("--block", args.block, "largest block one buffer holds (within the budget)")->capture_default_str();
   app.add_option("--threads", args.threads, "compute threads (default: all cores)")->check(CLI::NonNegativeNumber);
   app.add_flag("-q,--quiet", args.quiet, "no progress bar and no summary line");
   app.add_option("--dtype", args.raw_dtype, "element type of raw (headerless) inputs, e.g. float32");
