@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <complex>
-#include <limits>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 #include <vector>
 

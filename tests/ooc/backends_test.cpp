@@ -43,7 +43,9 @@ struct Case {
 };
 
 std::vector<Case> cases(const testing::TempDir& dir) {
-  return {{dir.file("A.npy"), {}}, {dir.file("A.raw"), {}}, {dir.file("A.h5") + ":/contiguous", {}},
+  return {{dir.file("A.npy"), {}},
+          {dir.file("A.raw"), {}},
+          {dir.file("A.h5") + ":/contiguous", {}},
           {dir.file("A.h5") + ":/chunked", {7, 11}}};
 }
 
@@ -180,9 +182,7 @@ TEST(AtomicOutput, AppearsOnlyWhenCommitted) {
   EXPECT_EQ(got[3], 4);
   // Abandoned (an exception before commit): nothing under the final name, no temporary left.
   const std::string other = dir.file("other.npy");
-  {
-    AtomicOutput out(other, options);
-  }
+  { AtomicOutput out(other, options); }
   EXPECT_FALSE(std::filesystem::exists(other));
   std::size_t files = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
@@ -212,8 +212,8 @@ TEST(Cli, MatvecAndReduceWriteResults) {
   const NdArray<double> x = random_array<double>({20});
   if (!store_of(dir.file("A.npy"), a) || !store_of(dir.file("x.npy"), x)) GTEST_SKIP() << ".npy back end not built yet";
   ArrayStore memory(a, "memory");
-  auto r = testing::run_cli({"matvec", dir.file("A.npy"), dir.file("x.npy"), "-o", dir.file("y.npy"), "--budget",
-                             "16k", "--threads", "2", "-q"});
+  auto r = testing::run_cli({"matvec", dir.file("A.npy"), dir.file("x.npy"), "-o", dir.file("y.npy"), "--budget", "16k",
+                             "--threads", "2", "-q"});
   ASSERT_EQ(r.status, 0) << r.err;
   auto y = open_store(dir.file("y.npy"));
   AnyArray got = AnyArray::empty(y->dtype(), y->shape());
