@@ -16,6 +16,29 @@ using detail::native_of;
 using detail::open;
 using detail::Pick;
 
+namespace {
+
+// The n = heads.size() / k coordinates over the first k axes, sorted by their C-order
+// position on a grid of `cell`-sized cells (cells of one element when `cell` is empty);
+// each Pick remembers its caller position.
+std::vector<Pick> sorted_picks(std::span<const std::int64_t> heads, std::size_t k, const Shape& shape,
+                               const Shape& cell = {}) {
+  const std::size_t n = heads.size() / k;
+  std::vector<Pick> picks(n);
+  for (std::size_t p = 0; p < n; ++p) {
+    std::int64_t key = 0;
+    for (std::size_t i = 0; i < k; ++i) {
+      const std::int64_t size = cell.empty() ? 1 : cell[i];
+      key = key * ((shape[i] + size - 1) / size) + heads[p * k + i] / size;
+    }
+    picks[p] = {key, p};
+  }
+  std::sort(picks.begin(), picks.end(), [](const Pick& a, const Pick& b) { return a.linear < b.linear; });
+  return picks;
+}
+
+}  // namespace
+
 // Unfiltered chunks of a read-only file are plain C-ordered blocks at known addresses:
 // map the file once and gather each point from its chunk, as from a memory map.
 bool Dataset::gather_mapped_chunks(std::span<const std::int64_t> points, void* dst, DType type) const {
@@ -37,14 +60,7 @@ bool Dataset::gather_mapped_chunks(std::span<const std::int64_t> points, void* d
   std::size_t chunk_bytes = item;
   for (auto c : chunks_) chunk_bytes *= static_cast<std::size_t>(c);
   // Sort by chunk, so each chunk's address is looked up once.
-  std::vector<Pick> picks(n);
-  for (std::size_t p = 0; p < n; ++p) {
-    std::int64_t key = 0;
-    for (std::size_t i = 0; i < k; ++i)
-      key = key * ((shape_[i] + chunks_[i] - 1) / chunks_[i]) + points[p * k + i] / chunks_[i];
-    picks[p] = {key, p};
-  }
-  std::sort(picks.begin(), picks.end(), [](const Pick& a, const Pick& b) { return a.linear < b.linear; });
+  const std::vector<Pick> picks = sorted_picks(points, k, shape_, chunks_);
   auto* out = static_cast<std::byte*>(dst);
   std::vector<hsize_t> origin(k);
   const std::byte* chunk = nullptr;
@@ -95,13 +111,7 @@ void gather_groups(const Dataset& d, std::span<const std::int64_t> heads, std::s
   for (std::size_t i = k; i < ndim; ++i) item *= shape[i];
   const std::size_t item_bytes = static_cast<std::size_t>(item) * type.itemsize();
   const std::size_t n = heads.size() / k;
-  std::vector<Pick> picks(n);
-  for (std::size_t p = 0; p < n; ++p) {
-    std::int64_t lin = 0;
-    for (std::size_t i = 0; i < k; ++i) lin = lin * shape[i] + heads[p * k + i];
-    picks[p] = {lin, p};
-  }
-  std::sort(picks.begin(), picks.end(), [](const Pick& a, const Pick& b) { return a.linear < b.linear; });
+  const std::vector<Pick> picks = sorted_picks(heads, k, shape);
   const auto head = [&](std::size_t p, std::size_t i) { return heads[picks[p].position * k + i]; };
   const auto same_cell = [&](std::size_t a, std::size_t b) {
     for (std::size_t i = 0; i < k; ++i)
@@ -139,16 +149,9 @@ void gather_mapped(const AnyArray& m, std::span<const std::int64_t> heads, std::
   for (std::size_t i = k; i < shape.size(); ++i) item *= shape[i];
   const std::size_t src_bytes = static_cast<std::size_t>(item) * m.dtype().itemsize();
   const std::size_t dst_bytes = static_cast<std::size_t>(item) * type.itemsize();
-  const std::size_t n = heads.size() / k;
-  std::vector<Pick> picks(n);
-  for (std::size_t p = 0; p < n; ++p) {
-    std::int64_t lin = 0;
-    for (std::size_t i = 0; i < k; ++i) lin = lin * shape[i] + heads[p * k + i];
-    picks[p] = {lin, p};
-  }
   // In file order, releasing what lies behind every 8 MiB: the kernel maps up to 16 pages
   // around each fault, so random points would otherwise make the whole file resident.
-  std::sort(picks.begin(), picks.end(), [](const Pick& a, const Pick& b) { return a.linear < b.linear; });
+  const std::vector<Pick> picks = sorted_picks(heads, k, shape);
   const auto* mapping = static_cast<const detail::FileMapping*>(m.storage().get());
   constexpr std::size_t kWindow = 8 << 20;
   std::size_t released = 0;
@@ -173,13 +176,7 @@ void gather_mapped(const AnyArray& m, std::span<const std::int64_t> heads, std::
 // copy whole chunks for a few points).
 void read_sorted_elements(const Dataset& d, std::span<const std::int64_t> points, void* dst, DType type) {
   const std::size_t k = d.shape().size(), n = points.size() / k;
-  std::vector<Pick> picks(n);
-  for (std::size_t p = 0; p < n; ++p) {
-    std::int64_t lin = 0;
-    for (std::size_t i = 0; i < k; ++i) lin = lin * d.shape()[i] + points[p * k + i];
-    picks[p] = {lin, p};
-  }
-  std::sort(picks.begin(), picks.end(), [](const Pick& a, const Pick& b) { return a.linear < b.linear; });
+  const std::vector<Pick> picks = sorted_picks(points, k, d.shape());
   std::vector<hsize_t> coords(n * k);
   for (std::size_t p = 0; p < n; ++p)
     for (std::size_t i = 0; i < k; ++i) coords[p * k + i] = static_cast<hsize_t>(points[picks[p].position * k + i]);
