@@ -96,6 +96,19 @@ class OocTest(unittest.TestCase):
         r = self.ok('matvec', self.path('A.npy'), self.path('x.h5') + ':/x', '-q')
         np.testing.assert_allclose([float(v) for v in r.stdout.split()], A @ x, rtol=1e-14)
 
+    def test_raw_inputs(self):
+        A = self.rng.random((12, 9), dtype=np.float32)
+        x = self.rng.random(9, dtype=np.float32)
+        A.tofile(self.path('A.raw'))
+        x.tofile(self.path('x.raw'))
+        self.ok('matvec', self.path('A.raw'), self.path('x.raw'), '--dtype', 'float32', '--shape', '12,9',
+                '-o', self.path('y.npy'), '-q')
+        np.testing.assert_allclose(np.load(self.path('y.npy')), A.astype(np.float64) @ x.astype(np.float64),
+                                   rtol=1e-12)
+        self.ok('reduce', self.path('A.raw'), '--dtype', 'float32', '--shape', '12,9', '--axis', '1',
+                '-o', self.path('s.npy'), '-q')
+        np.testing.assert_allclose(np.load(self.path('s.npy')), A.astype(np.float64).sum(axis=1), rtol=1e-12)
+
     def test_matmul(self):
         for m, k, n in [(30, 20, 10), (1, 1, 1), (50, 3, 70)]:
             A = self.rng.random((m, k), dtype=np.float32)
