@@ -5,7 +5,7 @@ Tolerances: the inputs are float32/float64 random numbers or small integers; mam
 accumulates in float64, numpy in the result dtype with pairwise/BLAS summation, so results
 are compared with rtol 1e-10 against numpy run in float64 (exact-integer inputs compare equal).
 """
-import os, subprocess, tempfile, unittest
+import os, signal, subprocess, tempfile, time, unittest
 
 import numpy as np
 import h5py
@@ -169,6 +169,22 @@ class OocTest(unittest.TestCase):
         r = mammoth('matvec', self.path('A.npy'), self.path('x.npy'), '-o', self.path('y.npy'), '-q')
         self.assertEqual(r.returncode, 1)
         np.testing.assert_array_equal(np.load(self.path('y.npy')), np.arange(3.0))
+
+    def test_interrupted_run_leaves_no_output(self):
+        # A slow product: 1 MiB of budget makes B's panels narrow, so A is streamed ~60 times.
+        np.save(self.path('A.npy'), self.rng.random((2000, 2000), dtype=np.float32))
+        np.save(self.path('B.npy'), self.rng.random((2000, 2000)))
+        before = sorted(os.listdir(self.dir))
+        p = subprocess.Popen([CLI, 'matmul', self.path('A.npy'), self.path('B.npy'), '-o', self.path('C.npy'),
+                              '--budget', '1MiB', '-q'], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=60)
+        if p.returncode == 0:
+            self.skipTest('matmul finished before the interrupt')
+        self.assertEqual(p.returncode, 1, err)
+        self.assertIn('cancelled', err)
+        self.assertEqual(sorted(os.listdir(self.dir)), before)  # no C.npy, no temporary
 
     def test_usage_errors(self):
         self.assertEqual(mammoth('reduce', 'A.npy', '--op', 'median').returncode, 2)
