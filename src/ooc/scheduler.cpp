@@ -153,10 +153,11 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
   // cache (not this process's memory, so not the budget), keeping the disk busy with
   // requests deeper than one block.
   constexpr std::size_t kReadAhead = 32 * kMiB;
-  const std::int64_t ahead = std::max<std::int64_t>(
-      1, static_cast<std::int64_t>(
-             kReadAhead /
-             std::max<std::size_t>(box_bytes(whole_block, sources.empty() ? DType() : sources[0].input.type), 1)));
+  const std::int64_t ahead = std::clamp<std::int64_t>(
+      static_cast<std::int64_t>(
+          kReadAhead /
+          std::max<std::size_t>(box_bytes(whole_block, sources.empty() ? DType() : sources[0].input.type), 1)),
+      1, 256);  // tiny blocks: a bounded number of hints
   const auto hint = [&](std::int64_t index) {
     if (index >= n) return;
     const Box box = grid[index];
