@@ -15,19 +15,12 @@
 namespace mammoth::cli {
 namespace {
 
-// The notebook keeps A in HDF5 ("test.h5", dataset "array"); .npy when HDF5 is unavailable.
+// The notebook keeps A in HDF5: "test.h5", dataset "array".
 std::unique_ptr<BlockStore> create_matrix(TourContext& ctx, const Shape& shape) {
   CreateOptions options;
   options.dtype = DType(ScalarType::Float32);
   options.shape = shape;
-  for (const std::string spec : {(ctx.dir / "test.h5").string() + ":/array", (ctx.dir / "test.npy").string()}) {
-    try {
-      return create_store(spec, options);
-    } catch (const Error& e) {
-      ctx.note(std::string("(") + e.what() + ")");
-    }
-  }
-  throw Error("tour: neither the HDF5 nor the .npy back end can create " + shape_string(shape));
+  return create_store((ctx.dir / "test.h5").string() + ":/array", options);
 }
 
 void run_ooc_section(TourContext& ctx) {
