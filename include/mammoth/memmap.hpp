@@ -213,8 +213,4 @@ void for_each_block(const Shape& shape, std::size_t itemsize, std::size_t max_by
 // C-order position of `index` in an array of `shape`.
 std::int64_t linear_index(const Shape& shape, const Shape& index);
 
-// Copies every element of `src` into `dst` (same shape), block by block in at most
-// `max_bytes` of buffer, converting to dst's dtype; each written block is released.
-void copy_store(BlockStore& src, BlockStore& dst, std::size_t max_bytes = std::size_t{4} << 20);
-
 }  // namespace mammoth

@@ -52,19 +52,4 @@ void for_each_block(const Shape& shape, std::size_t itemsize, std::size_t max_by
   }
 }
 
-void copy_store(BlockStore& src, BlockStore& dst, std::size_t max_bytes) {
-  if (src.shape() != dst.shape())
-    throw ShapeError("cannot copy " + src.name() + " of shape " + shape_string(src.shape()) + " into " + dst.name() +
-                     " of shape " + shape_string(dst.shape()));
-  const DType type = dst.dtype();
-  const std::size_t item = type.itemsize();
-  std::vector<std::byte> buffer(std::max(max_bytes / item, std::size_t{1}) * item);
-  for_each_block(src.shape(), item, max_bytes, [&](const Box& box) {
-    src.read(box, buffer.data(), type);
-    dst.write(box, buffer.data(), type);
-    src.release(box);
-    dst.release(box);
-  });
-}
-
 }  // namespace mammoth

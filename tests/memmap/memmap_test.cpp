@@ -16,6 +16,7 @@
 #include "mammoth/error.hpp"
 #include "mammoth/memmap.hpp"
 #include "mammoth/npy.hpp"
+#include "mammoth/ooc/copy.hpp"
 #include "test_support.hpp"
 
 namespace mammoth {
@@ -311,14 +312,16 @@ TEST(Memmap, StoresCopyAndConvert) {
   CreateOptions o = options(DType::from_descr(">f8"), {5, 7});
   o.order = Order::Fortran;
   auto dst = create_store(dir.file("dst.npy"), o);
-  copy_store(*src, *dst, 24);  // tiny blocks: pieces of rows
+  ooc::Options tiny;
+  tiny.block_bytes = 24;  // tiny blocks: pieces of rows
+  ooc::copy(*src, *dst, tiny);
   dst->flush();
   const AnyArray back = load_npy(dir.file("dst.npy"));
   EXPECT_EQ(back.as<double>()(0, 0), -10.0);
   EXPECT_EQ(back.as<double>()(4, 6), 24.0);
   EXPECT_EQ(read_npy_header(dir.file("dst.npy")).dtype.byte_order(), ByteOrder::Big);
   auto wrong = create_store(dir.file("w.npy"), options(DType(ScalarType::Int16), {7, 5}));
-  EXPECT_THROW(copy_store(*src, *wrong), ShapeError);
+  EXPECT_THROW(ooc::copy(*src, *wrong), ShapeError);
   EXPECT_THROW(src->write(Box::whole({5, 7}), nullptr, DType(ScalarType::Int16)), Error);
 }
 

@@ -1,5 +1,6 @@
 // `mammoth convert SRC DST`: copies an array between any two stores (raw, .npy, HDF5)
-// block by block, converting the element type on the way if asked.
+// through the out-of-core engine — any size in bounded memory, converting the element
+// type and re-chunking on the way; the destination appears only when complete.
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -8,8 +9,10 @@
 #include <string>
 
 #include "command.hpp"
-#include "mammoth/memmap.hpp"
+#include "mammoth/ooc/copy.hpp"
+#include "mammoth/ooc/output.hpp"
 #include "mammoth/store.hpp"
+#include "ooc_common.hpp"
 
 namespace mammoth::cli {
 namespace {
@@ -30,7 +33,8 @@ std::function<int()> setup_convert(CLI::App& app) {
     std::string src, dst, dtype, shape, order = "C", to_dtype, chunks, compression = "none";
     std::int64_t offset = 0;
     int level = 4;
-    bool shuffle = false, sparse = false;
+    bool shuffle = false, sparse = false, quiet = false;
+    std::string budget = "64MiB";
   };
   auto o = std::make_shared<Options>();
   app.add_option("src", o->src, "source: FILE.npy, FILE.h5:/dataset, or a raw file with --dtype")->required();
@@ -47,6 +51,8 @@ std::function<int()> setup_convert(CLI::App& app) {
   app.add_option("--compression-level", o->level, "HDF5 destination: gzip level 0-9")->check(CLI::Range(0, 9));
   app.add_flag("--shuffle", o->shuffle, "HDF5 destination: byte-shuffle filter");
   app.add_flag("--sparse", o->sparse, "raw/.npy destination: do not preallocate");
+  app.add_option("--budget", o->budget, "memory the copy may hold, e.g. 64MiB")->capture_default_str();
+  app.add_flag("-q,--quiet", o->quiet, "no progress bar");
   return [o] {
     std::signal(SIGXFSZ, SIG_IGN);
     std::optional<RawLayout> raw;
@@ -68,9 +74,14 @@ std::function<int()> setup_convert(CLI::App& app) {
     options.gzip_level = o->compression == "gzip" ? o->level : -1;
     options.shuffle = o->shuffle;
     options.preallocate = !o->sparse;
-    const auto dst = create_store(o->dst, options);
-    copy_store(*src, *dst);
-    dst->flush();
+    ooc::Options copy_options;
+    copy_options.budget = ooc::parse_bytes(o->budget);
+    copy_options.progress = !o->quiet;
+    copy_options.label = "convert";
+    ooc_cli::CancelOnSignal cancel;
+    ooc::AtomicOutput out(o->dst, options);
+    ooc::copy(*src, out.store(), copy_options);
+    out.commit();
     return 0;
   };
 }
