@@ -158,6 +158,21 @@ Group Group::create_group(const std::string& path) {
 
 Group Group::require_group(const std::string& path) { return contains(path) ? group(path) : create_group(path); }
 
+namespace {
+
+// Reading unfiltered chunks of at least 64 KiB, libhdf5 copies straight from the file
+// into the caller's buffer when the chunk does not fit its cache (as h5py's row loops
+// do with the 1 MiB default): a cache would only add a copy and hold memory a budget
+// must count. Filtered or small chunks keep a cache sized for a band of rows.
+ChunkCache read_cache_for(const Dataset& d) {
+  std::size_t chunk_bytes = d.dtype().itemsize();
+  for (auto c : d.chunks()) chunk_bytes *= static_cast<std::size_t>(c);
+  if (chunk_bytes >= (std::size_t{64} << 10) && d.properties().filters.empty()) return ChunkCache{0, 521, 0.75};
+  return cache_for_chunks(d.shape(), d.chunks(), d.dtype().itemsize());
+}
+
+}  // namespace
+
 Dataset Group::dataset(const std::string& path, const std::optional<ChunkCache>& cache) const {
   auto guard = detail::lock();
   const std::string full = full_path(path);
@@ -179,7 +194,8 @@ Dataset Group::dataset(const std::string& path, const std::optional<ChunkCache>&
     call("get file cache", object, H5Pget_cache, fapl.get(), &mdc, &slots, &bytes, &w0);
     const ChunkCache fallback;
     if (bytes == fallback.bytes && slots == fallback.slots)
-      d.set_cache(cache_for_chunks(d.shape(), d.chunks(), d.dtype().itemsize()));
+      d.set_cache(writable_ ? cache_for_chunks(d.shape(), d.chunks(), d.dtype().itemsize())
+                            : read_cache_for(d));
   }
   return d;
 }
