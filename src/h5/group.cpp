@@ -194,8 +194,7 @@ Dataset Group::dataset(const std::string& path, const std::optional<ChunkCache>&
     call("get file cache", object, H5Pget_cache, fapl.get(), &mdc, &slots, &bytes, &w0);
     const ChunkCache fallback;
     if (bytes == fallback.bytes && slots == fallback.slots)
-      d.set_cache(writable_ ? cache_for_chunks(d.shape(), d.chunks(), d.dtype().itemsize())
-                            : read_cache_for(d));
+      d.set_cache(writable_ ? cache_for_chunks(d.shape(), d.chunks(), d.dtype().itemsize()) : read_cache_for(d));
   }
   return d;
 }

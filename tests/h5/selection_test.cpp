@@ -235,6 +235,34 @@ TEST(H5Selection, SizedChunkCacheReadsEachBigChunkOnce) {
   EXPECT_GT(fallback, 6 * sized) << "sized " << sized << " bytes, default " << fallback;
 }
 
+TEST(H5Selection, ReadOnlyUnfilteredBigChunksReadDirectlyWithoutACache) {
+  TempDir dir;
+  const std::string path = dir.file("direct.h5");
+  const Shape shape{40, 40000};
+  std::vector<float> values(static_cast<std::size_t>(shape[0] * shape[1]));
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i % 9973);
+  {
+    File f(path, "w");
+    // (10, 10000) float32 chunks: 400 KB each, unfiltered and gzip.
+    Dataset plain = f.create_dataset("plain", shape, DType(ScalarType::Float32), with_chunks({10, 10000}));
+    Dataset gz = f.create_dataset("gz", shape, DType(ScalarType::Float32), with_chunks({10, 10000}, 1));
+    Dataset small = f.create_dataset("small", shape, DType(ScalarType::Float32), with_chunks({4, 1000}));
+    for (Dataset* d : {&plain, &gz, &small}) d->write(Box::whole(shape), values.data(), DType(ScalarType::Float32));
+    EXPECT_GT(plain.cache().bytes, 0u);  // written through a cache
+  }
+  File f(path, "r");
+  Dataset plain = f.dataset("plain");
+  EXPECT_EQ(plain.cache().bytes, 0u);
+  EXPECT_GT(f.dataset("gz").cache().bytes, 0u);     // must inflate whole chunks
+  EXPECT_GT(f.dataset("small").cache().bytes, 0u);  // 16 KB chunks: a cache saves tiny reads
+  std::vector<float> block(20 * 15000);
+  plain.read(Box{{10, 5000}, {20, 15000}}, block.data(), DType(ScalarType::Float32));
+  for (std::int64_t r = 0; r < 20; ++r)
+    for (std::int64_t c = 0; c < 15000; c += 997)
+      ASSERT_EQ(block[static_cast<std::size_t>(r * 15000 + c)],
+                values[static_cast<std::size_t>((r + 10) * shape[1] + c + 5000)]);
+}
+
 TEST(H5Selection, ConcurrentReadersShareTheLibraryLock) {
   TempDir dir;
   const std::string path = make_file(dir);
