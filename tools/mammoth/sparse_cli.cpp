@@ -1,0 +1,267 @@
+// The sparse commands' bodies (thin: parse, call the library, print) and the
+// `mammoth sparse random|convert|info|bench` group that exposes them until the
+// generic commands dispatch here.
+#include "sparse_cli.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "command.hpp"
+#include "mammoth/sparse/files.hpp"
+#include "mammoth/sparse/ops.hpp"
+#include "mammoth/sparse/random.hpp"
+#include "mammoth/sparse/spmv.hpp"
+#include "mammoth/sparse/spy.hpp"
+#include "mammoth/sparse/stream.hpp"
+#include "mammoth/sparse/vector_io.hpp"
+
+namespace mammoth::cli {
+
+using namespace mammoth::sparse;
+
+bool is_sparse_path(const std::string& path) { return sparse::is_sparse_path(path); }
+
+namespace {
+
+std::string human_bytes(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (b >= 1024 && u < 4) {
+    b /= 1024;
+    ++u;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
+  return buf;
+}
+
+std::string dtype_name(const SparseFileInfo& info) {
+  if (info.kind == "mtx") return info.value_descr;
+  return info.value_descr == "|b1" ? "bool" : DType::from_descr(info.value_descr).name();
+}
+
+}  // namespace
+
+int sparse_info(const std::string& path, bool json) {
+  const SparseFileInfo info = sparse_file_info(path);
+  const double cells = static_cast<double>(info.rows) * static_cast<double>(info.cols);
+  const double density = cells > 0 ? static_cast<double>(info.nnz) / cells : 0.0;
+  const std::int64_t itemsize = static_cast<std::int64_t>(info.value.itemsize());
+  const std::int64_t isize = static_cast<std::int64_t>(info.index.itemsize());
+  const std::int64_t csr_bytes = info.nnz * (itemsize + isize) + (info.rows + 1) * isize;
+  const std::int64_t dense = info.rows * info.cols * itemsize;
+  if (json) {
+    std::printf(
+        "{\"path\": \"%s\", \"kind\": \"%s\", \"format\": \"%s\", \"shape\": [%lld, %lld], \"nnz\": %lld, "
+        "\"density\": %.6g, \"dtype\": \"%s\", \"index_dtype\": \"%s\", \"csr_bytes\": %lld, \"dense_bytes\": %lld, "
+        "\"detail\": \"%s\"}\n",
+        path.c_str(), info.kind.c_str(), info.format.c_str(), static_cast<long long>(info.rows),
+        static_cast<long long>(info.cols), static_cast<long long>(info.nnz), density, dtype_name(info).c_str(),
+        info.index.name().c_str(), static_cast<long long>(csr_bytes), static_cast<long long>(dense), info.detail.c_str());
+    return 0;
+  }
+  std::printf("%s: sparse %s (%s%s%s)\n", path.c_str(), info.format.c_str(), info.kind.c_str(),
+              info.detail.empty() ? "" : ", ", info.detail.c_str());
+  std::printf("  shape     (%lld, %lld)\n", static_cast<long long>(info.rows), static_cast<long long>(info.cols));
+  std::printf("  nnz       %lld (density %.4g)\n", static_cast<long long>(info.nnz), density);
+  std::printf("  dtype     %s, indices %s\n", dtype_name(info).c_str(), info.index.name().c_str());
+  std::printf("  bytes     %s as CSR vs %s dense (%.1f%%)\n", human_bytes(static_cast<double>(csr_bytes)).c_str(),
+              human_bytes(static_cast<double>(dense)).c_str(),
+              dense > 0 ? 100.0 * static_cast<double>(csr_bytes) / static_cast<double>(dense) : 0.0);
+  return 0;
+}
+
+namespace {
+
+SaveOptions save_options(const std::string& format, bool compressed, bool bool_values) {
+  SaveOptions opt;
+  opt.format = parse_format(format.empty() ? "csr" : format);
+  opt.compressed = compressed;
+  opt.bool_values = bool_values;
+  return opt;
+}
+
+}  // namespace
+
+int sparse_random(const std::string& path, const std::vector<std::int64_t>& shape, double density,
+                  const std::string& format, const std::string& dtype, std::uint64_t seed, bool compressed) {
+  if (shape.size() != 2) throw ShapeError("random: a sparse matrix needs a 2-d --shape, got " + std::to_string(shape.size()) + " dimensions");
+  if (!(density >= 0 && density <= 1)) throw Error("random: --density must be in [0, 1]");
+  const DType d = DType::parse(dtype.empty() ? "float64" : dtype);
+  const bool is_bool = d.type() == ScalarType::Bool;
+  const auto k = static_cast<std::int64_t>(std::llround(density * static_cast<double>(shape[0]) * static_cast<double>(shape[1])));
+  const SaveOptions opt = save_options(format, compressed, is_bool);
+  visit_held(held_type(d), !fits_int32(shape[0], shape[1], k), [&](auto tv, auto ti) {
+    using T = typename decltype(tv)::type;
+    using I = typename decltype(ti)::type;
+    auto a = random_csr<T, I>(shape[0], shape[1], density, seed);
+    if (is_bool) std::fill(a.data.begin(), a.data.end(), T(1));
+    save_sparse_file(path, a, opt);
+  });
+  return 0;
+}
+
+int sparse_convert(const std::string& src, const std::string& dst, const std::string& format, bool compressed) {
+  visit_csr_file(src, [&](auto& a, const SparseFileInfo& info) {
+    std::string f = format;
+    if (f.empty()) f = info.kind == "npz" ? info.format : "csr";
+    save_sparse_file(dst, a, save_options(f, compressed, info.value_descr == "|b1"));
+  });
+  return 0;
+}
+
+int sparse_spmv(const std::string& matrix, const std::string& xpath, const std::string& ypath, std::int64_t budget) {
+  if (budget > 0) {
+    const auto x = read_npy_vector<double>(xpath);
+    const SparseFileInfo info = sparse_file_info(matrix);
+    std::vector<double> y(static_cast<std::size_t>(info.rows));
+    const StreamStats s = spmv_npz_stream(matrix, x, y, budget);
+    write_npy_vector<double>(ypath, y);
+    std::fprintf(stderr, "streamed %lld row blocks of at most %s\n", static_cast<long long>(s.blocks),
+                 human_bytes(static_cast<double>(s.max_block_bytes)).c_str());
+    return 0;
+  }
+  visit_csr_file(matrix, [&](auto& a, const SparseFileInfo&) {
+    using T = typename std::remove_cvref_t<decltype(a.data)>::value_type;
+    const auto x = read_npy_vector<T>(xpath);
+    std::vector<T> y(static_cast<std::size_t>(a.rows));
+    spmv(a, std::span<const T>(x), std::span<T>(y));
+    write_npy_vector<T>(ypath, y);
+  });
+  return 0;
+}
+
+int sparse_spy(const std::string& matrix, const std::string& png, std::int64_t size) {
+  visit_csr_file(matrix, [&](auto& a, const SparseFileInfo&) { spy(a, png, size); });
+  return 0;
+}
+
+// ---- `mammoth sparse bench`: one operation timed in-process, for bench/peers_sparse.py ----
+
+namespace {
+
+double status_mib(const char* key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(key, 0) == 0) return std::stod(line.substr(std::string(key).size())) / 1024.0;
+  return 0;
+}
+
+// Best time of `op` over `reps` runs and its largest peak-RSS increment, measured as
+// peers.py measures the Python peer: VmHWM reset before, VmRSS as the base.
+template <class F>
+std::pair<double, double> time_op(int reps, F&& op) {
+  double best = 1e300, inc = 0;
+  for (int r = 0; r < reps; ++r) {
+    const double base = status_mib("VmRSS:");
+    std::ofstream("/proc/self/clear_refs") << "5";
+    const auto t0 = std::chrono::steady_clock::now();
+    op();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best = std::min(best, s);
+    inc = std::max(inc, status_mib("VmHWM:") - base);
+  }
+  return {best, inc};
+}
+
+int sparse_bench(const std::string& op, const std::string& input, const std::vector<std::int64_t>& shape, double density,
+                 int reps) {
+  std::pair<double, double> r{0, 0};
+  if (op == "random") {
+    if (shape.size() != 2) throw ShapeError("bench random: --shape m,n needed");
+    r = time_op(reps, [&] {
+      auto a = random_csr<double, std::int32_t>(shape[0], shape[1], density, 1);
+      if (a.nnz() < 0) std::abort();
+    });
+  } else if (op == "load") {
+    r = time_op(reps, [&] {
+      auto a = load_npz<Csr<double, std::int32_t>>(input);
+      if (a.nnz() < 0) std::abort();
+    });
+  } else {
+    const auto a = load_npz<Csr<double, std::int32_t>>(input);
+    if (op == "spmv") {
+      std::vector<double> x(static_cast<std::size_t>(a.cols));
+      for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>(i % 13) / 13.0;
+      r = time_op(reps, [&] {
+        std::vector<double> y(static_cast<std::size_t>(a.rows));
+        spmv(a, std::span<const double>(x), std::span<double>(y));
+      });
+    } else if (op == "tocsc") {
+      r = time_op(reps, [&] { auto c = to_csc(a); });
+    } else if (op == "tocoo") {
+      // As scipy's tocoo(copy=False): indices and data are taken over, not copied.
+      double best = 1e300, inc = 0;
+      for (int k = 0; k < reps; ++k) {
+        Csr<double, std::int32_t> copy = a;
+        auto [s, m] = time_op(1, [&] { auto c = to_coo(std::move(copy)); });
+        best = std::min(best, s);
+        inc = std::max(inc, m);
+      }
+      r = {best, inc};
+    } else if (op == "tocoo-copy") {
+      r = time_op(reps, [&] { auto c = to_coo(a); });
+    } else if (op == "tolil") {
+      r = time_op(reps, [&] { auto c = to_lil(a); });
+    } else if (op == "todok") {
+      r = time_op(reps, [&] { auto c = to_dok(a); });
+    } else {
+      throw Error("bench: unknown --op '" + op + "' (random, load, spmv, tocsc, tocoo, tocoo-copy, tolil, todok)");
+    }
+  }
+  std::printf("{\"op\": \"%s\", \"seconds\": %.6f, \"peak_mib\": %.2f}\n", op.c_str(), r.first, r.second);
+  return 0;
+}
+
+std::function<int()> setup_sparse(CLI::App& app) {
+  app.require_subcommand(1);
+  struct Args {
+    std::string path, src, dst, format, dtype = "float64", shape, op, input;
+    double density = 0.01;
+    std::uint64_t seed = 0;
+    bool json = false, uncompressed = false;
+    int reps = 3;
+  };
+  auto a = std::make_shared<Args>();
+  auto* random = app.add_subcommand("random", "scipy.sparse.random saved as .npz or .mtx");
+  random->add_option("path", a->path, "output .npz or .mtx")->required();
+  random->add_option("--shape", a->shape, "m,n")->required();
+  random->add_option("--density", a->density, "fraction of stored entries (default 0.01)");
+  random->add_option("--format", a->format, "csr, csc, coo, bsr or dia (default csr)");
+  random->add_option("--dtype", a->dtype, "value type (default float64)");
+  random->add_option("--seed", a->seed, "random seed (default 0)");
+  random->add_flag("--uncompressed", a->uncompressed, "store .npz members (savez) instead of deflating them");
+  auto* convert = app.add_subcommand("convert", "between .npz (any scipy format) and .mtx");
+  convert->add_option("src", a->src, "input .npz or .mtx")->required();
+  convert->add_option("dst", a->dst, "output .npz or .mtx")->required();
+  convert->add_option("--format", a->format, ".npz format: csr, csc, coo, bsr, dia (default: the source's)");
+  convert->add_flag("--uncompressed", a->uncompressed, "store .npz members instead of deflating them");
+  auto* info = app.add_subcommand("info", "format, shape, nnz, density and bytes of a sparse file");
+  info->add_option("path", a->path, ".npz or .mtx")->required();
+  info->add_flag("--json", a->json, "one JSON object");
+  auto* bench = app.add_subcommand("bench", "time one operation in-process (for bench/peers_sparse.py)");
+  bench->add_option("--op", a->op, "random, load, spmv, tocsc, tocoo, tocoo-copy, tolil, todok")->required();
+  bench->add_option("--input", a->input, "CSR float64 .npz (all ops but random)");
+  bench->add_option("--shape", a->shape, "m,n (random)");
+  bench->add_option("--density", a->density, "density (random)");
+  bench->add_option("--reps", a->reps, "repetitions; the best is reported (default 3)");
+  return [a, random, convert, info, bench] {
+    if (random->parsed())
+      return sparse_random(a->path, parse_shape(a->shape), a->density, a->format, a->dtype, a->seed, !a->uncompressed);
+    if (convert->parsed()) return sparse_convert(a->src, a->dst, a->format, !a->uncompressed);
+    if (info->parsed()) return sparse_info(a->path, a->json);
+    if (bench->parsed())
+      return sparse_bench(a->op, a->input, a->shape.empty() ? std::vector<std::int64_t>{} : parse_shape(a->shape), a->density, a->reps);
+    return 2;
+  };
+}
+
+const bool registered = register_command({"sparse", "sparse matrices: random, convert, info, bench (.npz, .mtx)", 45, setup_sparse});
+
+}  // namespace
+
+}  // namespace mammoth::cli
