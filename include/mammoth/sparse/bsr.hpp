@@ -11,8 +11,8 @@ template <Scalar T, Index I = std::int32_t>
 struct Bsr {
   std::int64_t rows = 0, cols = 0;
   std::int64_t block_rows = 1, block_cols = 1;
-  std::vector<I> indptr{0}, indices;  // over block rows; block column indices
-  std::vector<T> data;
+  Vec<I> indptr{0}, indices;  // over block rows; block column indices
+  Vec<T> data;
 
   std::int64_t block_size() const { return block_rows * block_cols; }
   std::int64_t nnz_blocks() const { return static_cast<std::int64_t>(indices.size()); }

@@ -40,13 +40,28 @@ bool rows_are_canonical(std::int64_t n, const I* p, const I* j) {
 template <class T, class I>
 void compress_transpose(std::int64_t n, std::int64_t m, const I* p, const I* j, const T* x, I* bp, I* bi, T* bx) {
   const std::int64_t nnz = p[n];
+  const int threads = threads_for(nnz);
   std::fill(bp, bp + m + 1, I{0});
-  for (std::int64_t k = 0; k < nnz; ++k) ++bp[j[k] + 1];
+  if (threads == 1 || m > nnz) {
+    for (std::int64_t k = 0; k < nnz; ++k) ++bp[j[k] + 1];
+  } else {
+    // Per-thread column counts over slices of the entries, then summed.
+    std::vector<I> counts(static_cast<std::size_t>(m) * static_cast<std::size_t>(threads - 1), I{0});
+#pragma omp parallel num_threads(threads)
+    {
+      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+      I* mine = t == 0 ? bp + 1 : counts.data() + static_cast<std::size_t>(t - 1) * static_cast<std::size_t>(m);
+      for (std::int64_t k = nnz * t / nt; k < nnz * (t + 1) / nt; ++k) ++mine[j[k]];
+#pragma omp barrier
+#pragma omp for schedule(static)
+      for (std::int64_t c = 0; c < m; ++c)
+        for (int q = 0; q < nt - 1; ++q) bp[c + 1] += counts[static_cast<std::size_t>(q) * static_cast<std::size_t>(m) + static_cast<std::size_t>(c)];
+    }
+  }
   for (std::int64_t c = 0; c < m; ++c) bp[c + 1] += bp[c];
   if (nnz == 0) return;
-  const int threads = threads_for(nnz);
   if (threads == 1 || !rows_are_canonical(n, p, j)) {
-    std::vector<I> next(bp, bp + m);
+    Vec<I> next(bp, bp + m);
     for (std::int64_t r = 0; r < n; ++r)
       for (I k = p[r]; k < p[r + 1]; ++k) {
         const I dst = next[j[k]]++;
@@ -62,10 +77,10 @@ void compress_transpose(std::int64_t n, std::int64_t m, const I* p, const I* j, 
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
     const std::int64_t b0 = bands * t / nt, b1 = bands * (t + 1) / nt;
     const std::int64_t c_first = m * b0 / bands;
-    std::vector<I> cursor(static_cast<std::size_t>(n));
+    Vec<I> cursor(static_cast<std::size_t>(n));
     for (std::int64_t r = 0; r < n; ++r)
       cursor[static_cast<std::size_t>(r)] = static_cast<I>(std::lower_bound(j + p[r], j + p[r + 1], static_cast<I>(c_first)) - j);
-    std::vector<I> next;
+    Vec<I> next;
     for (std::int64_t b = b0; b < b1; ++b) {
       const std::int64_t c0 = m * b / bands, c1 = m * (b + 1) / bands;
       next.assign(bp + c0, bp + c1);
@@ -85,9 +100,9 @@ void compress_transpose(std::int64_t n, std::int64_t m, const I* p, const I* j, 
 
 // Sorts each row's indices and sums duplicates, in place; returns the new nnz.
 template <class T, class I>
-void compress_canonicalize(std::int64_t n, std::vector<I>& p, std::vector<I>& j, std::vector<T>& x) {
+void compress_canonicalize(std::int64_t n, Vec<I>& p, Vec<I>& j, Vec<T>& x) {
   if (rows_are_canonical(n, p.data(), j.data())) return;
-  std::vector<I> count(static_cast<std::size_t>(n));
+  Vec<I> count(static_cast<std::size_t>(n));
 #pragma omp parallel
   {
     std::vector<std::pair<I, T>> row;
@@ -127,7 +142,7 @@ void compress_canonicalize(std::int64_t n, std::vector<I>& p, std::vector<I>& j,
 
 // Drops stored zeros, in place.
 template <class T, class I>
-void compress_eliminate_zeros(std::int64_t n, std::vector<I>& p, std::vector<I>& j, std::vector<T>& x) {
+void compress_eliminate_zeros(std::int64_t n, Vec<I>& p, Vec<I>& j, Vec<T>& x) {
   I out = 0;
   for (std::int64_t r = 0; r < n; ++r) {
     const I start = p[r], end = p[r + 1];
@@ -169,16 +184,16 @@ void eliminate_zeros(Csc<T, I>& a) {
 
 template <Scalar T, Index I>
 Csc<T, I> to_csc(const Csr<T, I>& a) {
-  Csc<T, I> b{a.rows, a.cols, std::vector<I>(static_cast<std::size_t>(a.cols) + 1),
-              std::vector<I>(static_cast<std::size_t>(a.nnz())), std::vector<T>(static_cast<std::size_t>(a.nnz()))};
+  Csc<T, I> b{a.rows, a.cols, Vec<I>(static_cast<std::size_t>(a.cols) + 1),
+              Vec<I>(static_cast<std::size_t>(a.nnz())), Vec<T>(static_cast<std::size_t>(a.nnz()))};
   compress_transpose(a.rows, a.cols, a.indptr.data(), a.indices.data(), a.data.data(), b.indptr.data(),
                      b.indices.data(), b.data.data());
   return b;
 }
 template <Scalar T, Index I>
 Csr<T, I> to_csr(const Csc<T, I>& a) {
-  Csr<T, I> b{a.rows, a.cols, std::vector<I>(static_cast<std::size_t>(a.rows) + 1),
-              std::vector<I>(static_cast<std::size_t>(a.nnz())), std::vector<T>(static_cast<std::size_t>(a.nnz()))};
+  Csr<T, I> b{a.rows, a.cols, Vec<I>(static_cast<std::size_t>(a.rows) + 1),
+              Vec<I>(static_cast<std::size_t>(a.nnz())), Vec<T>(static_cast<std::size_t>(a.nnz()))};
   compress_transpose(a.cols, a.rows, a.indptr.data(), a.indices.data(), a.data.data(), b.indptr.data(),
                      b.indices.data(), b.data.data());
   return b;
@@ -216,7 +231,7 @@ void parallel_copy(const V* src, std::size_t n, V* dst) {
 template <Scalar T, Index I>
 Coo<T, I> to_coo(const Csr<T, I>& a) {
   const auto nnz = static_cast<std::size_t>(a.nnz());
-  Coo<T, I> b{a.rows, a.cols, std::vector<I>(nnz), std::vector<I>(nnz), std::vector<T>(nnz)};
+  Coo<T, I> b{a.rows, a.cols, Vec<I>(nnz), Vec<I>(nnz), Vec<T>(nnz)};
   expand_indptr(a.rows, a.indptr.data(), b.row.data());
   parallel_copy(a.indices.data(), nnz, b.col.data());
   parallel_copy(a.data.data(), nnz, b.data.data());
@@ -225,7 +240,7 @@ Coo<T, I> to_coo(const Csr<T, I>& a) {
 // Takes over indices and data, as scipy's tocoo(copy=False) shares them.
 template <Scalar T, Index I>
 Coo<T, I> to_coo(Csr<T, I>&& a) {
-  Coo<T, I> b{a.rows, a.cols, std::vector<I>(a.indices.size()), std::move(a.indices), std::move(a.data)};
+  Coo<T, I> b{a.rows, a.cols, Vec<I>(a.indices.size()), std::move(a.indices), std::move(a.data)};
   expand_indptr(a.rows, a.indptr.data(), b.row.data());
   a.indptr.assign(static_cast<std::size_t>(a.rows) + 1, I{0});
   return b;
@@ -233,7 +248,7 @@ Coo<T, I> to_coo(Csr<T, I>&& a) {
 template <Scalar T, Index I>
 Coo<T, I> to_coo(const Csc<T, I>& a) {
   const auto nnz = static_cast<std::size_t>(a.nnz());
-  Coo<T, I> b{a.rows, a.cols, std::vector<I>(nnz), std::vector<I>(nnz), std::vector<T>(nnz)};
+  Coo<T, I> b{a.rows, a.cols, Vec<I>(nnz), Vec<I>(nnz), Vec<T>(nnz)};
   expand_indptr(a.cols, a.indptr.data(), b.col.data());
   parallel_copy(a.indices.data(), nnz, b.row.data());
   parallel_copy(a.data.data(), nnz, b.data.data());
@@ -242,15 +257,15 @@ Coo<T, I> to_coo(const Csc<T, I>& a) {
 
 // Counting sort by `major` then canonicalize: COO → compressed (duplicates summed).
 template <class T, class I>
-void coo_compress(std::int64_t n, const std::vector<I>& major, const std::vector<I>& minor, const std::vector<T>& x,
-                  std::vector<I>& p, std::vector<I>& j, std::vector<T>& v) {
+void coo_compress(std::int64_t n, const Vec<I>& major, const Vec<I>& minor, const Vec<T>& x,
+                  Vec<I>& p, Vec<I>& j, Vec<T>& v) {
   const std::size_t nnz = x.size();
   p.assign(static_cast<std::size_t>(n) + 1, I{0});
   j.resize(nnz);
   v.resize(nnz);
   for (std::size_t k = 0; k < nnz; ++k) ++p[static_cast<std::size_t>(major[k]) + 1];
   for (std::int64_t r = 0; r < n; ++r) p[static_cast<std::size_t>(r) + 1] += p[static_cast<std::size_t>(r)];
-  std::vector<I> next(p.begin(), p.end() - 1);
+  Vec<I> next(p.begin(), p.end() - 1);
   for (std::size_t k = 0; k < nnz; ++k) {
     const I dst = next[static_cast<std::size_t>(major[k])]++;
     j[static_cast<std::size_t>(dst)] = minor[k];
@@ -282,8 +297,8 @@ Lil<T, I> to_lil(const Csr<T, I>& a0) {
     sum_duplicates(sorted);
     a = &sorted;
   }
-  Lil<T, I> b{a->rows, a->cols, std::vector<std::vector<I>>(static_cast<std::size_t>(a->rows)),
-              std::vector<std::vector<T>>(static_cast<std::size_t>(a->rows))};
+  Lil<T, I> b{a->rows, a->cols, std::vector<Vec<I>>(static_cast<std::size_t>(a->rows)),
+              std::vector<Vec<T>>(static_cast<std::size_t>(a->rows))};
 #pragma omp parallel for schedule(dynamic, 16) if (threads_for(a->nnz()) > 1)
   for (std::int64_t r = 0; r < a->rows; ++r) {
     const auto s = static_cast<std::size_t>(r);
@@ -294,7 +309,7 @@ Lil<T, I> to_lil(const Csr<T, I>& a0) {
 }
 template <Scalar T, Index I>
 Csr<T, I> to_csr(const Lil<T, I>& a) {
-  Csr<T, I> b{a.rows, a.cols, std::vector<I>(static_cast<std::size_t>(a.rows) + 1, I{0}), {}, {}};
+  Csr<T, I> b{a.rows, a.cols, Vec<I>(static_cast<std::size_t>(a.rows) + 1, I{0}), {}, {}};
   for (std::int64_t r = 0; r < a.rows; ++r)
     b.indptr[static_cast<std::size_t>(r) + 1] =
         b.indptr[static_cast<std::size_t>(r)] + static_cast<I>(a.indices[static_cast<std::size_t>(r)].size());
@@ -341,7 +356,7 @@ Bsr<T, I> to_bsr(const Csr<T, I>& a, std::int64_t R = 1, std::int64_t C = 1) {
     invalid("bsr", a.rows, a.cols,
             "block shape (" + std::to_string(R) + ", " + std::to_string(C) + ") does not divide the matrix");
   const std::int64_t nbr = a.rows / R, nbc = a.cols / C, bs = R * C;
-  Bsr<T, I> b{a.rows, a.cols, R, C, std::vector<I>(static_cast<std::size_t>(nbr) + 1, I{0}), {}, {}};
+  Bsr<T, I> b{a.rows, a.cols, R, C, Vec<I>(static_cast<std::size_t>(nbr) + 1, I{0}), {}, {}};
   std::vector<std::int64_t> slot(static_cast<std::size_t>(nbc), -1);
   for (std::int64_t br = 0; br < nbr; ++br) {
     const std::size_t first = b.indices.size();
@@ -370,7 +385,7 @@ Bsr<T, I> to_bsr(const Csr<T, I>& a, std::int64_t R = 1, std::int64_t C = 1) {
 template <Scalar T, Index I>
 Csr<T, I> to_csr(const Bsr<T, I>& a) {
   const std::int64_t R = a.block_rows, C = a.block_cols, bs = R * C;
-  Csr<T, I> b{a.rows, a.cols, std::vector<I>(static_cast<std::size_t>(a.rows) + 1, I{0}), {}, {}};
+  Csr<T, I> b{a.rows, a.cols, Vec<I>(static_cast<std::size_t>(a.rows) + 1, I{0}), {}, {}};
   b.indices.resize(static_cast<std::size_t>(a.nnz()));
   b.data.resize(static_cast<std::size_t>(a.nnz()));
   for (std::int64_t br = 0; br < a.block_row_count(); ++br) {
@@ -482,7 +497,7 @@ auto to_dense(const S& a) {
 template <Index I = std::int32_t, Scalar T>
 Csr<T, I> csr_from_dense(const NdArray<T>& a) {
   if (a.ndim() != 2) throw ShapeError("csr_from_dense needs a 2-d array, got shape " + shape_string(a.shape()));
-  Csr<T, I> b{a.shape(0), a.shape(1), std::vector<I>(static_cast<std::size_t>(a.shape(0)) + 1, I{0}), {}, {}};
+  Csr<T, I> b{a.shape(0), a.shape(1), Vec<I>(static_cast<std::size_t>(a.shape(0)) + 1, I{0}), {}, {}};
   for (std::int64_t r = 0; r < b.rows; ++r) {
     for (std::int64_t c = 0; c < b.cols; ++c) {
       const T v = a(r, c);

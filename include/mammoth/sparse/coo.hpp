@@ -10,8 +10,8 @@ namespace mammoth::sparse {
 template <Scalar T, Index I = std::int32_t>
 struct Coo {
   std::int64_t rows = 0, cols = 0;
-  std::vector<I> row, col;
-  std::vector<T> data;
+  Vec<I> row, col;
+  Vec<T> data;
 
   std::int64_t nnz() const { return static_cast<std::int64_t>(data.size()); }
   // Throws ShapeError naming the first thing wrong.
@@ -28,8 +28,8 @@ struct Coo {
 
 // From triplets (validated).
 template <Scalar T, Index I>
-Coo<T, I> coo_from_triplets(std::int64_t rows, std::int64_t cols, std::vector<I> row, std::vector<I> col,
-                            std::vector<T> data) {
+Coo<T, I> coo_from_triplets(std::int64_t rows, std::int64_t cols, Vec<I> row, Vec<I> col,
+                            Vec<T> data) {
   Coo<T, I> a{rows, cols, std::move(row), std::move(col), std::move(data)};
   a.validate();
   return a;

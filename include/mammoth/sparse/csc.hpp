@@ -10,8 +10,8 @@ namespace mammoth::sparse {
 template <Scalar T, Index I = std::int32_t>
 struct Csc {
   std::int64_t rows = 0, cols = 0;
-  std::vector<I> indptr{0}, indices;
-  std::vector<T> data;
+  Vec<I> indptr{0}, indices;
+  Vec<T> data;
 
   std::int64_t nnz() const { return static_cast<std::int64_t>(data.size()); }
   void validate() const {

@@ -12,8 +12,8 @@ template <Scalar T, Index I = std::int32_t>
 struct Dia {
   std::int64_t rows = 0, cols = 0;
   std::int64_t length = 0;  // data's second dimension (scipy: data.shape[1], ≤ cols)
-  std::vector<I> offsets;
-  std::vector<T> data;
+  Vec<I> offsets;
+  Vec<T> data;
 
   std::int64_t ndiag() const { return static_cast<std::int64_t>(offsets.size()); }
   // Stored values that lie inside the matrix (scipy's dia nnz).

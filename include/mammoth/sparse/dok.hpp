@@ -86,7 +86,7 @@ class Dok {
   }
   void rehash(std::uint64_t capacity) {
     std::vector<std::uint64_t> old_keys(capacity, kEmpty);
-    std::vector<T> old_values(capacity);
+    Vec<T> old_values(capacity);
     old_keys.swap(keys_);
     old_values.swap(values_);
     for (std::size_t s = 0; s < old_keys.size(); ++s) {
@@ -99,7 +99,7 @@ class Dok {
   }
 
   std::vector<std::uint64_t> keys_;
-  std::vector<T> values_;
+  Vec<T> values_;
   std::int64_t size_ = 0;
 };
 

@@ -10,8 +10,8 @@ namespace mammoth::sparse {
 template <Scalar T, Index I = std::int32_t>
 struct Lil {
   std::int64_t rows = 0, cols = 0;
-  std::vector<std::vector<I>> indices;  // rows entries
-  std::vector<std::vector<T>> data;
+  std::vector<Vec<I>> indices;  // rows entries
+  std::vector<Vec<T>> data;
 
   std::int64_t nnz() const {
     std::int64_t n = 0;

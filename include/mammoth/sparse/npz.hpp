@@ -30,11 +30,11 @@ NpzInfo npz_info(ZipReader& zip);
 
 // Reads `member` as a flat vector of V, converting from the stored dtype when it differs.
 template <Scalar V>
-std::vector<V> read_member(ZipReader& zip, const std::string& member, const NpyHeader& h) {
+Vec<V> read_member(ZipReader& zip, const std::string& member, const NpyHeader& h) {
   if (h.is_text) throw FormatError(zip.path() + ": " + member + ".npy holds strings, expected numbers");
   std::size_t n = 1;
   for (auto d : h.shape) n *= static_cast<std::size_t>(d);
-  std::vector<V> out(n);
+  Vec<V> out(n);
   if (h.dtype == dtype_of<V>()) {
     zip.read_data(member, out.data(), n * sizeof(V));
   } else {
@@ -45,7 +45,7 @@ std::vector<V> read_member(ZipReader& zip, const std::string& member, const NpyH
   return out;
 }
 template <Scalar V>
-std::vector<V> read_member(ZipReader& zip, const std::string& member) {
+Vec<V> read_member(ZipReader& zip, const std::string& member) {
   return read_member<V>(zip, member, zip.header(member));
 }
 

@@ -28,7 +28,7 @@ Csr<T, I> merge_rows(const Csr<T, I>& a0, const Csr<T, I>& b0, F f, bool keep_un
   Csr<T, I> ca, cb;
   const Csr<T, I>& a = has_canonical_format(a0) ? a0 : (ca = a0, sum_duplicates(ca), ca);
   const Csr<T, I>& b = has_canonical_format(b0) ? b0 : (cb = b0, sum_duplicates(cb), cb);
-  Csr<T, I> c{a.rows, a.cols, std::vector<I>(static_cast<std::size_t>(a.rows) + 1, I{0}), {}, {}};
+  Csr<T, I> c{a.rows, a.cols, Vec<I>(static_cast<std::size_t>(a.rows) + 1, I{0}), {}, {}};
   for (std::int64_t r = 0; r < a.rows; ++r) {
     I p = a.indptr[r], q = b.indptr[r];
     const I pe = a.indptr[r + 1], qe = b.indptr[r + 1];
@@ -75,13 +75,13 @@ Csr<T, I> matmul(const Csr<T, I>& a, const Csr<T, I>& b) {
   if (a.cols != b.rows)
     throw ShapeError("matmul: shapes (" + std::to_string(a.rows) + ", " + std::to_string(a.cols) + ") and (" +
                      std::to_string(b.rows) + ", " + std::to_string(b.cols) + ") do not align");
-  std::vector<std::vector<I>> row_idx(static_cast<std::size_t>(a.rows));
-  std::vector<std::vector<T>> row_val(static_cast<std::size_t>(a.rows));
+  std::vector<Vec<I>> row_idx(static_cast<std::size_t>(a.rows));
+  std::vector<Vec<T>> row_val(static_cast<std::size_t>(a.rows));
 #pragma omp parallel if (threads_for(a.nnz() + b.nnz()) > 1)
   {
-    std::vector<T> acc(static_cast<std::size_t>(b.cols), T{});
+    Vec<T> acc(static_cast<std::size_t>(b.cols), T{});
     std::vector<char> used(static_cast<std::size_t>(b.cols), 0);
-    std::vector<I> cols;
+    Vec<I> cols;
 #pragma omp for schedule(dynamic, 16)
     for (std::int64_t r = 0; r < a.rows; ++r) {
       cols.clear();
@@ -116,7 +116,7 @@ Csr<T, I> slice(const Csr<T, I>& a, std::int64_t r0, std::int64_t r1, std::int64
     throw ShapeError("slice [" + std::to_string(r0) + ":" + std::to_string(r1) + ", " + std::to_string(c0) + ":" +
                      std::to_string(c1) + "] is outside shape (" + std::to_string(a.rows) + ", " +
                      std::to_string(a.cols) + ")");
-  Csr<T, I> s{r1 - r0, c1 - c0, std::vector<I>(static_cast<std::size_t>(r1 - r0) + 1, I{0}), {}, {}};
+  Csr<T, I> s{r1 - r0, c1 - c0, Vec<I>(static_cast<std::size_t>(r1 - r0) + 1, I{0}), {}, {}};
   for (std::int64_t r = r0; r < r1; ++r) {
     for (I k = a.indptr[r]; k < a.indptr[r + 1]; ++k)
       if (a.indices[k] >= c0 && a.indices[k] < c1) {
@@ -175,10 +175,10 @@ std::vector<mean_t<T>> mean(const Csr<T, I>& a, int axis = -1) {
 
 // The k-th diagonal (k > 0 above the main one), as A.diagonal(k).
 template <Scalar T, Index I>
-std::vector<T> diagonal(const Csr<T, I>& a, std::int64_t k = 0) {
+Vec<T> diagonal(const Csr<T, I>& a, std::int64_t k = 0) {
   const std::int64_t r0 = std::max<std::int64_t>(0, -k), c0 = std::max<std::int64_t>(0, k);
   const std::int64_t len = std::max<std::int64_t>(0, std::min(a.rows - r0, a.cols - c0));
-  std::vector<T> d(static_cast<std::size_t>(len), T{});
+  Vec<T> d(static_cast<std::size_t>(len), T{});
   for (std::int64_t i = 0; i < len; ++i)
     for (I q = a.indptr[r0 + i]; q < a.indptr[r0 + i + 1]; ++q)
       if (a.indices[q] == c0 + i) d[static_cast<std::size_t>(i)] = add_values(d[static_cast<std::size_t>(i)], a.data[q]);
@@ -208,7 +208,7 @@ Csr<T, I> eye(std::int64_t n, std::int64_t m = -1, std::int64_t k = 0) {
   return to_csr(c);
 }
 template <Scalar T, Index I = std::int32_t>
-Csr<T, I> diags(const std::vector<std::vector<T>>& diagonals, const std::vector<std::int64_t>& offsets, std::int64_t n,
+Csr<T, I> diags(const std::vector<Vec<T>>& diagonals, const std::vector<std::int64_t>& offsets, std::int64_t n,
                 std::int64_t m) {
   if (diagonals.size() != offsets.size()) throw ShapeError("diags: one offset per diagonal needed");
   Coo<T, I> c{n, m, {}, {}, {}};

@@ -20,8 +20,8 @@ namespace mammoth::sparse {
 
 // The sparsity pattern only (sorted CSR structure, no values).
 template <Index I>
-void random_pattern(std::int64_t m, std::int64_t n, double density, std::uint64_t seed, std::vector<I>& indptr,
-                    std::vector<I>& indices) {
+void random_pattern(std::int64_t m, std::int64_t n, double density, std::uint64_t seed, Vec<I>& indptr,
+                    Vec<I>& indices) {
   if (m < 0 || n < 0) throw ShapeError("random: negative shape");
   if (!(density >= 0.0 && density <= 1.0)) throw Error("random: density must be in [0, 1], got " + std::to_string(density));
   const double total = static_cast<double>(m) * static_cast<double>(n);
@@ -36,8 +36,8 @@ void random_pattern(std::int64_t m, std::int64_t n, double density, std::uint64_
   const double p = std::min(1.0, density * (1.0 + 3.0 / std::sqrt(static_cast<double>(k))));
   const double log_q = std::log1p(-p);
   constexpr std::int64_t kChunks = 64;
-  std::vector<std::vector<I>> chunk_cols(kChunks);
-#pragma omp parallel for schedule(dynamic, 1)
+  std::vector<Vec<I>> chunk_cols(kChunks);
+#pragma omp parallel for schedule(dynamic, 1) if (k > (1 << 16))
   for (std::int64_t c = 0; c < kChunks; ++c) {
     const std::int64_t r0 = m * c / kChunks, r1 = m * (c + 1) / kChunks;
     Xoshiro256 rng(seed, static_cast<std::uint64_t>(c));
@@ -64,38 +64,50 @@ void random_pattern(std::int64_t m, std::int64_t n, double density, std::uint64_
     }
   }
   for (std::int64_t r = 0; r < m; ++r) indptr[static_cast<std::size_t>(r) + 1] += indptr[static_cast<std::size_t>(r)];
-  std::int64_t got = indptr.back();
+  const std::int64_t got = indptr.back();
   Xoshiro256 fix(seed, ~std::uint64_t{0});
+  // Surplus: drop got − k entries chosen uniformly (Floyd's algorithm), sorted.
+  std::vector<std::int64_t> drop;
   if (got > k) {
-    // Drop got − k entries chosen uniformly (Floyd's algorithm), compacting chunk by chunk.
-    std::unordered_set<std::int64_t> drop;
-    for (std::int64_t j = got - (got - k); j < got; ++j) {
+    std::unordered_set<std::int64_t> chosen;
+    for (std::int64_t j = k; j < got; ++j) {
       const auto t = static_cast<std::int64_t>(fix.below(static_cast<std::uint64_t>(j + 1)));
-      if (!drop.insert(t).second) drop.insert(j);
+      if (!chosen.insert(t).second) chosen.insert(j);
     }
-    indices.resize(static_cast<std::size_t>(k));
-    std::vector<I> new_ptr(indptr.size(), I{0});
-    std::int64_t src = 0, dst = 0, row = 0;
-    for (auto& chunk : chunk_cols) {
-      for (I col : chunk) {
-        while (indptr[static_cast<std::size_t>(row) + 1] <= src) new_ptr[static_cast<std::size_t>(++row)] = static_cast<I>(dst);
-        if (!drop.count(src)) indices[static_cast<std::size_t>(dst++)] = col;
-        ++src;
-      }
-      std::vector<I>().swap(chunk);
-    }
-    while (row < m) new_ptr[static_cast<std::size_t>(++row)] = static_cast<I>(dst);
-    indptr.swap(new_ptr);
-    return;
+    drop.assign(chosen.begin(), chosen.end());
+    std::sort(drop.begin(), drop.end());
   }
-  indices.resize(static_cast<std::size_t>(got));
-  {
-    std::size_t off = 0;
-    for (auto& chunk : chunk_cols) {
-      std::copy(chunk.begin(), chunk.end(), indices.begin() + static_cast<std::ptrdiff_t>(off));
-      off += chunk.size();
-      std::vector<I>().swap(chunk);
+  // Each chunk lands at its global start less the drops before it, in parallel.
+  std::vector<std::int64_t> start(kChunks + 1, 0);
+  for (std::int64_t c = 0; c < kChunks; ++c) start[static_cast<std::size_t>(c) + 1] = start[static_cast<std::size_t>(c)] + static_cast<std::int64_t>(chunk_cols[static_cast<std::size_t>(c)].size());
+  indices.resize(static_cast<std::size_t>(std::min(got, k)));
+#pragma omp parallel for schedule(dynamic, 1) if (k > (1 << 16))
+  for (std::int64_t c = 0; c < kChunks; ++c) {
+    auto& chunk = chunk_cols[static_cast<std::size_t>(c)];
+    std::int64_t src = start[static_cast<std::size_t>(c)];
+    auto d = std::lower_bound(drop.begin(), drop.end(), src);
+    std::int64_t dst = src - (d - drop.begin());
+    for (I col : chunk) {
+      if (d != drop.end() && *d == src)
+        ++d;
+      else
+        indices[static_cast<std::size_t>(dst++)] = col;
+      ++src;
     }
+    Vec<I>().swap(chunk);
+  }
+  if (!drop.empty()) {
+    std::size_t d = 0;
+    std::int64_t removed = 0;
+    for (std::int64_t r = 0; r < m; ++r) {
+      const std::int64_t end = indptr[static_cast<std::size_t>(r) + 1];
+      while (d < drop.size() && drop[d] < end) {
+        ++d;
+        ++removed;
+      }
+      indptr[static_cast<std::size_t>(r) + 1] = static_cast<I>(end - removed);
+    }
+    return;
   }
   if (got == k) return;
   // Top up with k − got absent positions, uniformly (rejection; the matrix is mostly empty
@@ -110,8 +122,8 @@ void random_pattern(std::int64_t m, std::int64_t n, double density, std::uint64_
   }
   std::vector<std::int64_t> add(extra.begin(), extra.end());
   std::sort(add.begin(), add.end());
-  std::vector<I> merged(static_cast<std::size_t>(k));
-  std::vector<I> new_ptr(indptr.size(), I{0});
+  Vec<I> merged(static_cast<std::size_t>(k));
+  Vec<I> new_ptr(indptr.size(), I{0});
   std::size_t a = 0, out = 0;
   for (std::int64_t r = 0; r < m; ++r) {
     for (I q = indptr[static_cast<std::size_t>(r)]; q < indptr[static_cast<std::size_t>(r) + 1]; ++q) {
