@@ -23,7 +23,7 @@ SpyGeometry spy_geometry(std::int64_t rows, std::int64_t cols, std::int64_t size
 
 // Pixel values (255 = white) of the pattern of a CSR structure.
 template <Index I>
-std::vector<std::uint8_t> spy_pixels(std::int64_t rows, std::int64_t cols, const I* indptr, const I* indices,
+std::vector<std::uint8_t> spy_pixels(std::int64_t rows, std::int64_t /*cols*/, const I* indptr, const I* indices,
                                      const SpyGeometry& g) {
   std::vector<double> count(static_cast<std::size_t>(g.width * g.height), 0.0);
   for (std::int64_t r = 0; r < rows; ++r) {
