@@ -65,8 +65,11 @@ SparseFileInfo sparse_file_info(const std::string& path) {
   out.value = DType(held_type(n.data.dtype));
   out.index = DType(n.index.dtype.itemsize() <= 4 && n.index.dtype.type() != ScalarType::UInt32 ? ScalarType::Int32
                                                                                                : ScalarType::Int64);
-  if (n.format == Format::Bsr && n.data.shape.size() == 3)
+  if (n.format == Format::Bsr && n.data.shape.size() == 3) {
+    out.block_rows = n.data.shape[1];
+    out.block_cols = n.data.shape[2];
     out.detail = "blocksize (" + std::to_string(n.data.shape[1]) + ", " + std::to_string(n.data.shape[2]) + ")";
+  }
   return out;
 }
 

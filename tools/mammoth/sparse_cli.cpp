@@ -104,11 +104,15 @@ int sparse_random(const std::string& path, const std::vector<std::int64_t>& shap
   return 0;
 }
 
-int sparse_convert(const std::string& src, const std::string& dst, const std::string& format, bool compressed) {
+int sparse_convert(const std::string& src, const std::string& dst, const std::string& format, bool compressed,
+                   const std::vector<std::int64_t>& blocksize) {
   visit_csr_file(src, [&](auto& a, const SparseFileInfo& info) {
     std::string f = format;
     if (f.empty()) f = info.kind == "npz" ? info.format : "csr";
-    save_sparse_file(dst, a, save_options(f, compressed, info.value_descr == "|b1"));
+    SaveOptions opt = save_options(f, compressed, info.value_descr == "|b1");
+    opt.block_rows = blocksize.size() == 2 ? blocksize[0] : info.block_rows;
+    opt.block_cols = blocksize.size() == 2 ? blocksize[1] : info.block_cols;
+    save_sparse_file(dst, a, opt);
   });
   return 0;
 }
@@ -217,11 +221,67 @@ int sparse_bench(const std::string& op, const std::string& input, const std::vec
   return 0;
 }
 
+// `mammoth sparse op NAME A [B] -o OUT`: one library operation on files, so the
+// interop tests can hold every operation against scipy's answer.
+int sparse_op(const std::string& name, const std::string& a_path, const std::string& b_path, const std::string& out,
+              const std::vector<std::int64_t>& args, double alpha) {
+  visit_csr_file(a_path, [&](auto& a, const SparseFileInfo& info) {
+    using M = std::remove_cvref_t<decltype(a)>;
+    using T = typename std::remove_cvref_t<decltype(a.data)>::value_type;
+    using I = std::remove_cvref_t<decltype(a.indptr[0])>;
+    const SaveOptions opt = save_options("csr", true, info.value_descr == "|b1");
+    auto second = [&] {
+      if (b_path.empty()) throw Error("op " + name + " needs a second matrix (--b)");
+      return load_csr_as<T, I>(b_path);
+    };
+    auto arg = [&](std::size_t k) {
+      if (args.size() <= k) throw Error("op " + name + " needs --args");
+      return args[k];
+    };
+    auto save_vector = [&](const auto& v) {
+      using V = typename std::remove_cvref_t<decltype(v)>::value_type;
+      write_npy_vector<V>(out, std::span<const V>(v.data(), v.size()));
+    };
+    if (name == "add") save_sparse_file(out, M(add(a, second())), opt);
+    else if (name == "subtract") save_sparse_file(out, M(subtract(a, second())), opt);
+    else if (name == "multiply") save_sparse_file(out, M(multiply(a, second())), opt);
+    else if (name == "matmul") save_sparse_file(out, M(matmul(a, second())), opt);
+    else if (name == "scale") save_sparse_file(out, M(scale(a, static_cast<T>(alpha))), opt);
+    else if (name == "transpose") save_sparse_file(out, M(transpose(a)), opt);
+    else if (name == "slice") save_sparse_file(out, M(slice(a, arg(0), arg(1), arg(2), arg(3))), opt);
+    else if (name == "eliminate_zeros") {
+      eliminate_zeros(a);
+      save_sparse_file(out, a, opt);
+    } else if (name == "sum0") save_vector(sum(a, 0));
+    else if (name == "sum1") save_vector(sum(a, 1));
+    else if (name == "mean0") save_vector(mean(a, 0));
+    else if (name == "mean1") save_vector(mean(a, 1));
+    else if (name == "diagonal") save_vector(diagonal(a, args.empty() ? 0 : args[0]));
+    else if (name == "spmm") {
+      const auto x = read_npy_vector<T>(b_path);  // (cols × k) flattened; k from --args
+      const std::int64_t k = arg(0);
+      const auto X = NdArray<T>::from(std::span<const T>(x.data(), x.size()), {a.cols, k});
+      const auto Y = spmm(a, X);
+      write_npy_vector<T>(out, Y.span());
+    } else if (name == "roundtrip") {
+      // Through every in-memory format and back: csr→coo→csc→bsr→lil→dok→dia→csr.
+      const auto r = to_csr(to_dia(to_dok(to_lil(to_bsr(to_csc(to_coo(a)), arg(0), arg(1))))));
+      auto c = r;
+      eliminate_zeros(c);
+      save_sparse_file(out, c, opt);
+    } else {
+      throw Error("unknown op '" + name + "'");
+    }
+  });
+  return 0;
+}
+
 std::function<int()> setup_sparse(CLI::App& app) {
   app.require_subcommand(1);
   struct Args {
-    std::string path, src, dst, format, dtype = "float64", shape, op, input;
-    double density = 0.01;
+    std::string path, src, dst, format, dtype = "float64", shape, op, input, b, out;
+    std::vector<std::int64_t> args, blocksize;
+    double density = 0.01, alpha = 1;
     std::uint64_t seed = 0;
     bool json = false, uncompressed = false;
     int reps = 3;
@@ -240,6 +300,7 @@ std::function<int()> setup_sparse(CLI::App& app) {
   convert->add_option("dst", a->dst, "output .npz or .mtx")->required();
   convert->add_option("--format", a->format, ".npz format: csr, csc, coo, bsr, dia (default: the source's)");
   convert->add_flag("--uncompressed", a->uncompressed, "store .npz members instead of deflating them");
+  convert->add_option("--blocksize", a->blocksize, "bsr block shape R,C (default: the source's, or 1,1)")->delimiter(',');
   auto* info = app.add_subcommand("info", "format, shape, nnz, density and bytes of a sparse file");
   info->add_option("path", a->path, ".npz or .mtx")->required();
   info->add_flag("--json", a->json, "one JSON object");
@@ -249,10 +310,19 @@ std::function<int()> setup_sparse(CLI::App& app) {
   bench->add_option("--shape", a->shape, "m,n (random)");
   bench->add_option("--density", a->density, "density (random)");
   bench->add_option("--reps", a->reps, "repetitions; the best is reported (default 3)");
-  return [a, random, convert, info, bench] {
+  auto* op = app.add_subcommand("op", "one operation on files (add, subtract, multiply, matmul, scale, transpose, slice, "
+                                      "eliminate_zeros, sum0, sum1, mean0, mean1, diagonal, spmm, roundtrip)");
+  op->add_option("name", a->op, "operation")->required();
+  op->add_option("a", a->path, "first matrix (.npz or .mtx)")->required();
+  op->add_option("--b", a->b, "second matrix, or the dense .npy for spmm");
+  op->add_option("-o,--output", a->out, "result: .npz/.mtx matrix or .npy vector")->required();
+  op->add_option("--args", a->args, "integers: slice r0 r1 c0 c1; diagonal k; spmm k; roundtrip R C");
+  op->add_option("--alpha", a->alpha, "scale factor");
+  return [a, random, convert, info, bench, op] {
+    if (op->parsed()) return sparse_op(a->op, a->path, a->b, a->out, a->args, a->alpha);
     if (random->parsed())
       return sparse_random(a->path, parse_shape(a->shape), a->density, a->format, a->dtype, a->seed, !a->uncompressed);
-    if (convert->parsed()) return sparse_convert(a->src, a->dst, a->format, !a->uncompressed);
+    if (convert->parsed()) return sparse_convert(a->src, a->dst, a->format, !a->uncompressed, a->blocksize);
     if (info->parsed()) return sparse_info(a->path, a->json);
     if (bench->parsed())
       return sparse_bench(a->op, a->input, a->shape.empty() ? std::vector<std::int64_t>{} : parse_shape(a->shape), a->density, a->reps);

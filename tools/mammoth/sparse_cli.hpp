@@ -16,7 +16,8 @@ int sparse_info(const std::string& path, bool json);
 int sparse_random(const std::string& path, const std::vector<std::int64_t>& shape, double density,
                   const std::string& format, const std::string& dtype, std::uint64_t seed, bool compressed = true);
 // Between .npz (any scipy format) and .mtx; `format` picks the .npz format ("" keeps the source's, else csr).
-int sparse_convert(const std::string& src, const std::string& dst, const std::string& format, bool compressed = true);
+int sparse_convert(const std::string& src, const std::string& dst, const std::string& format, bool compressed = true,
+                   const std::vector<std::int64_t>& blocksize = {});
 // y = M·x, x and y 1-d .npy; `budget` > 0 streams an uncompressed CSR .npz under that many bytes.
 int sparse_spmv(const std::string& matrix, const std::string& x, const std::string& y, std::int64_t budget);
 // The sparsity picture as PNG.

@@ -50,6 +50,7 @@ struct SparseFileInfo {
   std::string value_descr;  // as stored in the file ('<f8', '|b1'; mtx: real/integer/…)
   DType index;
   std::string detail;  // symmetry (mtx), block shape (bsr), compression (npz)
+  std::int64_t block_rows = 1, block_cols = 1;  // bsr
 };
 SparseFileInfo sparse_file_info(const std::string& path);
 
@@ -98,6 +99,24 @@ void visit_csr_file(const std::string& path, F&& f) {
       default: throw FormatError(path + ": cannot load a " + info.format + " matrix");
     }
   });
+}
+
+// Loads `path` as canonical CSR of the given types, converting values and indices.
+template <Scalar T, Index I>
+Csr<T, I> load_csr_as(const std::string& path) {
+  if (is_mtx_path(path)) return to_csr(read_mtx<T, I>(path));
+  switch (npz_info(path).format) {
+    case Format::Csr: {
+      auto m = load_npz<Csr<T, I>>(path);
+      sum_duplicates(m);
+      return m;
+    }
+    case Format::Csc: return to_csr(load_npz<Csc<T, I>>(path));
+    case Format::Coo: return to_csr(load_npz<Coo<T, I>>(path));
+    case Format::Bsr: return to_csr(load_npz<Bsr<T, I>>(path));
+    case Format::Dia: return to_csr(load_npz<Dia<T, I>>(path));
+    default: throw FormatError(path + ": cannot load this format");
+  }
 }
 
 struct SaveOptions {
