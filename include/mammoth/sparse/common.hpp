@@ -38,10 +38,10 @@ struct DefaultInitAllocator : std::allocator<T> {
   T* allocate(std::size_t n) {
     const std::size_t bytes = n * sizeof(T);
     if (bytes < 2 * kHuge) return std::allocator<T>::allocate(n);
-    const std::size_t rounded = (bytes + kHuge - 1) / kHuge * kHuge;
-    void* p = std::aligned_alloc(kHuge, rounded);
+    // No rounding up: the tail stays in small pages, so RSS does not grow past the data.
+    void* p = std::aligned_alloc(kHuge, bytes);
     if (!p) throw std::bad_alloc();
-    ::madvise(p, rounded, MADV_HUGEPAGE);
+    ::madvise(p, bytes / kHuge * kHuge, MADV_HUGEPAGE);
     return static_cast<T*>(p);
   }
   void deallocate(T* p, std::size_t n) {

@@ -70,29 +70,21 @@ void compress_transpose(std::int64_t n, std::int64_t m, const I* p, const I* j, 
       }
     return;
   }
-  // Output column bands of ~2^17 entries; each thread takes a contiguous run of bands.
-  const std::int64_t bands = std::clamp<std::int64_t>(nnz >> 17, threads, std::max<std::int64_t>(threads, m));
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const std::int64_t b0 = bands * t / nt, b1 = bands * (t + 1) / nt;
-    const std::int64_t c_first = m * b0 / bands;
-    Vec<I> cursor(static_cast<std::size_t>(n));
-    for (std::int64_t r = 0; r < n; ++r)
-      cursor[static_cast<std::size_t>(r)] = static_cast<I>(std::lower_bound(j + p[r], j + p[r + 1], static_cast<I>(c_first)) - j);
-    Vec<I> next;
-    for (std::int64_t b = b0; b < b1; ++b) {
-      const std::int64_t c0 = m * b / bands, c1 = m * (b + 1) / bands;
-      next.assign(bp + c0, bp + c1);
-      for (std::int64_t r = 0; r < n; ++r) {
-        I k = cursor[static_cast<std::size_t>(r)];
-        const I end = p[r + 1];
-        for (; k < end && j[k] < c1; ++k) {
-          const I dst = next[static_cast<std::size_t>(j[k] - c0)]++;
-          bi[dst] = static_cast<I>(r);
-          bx[dst] = x[k];
-        }
-        cursor[static_cast<std::size_t>(r)] = k;
+  // Output column bands of ~2^17 entries, handed out dynamically (a busy core on a
+  // shared machine then slows only its own bands); each row is entered by binary search.
+  std::int64_t bands = std::max<std::int64_t>(threads * 4, nnz >> 17);
+  bands = std::min<std::int64_t>({bands, m, std::max<std::int64_t>(threads, nnz / std::max<std::int64_t>(1, 4 * n))});
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  for (std::int64_t b = 0; b < bands; ++b) {
+    const std::int64_t c0 = m * b / bands, c1 = m * (b + 1) / bands;
+    std::vector<I> next(bp + c0, bp + c1);
+    for (std::int64_t r = 0; r < n; ++r) {
+      const I end = p[r + 1];
+      I k = static_cast<I>(std::lower_bound(j + p[r], j + end, static_cast<I>(c0)) - j);
+      for (; k < end && j[k] < c1; ++k) {
+        const I dst = next[static_cast<std::size_t>(j[k] - c0)]++;
+        bi[dst] = static_cast<I>(r);
+        bx[dst] = x[k];
       }
     }
   }

@@ -45,10 +45,13 @@ void csr_rows_spmv(std::int64_t r0, std::int64_t r1, const I* p, const I* j, con
 template <Scalar T, Index I>
 void spmv(const Csr<T, I>& A, std::span<const T> x, std::span<T> y) {
   check_spmv<T>("csr", A.rows, A.cols, x.size(), y.size());
+  // Eight row ranges per thread of equal nonzeros, handed out dynamically: on a shared
+  // machine a descheduled thread then delays only its own small part.
   const int threads = threads_for(A.nnz() + A.rows);
-  const auto bounds = split_by_nnz(A.indptr.data(), A.rows, threads);
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
-  for (int t = 0; t < threads; ++t)
+  const int parts = threads == 1 ? 1 : threads * 8;
+  const auto bounds = split_by_nnz(A.indptr.data(), A.rows, parts);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  for (int t = 0; t < parts; ++t)
     csr_rows_spmv(bounds[static_cast<std::size_t>(t)], bounds[static_cast<std::size_t>(t) + 1], A.indptr.data(),
                   A.indices.data(), A.data.data(), x.data(), y.data());
 }
