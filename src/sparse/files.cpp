@@ -15,19 +15,26 @@ bool is_mtx_path(const std::string& path) { return ends_with(path, ".mtx"); }
 ScalarType held_type(DType file) {
   switch (file.type()) {
     case ScalarType::Bool:
-    case ScalarType::UInt8: return ScalarType::UInt8;
+    case ScalarType::UInt8:
+      return ScalarType::UInt8;
     case ScalarType::Int8:
     case ScalarType::Int16:
     case ScalarType::UInt16:
-    case ScalarType::Int32: return ScalarType::Int32;
+    case ScalarType::Int32:
+      return ScalarType::Int32;
     case ScalarType::UInt32:
     case ScalarType::Int64:
-    case ScalarType::UInt64: return ScalarType::Int64;
+    case ScalarType::UInt64:
+      return ScalarType::Int64;
     case ScalarType::Float16:
-    case ScalarType::Float32: return ScalarType::Float32;
-    case ScalarType::Float64: return ScalarType::Float64;
-    case ScalarType::Complex64: return ScalarType::Complex64;
-    case ScalarType::Complex128: return ScalarType::Complex128;
+    case ScalarType::Float32:
+      return ScalarType::Float32;
+    case ScalarType::Float64:
+      return ScalarType::Float64;
+    case ScalarType::Complex64:
+      return ScalarType::Complex64;
+    case ScalarType::Complex128:
+      return ScalarType::Complex128;
   }
   return ScalarType::Float64;
 }
@@ -64,7 +71,7 @@ SparseFileInfo sparse_file_info(const std::string& path) {
   if (n.data.is_text) throw FormatError(path + ": data holds strings, not numbers");
   out.value = DType(held_type(n.data.dtype));
   out.index = DType(n.index.dtype.itemsize() <= 4 && n.index.dtype.type() != ScalarType::UInt32 ? ScalarType::Int32
-                                                                                               : ScalarType::Int64);
+                                                                                                : ScalarType::Int64);
   if (n.format == Format::Bsr && n.data.shape.size() == 3) {
     out.block_rows = n.data.shape[1];
     out.block_cols = n.data.shape[2];

@@ -77,7 +77,7 @@ bool at_end(std::string_view s, std::size_t p) {
 
 struct Header {
   MtxInfo info;
-  std::size_t body = 0;      // byte offset of the first line after the size line
+  std::size_t body = 0;        // byte offset of the first line after the size line
   std::int64_t body_line = 0;  // its line number (1-based)
 };
 
@@ -99,22 +99,38 @@ Header parse_header(const std::string& path, std::string_view text) {
   const std::string banner(line);
   if (banner.rfind("%%MatrixMarket", 0) != 0 ||
       std::sscanf(banner.c_str(), "%%%%MatrixMarket %63s %63s %63s %63s", obj, fmt, field, sym) != 4)
-    fail(path, 1, "bad banner '" + banner + "'; expected '%%MatrixMarket matrix coordinate|array real|integer|complex|pattern general|symmetric|skew-symmetric|hermitian'");
+    fail(path, 1,
+         "bad banner '" + banner +
+             "'; expected '%%MatrixMarket matrix coordinate|array real|integer|complex|pattern "
+             "general|symmetric|skew-symmetric|hermitian'");
   if (lower(obj) != "matrix") fail(path, 1, "object '" + std::string(obj) + "' is not supported; expected 'matrix'");
   const std::string f = lower(fmt), fi = lower(field), sy = lower(sym);
-  if (f == "coordinate") h.info.array = false;
-  else if (f == "array") h.info.array = true;
-  else fail(path, 1, "format '" + std::string(fmt) + "'; expected coordinate or array");
-  if (fi == "real" || fi == "double") h.info.field = MtxField::Real;
-  else if (fi == "integer") h.info.field = MtxField::Integer;
-  else if (fi == "complex") h.info.field = MtxField::Complex;
-  else if (fi == "pattern") h.info.field = MtxField::Pattern;
-  else fail(path, 1, "field '" + std::string(field) + "'; expected real, integer, complex or pattern");
-  if (sy == "general") h.info.symmetry = MtxSymmetry::General;
-  else if (sy == "symmetric") h.info.symmetry = MtxSymmetry::Symmetric;
-  else if (sy == "skew-symmetric") h.info.symmetry = MtxSymmetry::SkewSymmetric;
-  else if (sy == "hermitian") h.info.symmetry = MtxSymmetry::Hermitian;
-  else fail(path, 1, "symmetry '" + std::string(sym) + "'; expected general, symmetric, skew-symmetric or hermitian");
+  if (f == "coordinate")
+    h.info.array = false;
+  else if (f == "array")
+    h.info.array = true;
+  else
+    fail(path, 1, "format '" + std::string(fmt) + "'; expected coordinate or array");
+  if (fi == "real" || fi == "double")
+    h.info.field = MtxField::Real;
+  else if (fi == "integer")
+    h.info.field = MtxField::Integer;
+  else if (fi == "complex")
+    h.info.field = MtxField::Complex;
+  else if (fi == "pattern")
+    h.info.field = MtxField::Pattern;
+  else
+    fail(path, 1, "field '" + std::string(field) + "'; expected real, integer, complex or pattern");
+  if (sy == "general")
+    h.info.symmetry = MtxSymmetry::General;
+  else if (sy == "symmetric")
+    h.info.symmetry = MtxSymmetry::Symmetric;
+  else if (sy == "skew-symmetric")
+    h.info.symmetry = MtxSymmetry::SkewSymmetric;
+  else if (sy == "hermitian")
+    h.info.symmetry = MtxSymmetry::Hermitian;
+  else
+    fail(path, 1, "symmetry '" + std::string(sym) + "'; expected general, symmetric, skew-symmetric or hermitian");
   if (h.info.array && h.info.field == MtxField::Pattern) fail(path, 1, "array files cannot be 'pattern'");
   if (h.info.symmetry == MtxSymmetry::Hermitian && h.info.field != MtxField::Complex)
     fail(path, 1, "'hermitian' needs complex values");
@@ -125,8 +141,9 @@ Header parse_header(const std::string& path, std::string_view text) {
   bool ok = next_number(line, p, h.info.rows) && next_number(line, p, h.info.cols);
   if (!h.info.array) ok = ok && next_number(line, p, h.info.entries);
   if (!ok || !at_end(line, p) || h.info.rows < 0 || h.info.cols < 0 || h.info.entries < 0)
-    fail(path, line_no, "bad size line '" + std::string(line) + "'; expected '" +
-                            (h.info.array ? "rows cols'" : "rows cols entries'"));
+    fail(
+        path, line_no,
+        "bad size line '" + std::string(line) + "'; expected '" + (h.info.array ? "rows cols'" : "rows cols entries'"));
   if (h.info.symmetry != MtxSymmetry::General && h.info.rows != h.info.cols)
     fail(path, line_no, "a " + sy + " matrix must be square");
   if (h.info.array) {
@@ -162,7 +179,8 @@ void parse_chunk(std::string_view text, const MtxInfo& info, Chunk& c) {
     if (coord) {
       if (!next_number(line, p, i) || !next_number(line, p, j)) {
         c.error_line = c.lines;
-        c.error = "bad entry '" + std::string(line) + "'; expected 'row col" + (info.field == MtxField::Pattern ? "'" : " value'");
+        c.error = "bad entry '" + std::string(line) + "'; expected 'row col" +
+                  (info.field == MtxField::Pattern ? "'" : " value'");
         return;
       }
       if (i < 1 || i > info.rows || j < 1 || j > info.cols) {
@@ -176,7 +194,8 @@ void parse_chunk(std::string_view text, const MtxInfo& info, Chunk& c) {
     }
     bool ok = true;
     switch (info.field) {
-      case MtxField::Pattern: break;
+      case MtxField::Pattern:
+        break;
       case MtxField::Integer: {
         std::int64_t v = 0;
         ok = next_number(line, p, v);
@@ -200,7 +219,10 @@ void parse_chunk(std::string_view text, const MtxInfo& info, Chunk& c) {
     if (!ok || !at_end(line, p)) {
       c.error_line = c.lines;
       c.error = "bad value in '" + std::string(line) + "'; expected " +
-                (info.field == MtxField::Integer ? "an integer" : info.field == MtxField::Complex ? "two reals" : info.field == MtxField::Pattern ? "nothing after the indices" : "a real");
+                (info.field == MtxField::Integer   ? "an integer"
+                 : info.field == MtxField::Complex ? "two reals"
+                 : info.field == MtxField::Pattern ? "nothing after the indices"
+                                                   : "a real");
       return;
     }
   }
@@ -222,18 +244,22 @@ MtxData read_mtx_data(const std::string& path) {
   std::vector<std::size_t> cut(static_cast<std::size_t>(parts) + 1, body.size());
   cut[0] = 0;
   for (int k = 1; k < parts; ++k) {
-    std::size_t at = std::max(cut[static_cast<std::size_t>(k) - 1], body.size() * static_cast<std::size_t>(k) / static_cast<std::size_t>(parts));
+    std::size_t at = std::max(cut[static_cast<std::size_t>(k) - 1],
+                              body.size() * static_cast<std::size_t>(k) / static_cast<std::size_t>(parts));
     const std::size_t nl = body.find('\n', at);
     cut[static_cast<std::size_t>(k)] = nl == std::string_view::npos ? body.size() : nl + 1;
   }
   std::vector<Chunk> chunks(static_cast<std::size_t>(parts));
 #pragma omp parallel for schedule(dynamic, 1)
   for (int k = 0; k < parts; ++k)
-    parse_chunk(body.substr(cut[static_cast<std::size_t>(k)], cut[static_cast<std::size_t>(k) + 1] - cut[static_cast<std::size_t>(k)]), h.info, chunks[static_cast<std::size_t>(k)]);
+    parse_chunk(body.substr(cut[static_cast<std::size_t>(k)],
+                            cut[static_cast<std::size_t>(k) + 1] - cut[static_cast<std::size_t>(k)]),
+                h.info, chunks[static_cast<std::size_t>(k)]);
   std::int64_t line = h.body_line, count = 0;
   for (const Chunk& c : chunks) {
     if (c.error_line >= 0) fail(path, line + c.error_line - 1, c.error);
-    const std::int64_t n = h.info.array ? static_cast<std::int64_t>(c.re.size() + c.ints.size()) : static_cast<std::int64_t>(c.row.size());
+    const std::int64_t n =
+        h.info.array ? static_cast<std::int64_t>(c.re.size() + c.ints.size()) : static_cast<std::int64_t>(c.row.size());
     if (count + n > h.info.entries) {
       // Find the first line past the declared count (rare: only on a bad file).
       std::int64_t seen = count, l = line;
@@ -251,7 +277,9 @@ MtxData read_mtx_data(const std::string& path) {
     line += c.lines;
   }
   if (count < h.info.entries)
-    fail(path, line, "the file ends after " + std::to_string(count) + " entries; the size line declares " + std::to_string(h.info.entries));
+    fail(path, line,
+         "the file ends after " + std::to_string(count) + " entries; the size line declares " +
+             std::to_string(h.info.entries));
 
   MtxData d;
   d.info = h.info;
@@ -273,7 +301,10 @@ MtxData read_mtx_data(const std::string& path) {
     // Column-major; symmetric kinds hold the lower triangle (skew: strictly lower).
     const MtxSymmetry s = h.info.symmetry;
     for (std::int64_t c = 0; c < h.info.cols; ++c)
-      for (std::int64_t r = s == MtxSymmetry::General ? 0 : s == MtxSymmetry::SkewSymmetric ? c + 1 : c; r < h.info.rows; ++r) {
+      for (std::int64_t r = s == MtxSymmetry::General         ? 0
+                            : s == MtxSymmetry::SkewSymmetric ? c + 1
+                                                              : c;
+           r < h.info.rows; ++r) {
         d.row.push_back(r);
         d.col.push_back(c);
       }
@@ -311,7 +342,8 @@ void append_number(std::string& out, std::int64_t v) {
 
 void write_mtx_text(const std::string& path, const MtxInfo& info, const std::string& comment,
                     const std::vector<std::int64_t>& row, const std::vector<std::int64_t>& col,
-                    const std::vector<double>& re, const std::vector<double>& im, const std::vector<std::int64_t>& ints) {
+                    const std::vector<double>& re, const std::vector<double>& im,
+                    const std::vector<std::int64_t>& ints) {
   static const char* fields[] = {"real", "integer", "complex", "pattern"};
   static const char* syms[] = {"general", "symmetric", "skew-symmetric", "hermitian"};
   std::string head = std::string("%%MatrixMarket matrix ") + (info.array ? "array " : "coordinate ") +
@@ -319,12 +351,14 @@ void write_mtx_text(const std::string& path, const MtxInfo& info, const std::str
   std::size_t start = 0;
   while (start < comment.size()) {
     const std::size_t end = std::min(comment.find('\n', start), comment.size());
-    head += "%" + comment.substr(start, end - start) + "\n";
+    head += '%';
+    head.append(comment, start, end - start);
+    head += '\n';
     start = end + 1;
   }
-  head += std::to_string(info.rows) + " " + std::to_string(info.cols);
-  if (!info.array) head += " " + std::to_string(info.entries);
-  head += "\n";
+  head.append(std::to_string(info.rows)).append(1, ' ').append(std::to_string(info.cols));
+  if (!info.array) head.append(1, ' ').append(std::to_string(info.entries));
+  head.append(1, '\n');
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "wb"), &std::fclose);
   if (!f) throw_io_error(path, "cannot create", errno);
   std::string out = head;
@@ -339,7 +373,8 @@ void write_mtx_text(const std::string& path, const MtxInfo& info, const std::str
       append_number(out, col[k] + 1);
     }
     switch (info.field) {
-      case MtxField::Pattern: break;
+      case MtxField::Pattern:
+        break;
       case MtxField::Integer:
         if (!info.array) out += ' ';
         append_number(out, ints[k]);

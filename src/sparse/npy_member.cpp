@@ -17,7 +17,8 @@ std::size_t NpyHeader::data_bytes() const {
 
 std::string npy_header(std::string_view descr, const Shape& shape) {
   std::string dict = "{'descr': '" + std::string(descr) + "', 'fortran_order': False, 'shape': (";
-  for (std::size_t k = 0; k < shape.size(); ++k) dict += std::to_string(shape[k]) + (shape.size() == 1 || k + 1 < shape.size() ? ", " : "");
+  for (std::size_t k = 0; k < shape.size(); ++k)
+    dict += std::to_string(shape[k]) + (shape.size() == 1 || k + 1 < shape.size() ? ", " : "");
   if (!shape.empty()) dict.erase(dict.size() - (shape.size() == 1 ? 1 : 0));
   dict += "), }";
   const std::size_t total = (10 + dict.size() + 1 + 63) / 64 * 64;
@@ -71,12 +72,14 @@ NpyHeader parse_npy_header(std::string_view bytes, const std::string& context) {
   const std::string_view dict = bytes.substr(start, len);
   // descr
   auto d = value_of(dict, "descr", context);
-  if (d.empty() || (d.front() != '\'' && d.front() != '"')) bad(context, "descr is not a simple string (structured dtype?)");
+  if (d.empty() || (d.front() != '\'' && d.front() != '"'))
+    bad(context, "descr is not a simple string (structured dtype?)");
   const auto close = d.find(d.front(), 1);
   if (close == std::string_view::npos) bad(context, "unterminated descr");
   h.descr = std::string(d.substr(1, close - 1));
   const char kind = h.descr.size() >= 2 ? h.descr[1] : '?';
-  if ((kind == 'S' || kind == 'U') && (h.descr[0] == '|' || h.descr[0] == '<' || h.descr[0] == '>' || h.descr[0] == '=')) {
+  if ((kind == 'S' || kind == 'U') &&
+      (h.descr[0] == '|' || h.descr[0] == '<' || h.descr[0] == '>' || h.descr[0] == '=')) {
     h.is_text = true;
     h.text_chars = static_cast<std::size_t>(std::stoul(h.descr.substr(2)));
   } else {

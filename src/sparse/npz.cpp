@@ -22,10 +22,17 @@ NpzInfo npz_info(ZipReader& zip) {
   switch (info.format) {
     case Format::Csr:
     case Format::Csc:
-    case Format::Bsr: info.index = zip.header("indices"); break;
-    case Format::Coo: info.index = zip.header("row"); break;
-    case Format::Dia: info.index = zip.header("offsets"); break;
-    default: throw FormatError(zip.path() + ": scipy cannot save " + name + " matrices; no loader for it");
+    case Format::Bsr:
+      info.index = zip.header("indices");
+      break;
+    case Format::Coo:
+      info.index = zip.header("row");
+      break;
+    case Format::Dia:
+      info.index = zip.header("offsets");
+      break;
+    default:
+      throw FormatError(zip.path() + ": scipy cannot save " + name + " matrices; no loader for it");
   }
   if (info.index.is_text || (info.index.dtype.kind() != Kind::Int && info.index.dtype.kind() != Kind::UInt))
     throw FormatError(zip.path() + ": index arrays must be integers, found " + info.index.descr);

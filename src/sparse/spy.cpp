@@ -20,7 +20,8 @@ SpyGeometry spy_geometry(std::int64_t rows, std::int64_t cols, std::int64_t size
   return g;
 }
 
-void write_gray_png(const std::string& path, std::int64_t width, std::int64_t height, const std::vector<std::uint8_t>& pixels) {
+void write_gray_png(const std::string& path, std::int64_t width, std::int64_t height,
+                    const std::vector<std::uint8_t>& pixels) {
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "wb"), &std::fclose);
   if (!f) throw_io_error(path, "cannot create", errno);
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
@@ -37,8 +38,7 @@ void write_gray_png(const std::string& path, std::int64_t width, std::int64_t he
   png_set_IHDR(png, info, static_cast<png_uint_32>(width), static_cast<png_uint_32>(height), 8, PNG_COLOR_TYPE_GRAY,
                PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
-  for (std::int64_t y = 0; y < height; ++y)
-    png_write_row(png, const_cast<png_bytep>(pixels.data() + y * width));
+  for (std::int64_t y = 0; y < height; ++y) png_write_row(png, const_cast<png_bytep>(pixels.data() + y * width));
   png_write_end(png, nullptr);
   png_destroy_write_struct(&png, &info);
   if (std::fflush(f.get()) != 0) throw_io_error(path, "cannot write", errno);

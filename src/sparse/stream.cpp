@@ -62,7 +62,8 @@ struct Member {
 
 Member locate(const Mapping& map, const std::string& path, const std::string& name) {
   const StoredMember s = stored_member(path, name);
-  if (s.offset + s.size > map.size()) throw FormatError(path + ": member " + name + ".npy runs past the end of the file");
+  if (s.offset + s.size > map.size())
+    throw FormatError(path + ": member " + name + ".npy runs past the end of the file");
   const std::string_view bytes(reinterpret_cast<const char*>(map.data() + s.offset), static_cast<std::size_t>(s.size));
   Member m{nullptr, parse_npy_header(bytes, path + ": " + name + ".npy")};
   if (m.header.header_bytes == 0 || m.header.header_bytes + m.header.data_bytes() > s.size)
@@ -92,12 +93,15 @@ StreamStats run(const Mapping& map, const Member& ptr, const Member& idx, const 
   while (r0 < rows) {
     // The largest row range whose entries fit the budget (at least one row).
     const std::int64_t limit = indptr[static_cast<std::size_t>(r0)] + std::max<std::int64_t>(1, budget / per_entry);
-    std::int64_t r1 = std::upper_bound(indptr.begin() + r0 + 1, indptr.end(), static_cast<I>(std::min<std::int64_t>(limit, nnz))) - indptr.begin() - 1;
+    std::int64_t r1 =
+        std::upper_bound(indptr.begin() + r0 + 1, indptr.end(), static_cast<I>(std::min<std::int64_t>(limit, nnz))) -
+        indptr.begin() - 1;
     r1 = std::max(r1, r0 + 1);
     const I k0 = indptr[static_cast<std::size_t>(r0)], k1 = indptr[static_cast<std::size_t>(r1)];
     for (I k = k0; k < k1; ++k)
       if (indices[k] < 0 || indices[k] >= cols)
-        throw FormatError(path + ": indices[" + std::to_string(k) + "] = " + std::to_string(indices[k]) + " is outside [0, " + std::to_string(cols) + ")");
+        throw FormatError(path + ": indices[" + std::to_string(k) + "] = " + std::to_string(indices[k]) +
+                          " is outside [0, " + std::to_string(cols) + ")");
     // Multiply this block with the parallel kernel (rows split by nonzeros).
     const int threads = threads_for(k1 - k0);
     // split_by_nnz and the kernel index from the block's first entry: shift a local indptr.
@@ -106,8 +110,8 @@ StreamStats run(const Mapping& map, const Member& ptr, const Member& idx, const 
     const auto b = split_by_nnz(local.data(), r1 - r0, threads);
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
     for (int t = 0; t < threads; ++t)
-      csr_rows_spmv(b[static_cast<std::size_t>(t)], b[static_cast<std::size_t>(t) + 1], local.data(), indices + k0, data + k0,
-                    x.data(), y.data() + r0);
+      csr_rows_spmv(b[static_cast<std::size_t>(t)], b[static_cast<std::size_t>(t) + 1], local.data(), indices + k0,
+                    data + k0, x.data(), y.data() + r0);
     map.release(indices + k0, indices + k1);
     map.release(data + k0, data + k1);
     ++stats.blocks;
@@ -122,13 +126,16 @@ StreamStats run(const Mapping& map, const Member& ptr, const Member& idx, const 
 StreamStats spmv_npz_stream(const std::string& path, std::span<const double> x, std::span<double> y,
                             std::int64_t budget_bytes) {
   const NpzInfo info = npz_info(path);
-  if (info.format != Format::Csr) throw FormatError(path + ": streaming SpMV needs a csr matrix, found " + format_name(info.format));
+  if (info.format != Format::Csr)
+    throw FormatError(path + ": streaming SpMV needs a csr matrix, found " + format_name(info.format));
   if (!(info.data.dtype == DType(ScalarType::Float64)))
     throw TypeError(path + ": streaming SpMV reads float64 values, found " + info.data.descr);
   check_spmv<double>("csr", info.rows, info.cols, x.size(), y.size());
   Mapping map(path);
   const Member ptr = locate(map, path, "indptr"), idx = locate(map, path, "indices"), val = locate(map, path, "data");
-  if (!(ptr.header.dtype == idx.header.dtype) || (idx.header.dtype.type() != ScalarType::Int32 && idx.header.dtype.type() != ScalarType::Int64) || !idx.header.dtype.is_native())
+  if (!(ptr.header.dtype == idx.header.dtype) ||
+      (idx.header.dtype.type() != ScalarType::Int32 && idx.header.dtype.type() != ScalarType::Int64) ||
+      !idx.header.dtype.is_native())
     throw TypeError(path + ": streaming SpMV needs native int32 or int64 indptr and indices");
   if (ptr.header.shape.size() != 1 || ptr.header.shape[0] != info.rows + 1)
     throw FormatError(path + ": indptr has the wrong length for " + std::to_string(info.rows) + " rows");

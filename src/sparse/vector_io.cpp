@@ -8,7 +8,8 @@ NpyHeader read_npy_file_header(const std::string& path, std::ifstream& in) {
   if (in.gcount() < 10) throw FormatError(path + ": too short for a .npy file");
   NpyHeader h = parse_npy_header(bytes.substr(0, 10), path);
   const std::size_t len = static_cast<unsigned char>(bytes[6]) == 1
-                              ? 10 + (static_cast<unsigned char>(bytes[8]) | (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8))
+                              ? 10 + (static_cast<unsigned char>(bytes[8]) |
+                                      (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8))
                               : 12 + (static_cast<std::size_t>(static_cast<unsigned char>(bytes[8])) |
                                       (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8) |
                                       (static_cast<std::size_t>(static_cast<unsigned char>(bytes[10])) << 16) |

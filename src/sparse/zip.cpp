@@ -39,7 +39,8 @@ struct ZipReader::Impl {
     const zip_int64_t index = zip_name_locate(zip, (member + ".npy").c_str(), 0);
     zip_stat_t st;
     if (index < 0 || zip_stat_index(zip, static_cast<zip_uint64_t>(index), 0, &st) != 0) return std::nullopt;
-    if (!(st.valid & ZIP_STAT_COMP_METHOD) || st.comp_method != ZIP_CM_STORE || (st.valid & ZIP_STAT_ENCRYPTION_METHOD && st.encryption_method != ZIP_EM_NONE))
+    if (!(st.valid & ZIP_STAT_COMP_METHOD) || st.comp_method != ZIP_CM_STORE ||
+        (st.valid & ZIP_STAT_ENCRYPTION_METHOD && st.encryption_method != ZIP_EM_NONE))
       return std::nullopt;
     auto it = offsets.find(member);
     if (it != offsets.end()) return it->second;
@@ -98,7 +99,8 @@ NpyHeader ZipReader::header(const std::string& member) {
   std::size_t need = 10;
   const int major = static_cast<unsigned char>(bytes[6]);
   if (major == 1)
-    need = 10 + (static_cast<unsigned char>(bytes[8]) | (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8));
+    need = 10 + (static_cast<unsigned char>(bytes[8]) |
+                 (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8));
   else {
     read_exact(f.get(), bytes.data() + 10, 2, context);
     need = 12;
@@ -108,7 +110,8 @@ NpyHeader ZipReader::header(const std::string& member) {
   bytes.resize(need);
   read_exact(f.get(), bytes.data() + have, need - have, context);
   h = parse_npy_header(bytes, context);
-  if (h.fortran_order && h.shape.size() > 1) throw FormatError(context + ": Fortran-order arrays are not expected in a sparse .npz");
+  if (h.fortran_order && h.shape.size() > 1)
+    throw FormatError(context + ": Fortran-order arrays are not expected in a sparse .npz");
   return h;
 }
 
@@ -124,7 +127,8 @@ void ZipReader::read_data(const std::string& member, void* dst, std::size_t byte
     auto* out = static_cast<char*>(dst);
     std::uint64_t at = s->offset + h.header_bytes;
     while (bytes > 0) {
-      const ssize_t n = ::pread(impl_->fd, out, std::min<std::size_t>(bytes, std::size_t{1} << 30), static_cast<off_t>(at));
+      const ssize_t n =
+          ::pread(impl_->fd, out, std::min<std::size_t>(bytes, std::size_t{1} << 30), static_cast<off_t>(at));
       if (n < 0) throw_io_error(context, "read failed", errno);
       if (n == 0) throw FormatError(context + ": member is truncated");
       out += n;
@@ -167,7 +171,9 @@ struct MemberSource {
 zip_int64_t member_callback(void* state, void* out, zip_uint64_t len, zip_source_cmd_t cmd) {
   auto* s = static_cast<MemberSource*>(state);
   switch (cmd) {
-    case ZIP_SOURCE_OPEN: s->pos = 0; return 0;
+    case ZIP_SOURCE_OPEN:
+      s->pos = 0;
+      return 0;
     case ZIP_SOURCE_READ: {
       const std::size_t total = s->header.size() + s->bytes;
       std::size_t n = std::min<std::size_t>(len, total - s->pos);
@@ -182,7 +188,8 @@ zip_int64_t member_callback(void* state, void* out, zip_uint64_t len, zip_source
       s->pos += n;
       return static_cast<zip_int64_t>(n);
     }
-    case ZIP_SOURCE_CLOSE: return 0;
+    case ZIP_SOURCE_CLOSE:
+      return 0;
     case ZIP_SOURCE_STAT: {
       auto* st = static_cast<zip_stat_t*>(out);
       zip_stat_init(st);
@@ -191,12 +198,16 @@ zip_int64_t member_callback(void* state, void* out, zip_uint64_t len, zip_source
       st->valid |= ZIP_STAT_SIZE | ZIP_STAT_MTIME;
       return sizeof(zip_stat_t);
     }
-    case ZIP_SOURCE_ERROR: return zip_error_to_data(&s->error, out, len);
-    case ZIP_SOURCE_FREE: return 0;
+    case ZIP_SOURCE_ERROR:
+      return zip_error_to_data(&s->error, out, len);
+    case ZIP_SOURCE_FREE:
+      return 0;
     case ZIP_SOURCE_SUPPORTS:
       return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
                                             ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, ZIP_SOURCE_SUPPORTS, -1);
-    default: zip_error_set(&s->error, ZIP_ER_OPNOTSUPP, 0); return -1;
+    default:
+      zip_error_set(&s->error, ZIP_ER_OPNOTSUPP, 0);
+      return -1;
   }
 }
 
@@ -240,8 +251,8 @@ void ZipWriter::add(const std::string& member, std::string header, const void* d
     zip_source_free(zs);
     throw IoError(path_ + ": cannot add " + member + ".npy: " + zip_message(impl_->zip), 0);
   }
-  zip_set_file_compression(impl_->zip, static_cast<zip_uint64_t>(index), impl_->compressed ? ZIP_CM_DEFLATE : ZIP_CM_STORE,
-                           impl_->compressed ? 6 : 0);
+  zip_set_file_compression(impl_->zip, static_cast<zip_uint64_t>(index),
+                           impl_->compressed ? ZIP_CM_DEFLATE : ZIP_CM_STORE, impl_->compressed ? 6 : 0);
   impl_->sources.push_back(std::move(src));
 }
 
@@ -314,7 +325,9 @@ StoredMember stored_member(const std::string& path, const std::string& member) {
         }
         e += 4 + sz;
       }
-      if (method != 0) throw FormatError(path + ": member " + want + " is compressed; streaming needs an uncompressed .npz (save_npz(..., compressed=False))");
+      if (method != 0)
+        throw FormatError(path + ": member " + want +
+                          " is compressed; streaming needs an uncompressed .npz (save_npz(..., compressed=False))");
       unsigned char lh[30];
       in.seekg(static_cast<std::streamoff>(local));
       in.read(reinterpret_cast<char*>(lh), 30);

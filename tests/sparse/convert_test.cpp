@@ -13,7 +13,9 @@ namespace {
 // [[1 0 2 0]
 //  [0 0 0 3]
 //  [4 5 0 0]]
-Csr<double, std::int32_t> small() { return Csr<double, std::int32_t>{3, 4, {0, 2, 3, 5}, {0, 2, 3, 0, 1}, {1, 2, 3, 4, 5}}; }
+Csr<double, std::int32_t> small() {
+  return Csr<double, std::int32_t>{3, 4, {0, 2, 3, 5}, {0, 2, 3, 0, 1}, {1, 2, 3, 4, 5}};
+}
 
 template <class V>
 auto vec(const V& v) {

@@ -85,8 +85,9 @@ TEST(Npz, RejectsWrongFormatAndBadFiles) {
   TempDir dir;
   const auto a = random_csr<double, std::int32_t>(5, 5, 0.4, 1);
   save_npz(dir.file("a.npz"), a);
-  EXPECT_NE(error_of([&] { load_npz<Csc<double, std::int32_t>>(dir.file("a.npz")); }).find("holds a csr matrix, not csc"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { load_npz<Csc<double, std::int32_t>>(dir.file("a.npz")); }).find("holds a csr matrix, not csc"),
+      std::string::npos);
   write_file(dir.file("junk.npz"), "this is not a zip");
   EXPECT_THROW(npz_info(dir.file("junk.npz")), FormatError);
   EXPECT_THROW(npz_info(dir.file("missing.npz")), Error);
@@ -118,7 +119,8 @@ TEST(Mtx, RoundTripRealIntegerComplexArray) {
   const auto a = random_csr<double, std::int32_t>(30, 20, 0.2, 9);
   write_mtx(dir.file("a.mtx"), a);
   expect_equal(to_csr(read_mtx<double, std::int32_t>(dir.file("a.mtx"))), a);
-  write_mtx(dir.file("arr.mtx"), a, MtxWriteOptions{.array = true, .symmetry = MtxSymmetry::General, .pattern = false, .comment = ""});
+  write_mtx(dir.file("arr.mtx"), a,
+            MtxWriteOptions{.array = true, .symmetry = MtxSymmetry::General, .pattern = false, .comment = ""});
   auto arr = to_csr(read_mtx<double, std::int32_t>(dir.file("arr.mtx")));
   eliminate_zeros(arr);
   expect_equal(arr, a);
@@ -131,16 +133,21 @@ TEST(Mtx, RoundTripRealIntegerComplexArray) {
   EXPECT_EQ(mtx_info(dir.file("i.mtx")).field, MtxField::Integer);
   expect_equal(to_csr(read_mtx<std::int64_t, std::int32_t>(dir.file("i.mtx"))), i);
   const auto s = add(a.rows == a.cols ? a : slice(a, 0, 20, 0, 20), transpose(slice(a, 0, 20, 0, 20)));
-  write_mtx(dir.file("s.mtx"), s, MtxWriteOptions{.array = false, .symmetry = MtxSymmetry::Symmetric, .pattern = false, .comment = ""});
+  write_mtx(dir.file("s.mtx"), s,
+            MtxWriteOptions{.array = false, .symmetry = MtxSymmetry::Symmetric, .pattern = false, .comment = ""});
   EXPECT_EQ(mtx_info(dir.file("s.mtx")).symmetry, MtxSymmetry::Symmetric);
   expect_equal(to_csr(read_mtx<double, std::int32_t>(dir.file("s.mtx"))), s);
-  EXPECT_THROW(write_mtx(dir.file("x.mtx"), slice(a, 0, 20, 0, 20), MtxWriteOptions{.array = false, .symmetry = MtxSymmetry::Symmetric, .pattern = false, .comment = ""}), ShapeError);
+  EXPECT_THROW(
+      write_mtx(dir.file("x.mtx"), slice(a, 0, 20, 0, 20),
+                MtxWriteOptions{.array = false, .symmetry = MtxSymmetry::Symmetric, .pattern = false, .comment = ""}),
+      ShapeError);
 }
 
 TEST(Mtx, SymmetryKindsCommentsAndBlankLines) {
   TempDir dir;
   write_file(dir.file("s.mtx"),
-             "%%MatrixMarket matrix coordinate real skew-symmetric\n% a comment\n\n3 3 2\n2 1 5\n\n% mid comment\n3 2 -1.5e0\n");
+             "%%MatrixMarket matrix coordinate real skew-symmetric\n% a comment\n\n3 3 2\n2 1 5\n\n% mid comment\n3 2 "
+             "-1.5e0\n");
   auto d = to_dense(read_mtx<double, std::int32_t>(dir.file("s.mtx")));
   EXPECT_EQ(std::vector<double>(d.data(), d.data() + 9), (std::vector<double>{0, -5, 0, 5, 0, 1.5, 0, -1.5, 0}));
   write_file(dir.file("h.mtx"), "%%MatrixMarket matrix coordinate complex hermitian\n2 2 2\n1 1 1 0\n2 1 2 3\n");
@@ -167,11 +174,14 @@ TEST(Mtx, MalformedFilesNameTheLine) {
   expect_error("%%MatrixMarket matrix coordinate reel general\n1 1 1\n1 1 1\n", "m.mtx:1: field 'reel'");
   expect_error("%MatrixMarket matrix coordinate real general\n", "m.mtx:1: bad banner");
   expect_error("%%MatrixMarket matrix coordinate real general\n% c\n2 x 1\n", "m.mtx:3: bad size line");
-  expect_error("%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n3 1 1\n", "m.mtx:4: index (3, 1) is outside");
+  expect_error("%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n3 1 1\n",
+               "m.mtx:4: index (3, 1) is outside");
   expect_error("%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n0 1 1\n", "m.mtx:4: index (0, 1)");
   expect_error("%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 abc\n", "m.mtx:3: bad value");
-  expect_error("%%MatrixMarket matrix coordinate real general\n2 2 3\n1 1 1\n2 2 2\n", "m.mtx:5: the file ends after 2 entries");
-  expect_error("%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 1\n\n2 2 2\n", "m.mtx:5: more entries than the 1");
+  expect_error("%%MatrixMarket matrix coordinate real general\n2 2 3\n1 1 1\n2 2 2\n",
+               "m.mtx:5: the file ends after 2 entries");
+  expect_error("%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 1\n\n2 2 2\n",
+               "m.mtx:5: more entries than the 1");
   expect_error("%%MatrixMarket matrix coordinate real symmetric\n2 3 1\n1 1 1\n", "must be square");
   expect_error("%%MatrixMarket matrix coordinate integer general\n1 1 1\n1 1 2.5\n", "m.mtx:3: bad value");
 }
@@ -204,7 +214,8 @@ TEST(Stream, OutOfCoreSpmvMatchesInMemory) {
   EXPECT_LE(s.max_block_bytes, 4096 + 12 * 500);
   for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-12);
   save_npz(dir.file("z.npz"), a, true);
-  EXPECT_NE(error_of([&] { spmv_npz_stream(dir.file("z.npz"), x, got, 4096); }).find("uncompressed"), std::string::npos);
+  EXPECT_NE(error_of([&] { spmv_npz_stream(dir.file("z.npz"), x, got, 4096); }).find("uncompressed"),
+            std::string::npos);
 }
 
 TEST(Spy, ShadesBlocksByDensity) {

@@ -60,7 +60,8 @@ int sparse_info(const std::string& path, bool json) {
         "\"detail\": \"%s\"}\n",
         path.c_str(), info.kind.c_str(), info.format.c_str(), static_cast<long long>(info.rows),
         static_cast<long long>(info.cols), static_cast<long long>(info.nnz), density, dtype_name(info).c_str(),
-        info.index.name().c_str(), static_cast<long long>(csr_bytes), static_cast<long long>(dense), info.detail.c_str());
+        info.index.name().c_str(), static_cast<long long>(csr_bytes), static_cast<long long>(dense),
+        info.detail.c_str());
     return 0;
   }
   std::printf("%s: sparse %s (%s%s%s)\n", path.c_str(), info.format.c_str(), info.kind.c_str(),
@@ -88,11 +89,14 @@ SaveOptions save_options(const std::string& format, bool compressed, bool bool_v
 
 int sparse_random(const std::string& path, const std::vector<std::int64_t>& shape, double density,
                   const std::string& format, const std::string& dtype, std::uint64_t seed, bool compressed) {
-  if (shape.size() != 2) throw ShapeError("random: a sparse matrix needs a 2-d --shape, got " + std::to_string(shape.size()) + " dimensions");
+  if (shape.size() != 2)
+    throw ShapeError("random: a sparse matrix needs a 2-d --shape, got " + std::to_string(shape.size()) +
+                     " dimensions");
   if (!(density >= 0 && density <= 1)) throw Error("random: --density must be in [0, 1]");
   const DType d = DType::parse(dtype.empty() ? "float64" : dtype);
   const bool is_bool = d.type() == ScalarType::Bool;
-  const auto k = static_cast<std::int64_t>(std::llround(density * static_cast<double>(shape[0]) * static_cast<double>(shape[1])));
+  const auto k =
+      static_cast<std::int64_t>(std::llround(density * static_cast<double>(shape[0]) * static_cast<double>(shape[1])));
   const SaveOptions opt = save_options(format, compressed, is_bool);
   visit_held(held_type(d), !fits_int32(shape[0], shape[1], k), [&](auto tv, auto ti) {
     using T = typename decltype(tv)::type;
@@ -172,8 +176,8 @@ std::pair<double, double> time_op(int reps, F&& op) {
   return {best, inc};
 }
 
-int sparse_bench(const std::string& op, const std::string& input, const std::vector<std::int64_t>& shape, double density,
-                 int reps) {
+int sparse_bench(const std::string& op, const std::string& input, const std::vector<std::int64_t>& shape,
+                 double density, int reps) {
   std::pair<double, double> r{0, 0};
   if (op == "random") {
     if (shape.size() != 2) throw ShapeError("bench random: --shape m,n needed");
@@ -242,21 +246,33 @@ int sparse_op(const std::string& name, const std::string& a_path, const std::str
       using V = typename std::remove_cvref_t<decltype(v)>::value_type;
       write_npy_vector<V>(out, std::span<const V>(v.data(), v.size()));
     };
-    if (name == "add") save_sparse_file(out, M(add(a, second())), opt);
-    else if (name == "subtract") save_sparse_file(out, M(subtract(a, second())), opt);
-    else if (name == "multiply") save_sparse_file(out, M(multiply(a, second())), opt);
-    else if (name == "matmul") save_sparse_file(out, M(matmul(a, second())), opt);
-    else if (name == "scale") save_sparse_file(out, M(scale(a, static_cast<T>(alpha))), opt);
-    else if (name == "transpose") save_sparse_file(out, M(transpose(a)), opt);
-    else if (name == "slice") save_sparse_file(out, M(slice(a, arg(0), arg(1), arg(2), arg(3))), opt);
+    if (name == "add")
+      save_sparse_file(out, M(add(a, second())), opt);
+    else if (name == "subtract")
+      save_sparse_file(out, M(subtract(a, second())), opt);
+    else if (name == "multiply")
+      save_sparse_file(out, M(multiply(a, second())), opt);
+    else if (name == "matmul")
+      save_sparse_file(out, M(matmul(a, second())), opt);
+    else if (name == "scale")
+      save_sparse_file(out, M(scale(a, static_cast<T>(alpha))), opt);
+    else if (name == "transpose")
+      save_sparse_file(out, M(transpose(a)), opt);
+    else if (name == "slice")
+      save_sparse_file(out, M(slice(a, arg(0), arg(1), arg(2), arg(3))), opt);
     else if (name == "eliminate_zeros") {
       eliminate_zeros(a);
       save_sparse_file(out, a, opt);
-    } else if (name == "sum0") save_vector(sum(a, 0));
-    else if (name == "sum1") save_vector(sum(a, 1));
-    else if (name == "mean0") save_vector(mean(a, 0));
-    else if (name == "mean1") save_vector(mean(a, 1));
-    else if (name == "diagonal") save_vector(diagonal(a, args.empty() ? 0 : args[0]));
+    } else if (name == "sum0")
+      save_vector(sum(a, 0));
+    else if (name == "sum1")
+      save_vector(sum(a, 1));
+    else if (name == "mean0")
+      save_vector(mean(a, 0));
+    else if (name == "mean1")
+      save_vector(mean(a, 1));
+    else if (name == "diagonal")
+      save_vector(diagonal(a, args.empty() ? 0 : args[0]));
     else if (name == "spmm") {
       const auto x = read_npy_vector<T>(b_path);  // (cols × k) flattened; k from --args
       const std::int64_t k = arg(0);
@@ -300,7 +316,8 @@ std::function<int()> setup_sparse(CLI::App& app) {
   convert->add_option("dst", a->dst, "output .npz or .mtx")->required();
   convert->add_option("--format", a->format, ".npz format: csr, csc, coo, bsr, dia (default: the source's)");
   convert->add_flag("--uncompressed", a->uncompressed, "store .npz members instead of deflating them");
-  convert->add_option("--blocksize", a->blocksize, "bsr block shape R,C (default: the source's, or 1,1)")->delimiter(',');
+  convert->add_option("--blocksize", a->blocksize, "bsr block shape R,C (default: the source's, or 1,1)")
+      ->delimiter(',');
   auto* info = app.add_subcommand("info", "format, shape, nnz, density and bytes of a sparse file");
   info->add_option("path", a->path, ".npz or .mtx")->required();
   info->add_flag("--json", a->json, "one JSON object");
@@ -310,8 +327,9 @@ std::function<int()> setup_sparse(CLI::App& app) {
   bench->add_option("--shape", a->shape, "m,n (random)");
   bench->add_option("--density", a->density, "density (random)");
   bench->add_option("--reps", a->reps, "repetitions; the best is reported (default 3)");
-  auto* op = app.add_subcommand("op", "one operation on files (add, subtract, multiply, matmul, scale, transpose, slice, "
-                                      "eliminate_zeros, sum0, sum1, mean0, mean1, diagonal, spmm, roundtrip)");
+  auto* op = app.add_subcommand("op",
+                                "one operation on files (add, subtract, multiply, matmul, scale, transpose, slice, "
+                                "eliminate_zeros, sum0, sum1, mean0, mean1, diagonal, spmm, roundtrip)");
   op->add_option("name", a->op, "operation")->required();
   op->add_option("a", a->path, "first matrix (.npz or .mtx)")->required();
   op->add_option("--b", a->b, "second matrix, or the dense .npy for spmm");
@@ -325,12 +343,14 @@ std::function<int()> setup_sparse(CLI::App& app) {
     if (convert->parsed()) return sparse_convert(a->src, a->dst, a->format, !a->uncompressed, a->blocksize);
     if (info->parsed()) return sparse_info(a->path, a->json);
     if (bench->parsed())
-      return sparse_bench(a->op, a->input, a->shape.empty() ? std::vector<std::int64_t>{} : parse_shape(a->shape), a->density, a->reps);
+      return sparse_bench(a->op, a->input, a->shape.empty() ? std::vector<std::int64_t>{} : parse_shape(a->shape),
+                          a->density, a->reps);
     return 2;
   };
 }
 
-const bool registered = register_command({"sparse", "sparse matrices: random, convert, info, bench (.npz, .mtx)", 45, setup_sparse});
+const bool registered =
+    register_command({"sparse", "sparse matrices: random, convert, info, bench (.npz, .mtx)", 45, setup_sparse});
 
 }  // namespace
 

@@ -11,7 +11,7 @@ std::int64_t parse_bytes(const std::string& text) {
   std::size_t used = 0;
   const double v = std::stod(text, &used);
   const std::string unit = text.substr(used);
-  const double scale = unit.empty() || unit == "B" ? 1
+  const double scale = unit.empty() || unit == "B"    ? 1
                        : unit == "K" || unit == "KiB" ? 1024.0
                        : unit == "M" || unit == "MiB" ? 1024.0 * 1024
                        : unit == "G" || unit == "GiB" ? 1024.0 * 1024 * 1024
@@ -31,7 +31,8 @@ std::function<int()> setup_spmv(CLI::App& app) {
   return [=] { return sparse_spmv(*m, *x, *y, budget->empty() ? 0 : parse_bytes(*budget)); };
 }
 
-const bool registered = register_command({"spmv", "sparse matrix × vector: y = M·x (parallel; --budget streams from disk)", 46, setup_spmv});
+const bool registered = register_command(
+    {"spmv", "sparse matrix × vector: y = M·x (parallel; --budget streams from disk)", 46, setup_spmv});
 
 }  // namespace
 }  // namespace mammoth::cli

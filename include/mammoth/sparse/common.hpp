@@ -5,12 +5,12 @@
 #include <sys/mman.h>
 
 #include <complex>
-#include <cstdlib>
-#include <new>
 #include <concepts>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <memory>
+#include <new>
 #include <string>
 #include <type_traits>
 #include <vector>

@@ -55,7 +55,8 @@ void compress_transpose(std::int64_t n, std::int64_t m, const I* p, const I* j, 
 #pragma omp barrier
 #pragma omp for schedule(static)
       for (std::int64_t c = 0; c < m; ++c)
-        for (int q = 0; q < nt - 1; ++q) bp[c + 1] += counts[static_cast<std::size_t>(q) * static_cast<std::size_t>(m) + static_cast<std::size_t>(c)];
+        for (int q = 0; q < nt - 1; ++q)
+          bp[c + 1] += counts[static_cast<std::size_t>(q) * static_cast<std::size_t>(m) + static_cast<std::size_t>(c)];
     }
   }
   for (std::int64_t c = 0; c < m; ++c) bp[c + 1] += bp[c];
@@ -176,16 +177,16 @@ void eliminate_zeros(Csc<T, I>& a) {
 
 template <Scalar T, Index I>
 Csc<T, I> to_csc(const Csr<T, I>& a) {
-  Csc<T, I> b{a.rows, a.cols, Vec<I>(static_cast<std::size_t>(a.cols) + 1),
-              Vec<I>(static_cast<std::size_t>(a.nnz())), Vec<T>(static_cast<std::size_t>(a.nnz()))};
+  Csc<T, I> b{a.rows, a.cols, Vec<I>(static_cast<std::size_t>(a.cols) + 1), Vec<I>(static_cast<std::size_t>(a.nnz())),
+              Vec<T>(static_cast<std::size_t>(a.nnz()))};
   compress_transpose(a.rows, a.cols, a.indptr.data(), a.indices.data(), a.data.data(), b.indptr.data(),
                      b.indices.data(), b.data.data());
   return b;
 }
 template <Scalar T, Index I>
 Csr<T, I> to_csr(const Csc<T, I>& a) {
-  Csr<T, I> b{a.rows, a.cols, Vec<I>(static_cast<std::size_t>(a.rows) + 1),
-              Vec<I>(static_cast<std::size_t>(a.nnz())), Vec<T>(static_cast<std::size_t>(a.nnz()))};
+  Csr<T, I> b{a.rows, a.cols, Vec<I>(static_cast<std::size_t>(a.rows) + 1), Vec<I>(static_cast<std::size_t>(a.nnz())),
+              Vec<T>(static_cast<std::size_t>(a.nnz()))};
   compress_transpose(a.cols, a.rows, a.indptr.data(), a.indices.data(), a.data.data(), b.indptr.data(),
                      b.indices.data(), b.data.data());
   return b;
@@ -249,8 +250,8 @@ Coo<T, I> to_coo(const Csc<T, I>& a) {
 
 // Counting sort by `major` then canonicalize: COO → compressed (duplicates summed).
 template <class T, class I>
-void coo_compress(std::int64_t n, const Vec<I>& major, const Vec<I>& minor, const Vec<T>& x,
-                  Vec<I>& p, Vec<I>& j, Vec<T>& v) {
+void coo_compress(std::int64_t n, const Vec<I>& major, const Vec<I>& minor, const Vec<T>& x, Vec<I>& p, Vec<I>& j,
+                  Vec<T>& v) {
   const std::size_t nnz = x.size();
   p.assign(static_cast<std::size_t>(n) + 1, I{0});
   j.resize(nnz);
@@ -361,12 +362,14 @@ Bsr<T, I> to_bsr(const Csr<T, I>& a, std::int64_t R = 1, std::int64_t C = 1) {
         }
       }
     std::sort(b.indices.begin() + static_cast<std::ptrdiff_t>(first), b.indices.end());
-    for (std::size_t q = first; q < b.indices.size(); ++q) slot[static_cast<std::size_t>(b.indices[q])] = static_cast<std::int64_t>(q);
+    for (std::size_t q = first; q < b.indices.size(); ++q)
+      slot[static_cast<std::size_t>(b.indices[q])] = static_cast<std::int64_t>(q);
     b.data.resize(b.indices.size() * static_cast<std::size_t>(bs), T{});
     for (std::int64_t r = br * R; r < (br + 1) * R; ++r)
       for (I k = a.indptr[r]; k < a.indptr[r + 1]; ++k) {
         const std::int64_t bc = a.indices[k] / C;
-        T& dst = b.data[static_cast<std::size_t>(slot[static_cast<std::size_t>(bc)] * bs + (r - br * R) * C + a.indices[k] % C)];
+        T& dst = b.data[static_cast<std::size_t>(slot[static_cast<std::size_t>(bc)] * bs + (r - br * R) * C +
+                                                 a.indices[k] % C)];
         dst = add_values(dst, a.data[k]);
       }
     for (std::size_t q = first; q < b.indices.size(); ++q) slot[static_cast<std::size_t>(b.indices[q])] = -1;
@@ -427,7 +430,8 @@ Csr<T, I> to_csr(const Dia<T, I>& a) {
   Coo<T, I> c{a.rows, a.cols, {}, {}, {}};
   for (std::int64_t d = 0; d < a.ndiag(); ++d) {
     const std::int64_t off = a.offsets[static_cast<std::size_t>(d)];
-    const std::int64_t j0 = std::max<std::int64_t>(0, off), j1 = std::min<std::int64_t>({a.length, a.cols, a.rows + off});
+    const std::int64_t j0 = std::max<std::int64_t>(0, off),
+                       j1 = std::min<std::int64_t>({a.length, a.cols, a.rows + off});
     for (std::int64_t j = j0; j < j1; ++j) {
       c.row.push_back(static_cast<I>(j - off));
       c.col.push_back(static_cast<I>(j));

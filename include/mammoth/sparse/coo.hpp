@@ -28,8 +28,7 @@ struct Coo {
 
 // From triplets (validated).
 template <Scalar T, Index I>
-Coo<T, I> coo_from_triplets(std::int64_t rows, std::int64_t cols, Vec<I> row, Vec<I> col,
-                            Vec<T> data) {
+Coo<T, I> coo_from_triplets(std::int64_t rows, std::int64_t cols, Vec<I> row, Vec<I> col, Vec<T> data) {
   Coo<T, I> a{rows, cols, std::move(row), std::move(col), std::move(data)};
   a.validate();
   return a;

@@ -29,14 +29,22 @@ decltype(auto) visit_held(ScalarType v, bool index64, F&& f) {
     return f(t, std::type_identity<std::int32_t>{});
   };
   switch (v) {
-    case ScalarType::UInt8: return with_index(std::type_identity<std::uint8_t>{});
-    case ScalarType::Int32: return with_index(std::type_identity<std::int32_t>{});
-    case ScalarType::Int64: return with_index(std::type_identity<std::int64_t>{});
-    case ScalarType::Float32: return with_index(std::type_identity<float>{});
-    case ScalarType::Float64: return with_index(std::type_identity<double>{});
-    case ScalarType::Complex64: return with_index(std::type_identity<std::complex<float>>{});
-    case ScalarType::Complex128: return with_index(std::type_identity<std::complex<double>>{});
-    default: break;
+    case ScalarType::UInt8:
+      return with_index(std::type_identity<std::uint8_t>{});
+    case ScalarType::Int32:
+      return with_index(std::type_identity<std::int32_t>{});
+    case ScalarType::Int64:
+      return with_index(std::type_identity<std::int64_t>{});
+    case ScalarType::Float32:
+      return with_index(std::type_identity<float>{});
+    case ScalarType::Float64:
+      return with_index(std::type_identity<double>{});
+    case ScalarType::Complex64:
+      return with_index(std::type_identity<std::complex<float>>{});
+    case ScalarType::Complex128:
+      return with_index(std::type_identity<std::complex<double>>{});
+    default:
+      break;
   }
   throw TypeError("no held type for this dtype");
 }
@@ -49,7 +57,7 @@ struct SparseFileInfo {
   DType value;              // as held in memory
   std::string value_descr;  // as stored in the file ('<f8', '|b1'; mtx: real/integer/…)
   DType index;
-  std::string detail;  // symmetry (mtx), block shape (bsr), compression (npz)
+  std::string detail;                           // symmetry (mtx), block shape (bsr), compression (npz)
   std::int64_t block_rows = 1, block_cols = 1;  // bsr
 };
 SparseFileInfo sparse_file_info(const std::string& path);
@@ -96,7 +104,8 @@ void visit_csr_file(const std::string& path, F&& f) {
         f(m, info);
         return;
       }
-      default: throw FormatError(path + ": cannot load a " + info.format + " matrix");
+      default:
+        throw FormatError(path + ": cannot load a " + info.format + " matrix");
     }
   });
 }
@@ -111,19 +120,24 @@ Csr<T, I> load_csr_as(const std::string& path) {
       sum_duplicates(m);
       return m;
     }
-    case Format::Csc: return to_csr(load_npz<Csc<T, I>>(path));
-    case Format::Coo: return to_csr(load_npz<Coo<T, I>>(path));
-    case Format::Bsr: return to_csr(load_npz<Bsr<T, I>>(path));
-    case Format::Dia: return to_csr(load_npz<Dia<T, I>>(path));
-    default: throw FormatError(path + ": cannot load this format");
+    case Format::Csc:
+      return to_csr(load_npz<Csc<T, I>>(path));
+    case Format::Coo:
+      return to_csr(load_npz<Coo<T, I>>(path));
+    case Format::Bsr:
+      return to_csr(load_npz<Bsr<T, I>>(path));
+    case Format::Dia:
+      return to_csr(load_npz<Dia<T, I>>(path));
+    default:
+      throw FormatError(path + ": cannot load this format");
   }
 }
 
 struct SaveOptions {
-  Format format = Format::Csr;  // .npz only: csr, csc, coo, bsr or dia
+  Format format = Format::Csr;                  // .npz only: csr, csc, coo, bsr or dia
   std::int64_t block_rows = 1, block_cols = 1;  // bsr
-  bool compressed = true;       // .npz: savez_compressed (scipy's default)
-  bool bool_values = false;     // write uint8 values as '|b1'
+  bool compressed = true;                       // .npz: savez_compressed (scipy's default)
+  bool bool_values = false;                     // write uint8 values as '|b1'
 };
 
 // Saves `a` to .npz (in options.format) or .mtx (coordinate, general).
@@ -136,11 +150,21 @@ void save_sparse_file(const std::string& path, const Csr<T, I>& a, const SaveOpt
   if (!is_npz_path(path)) throw Error(path + ": unknown sparse file type (expected .npz or .mtx)");
   const std::string descr = opt.bool_values ? "|b1" : "";
   switch (opt.format) {
-    case Format::Csr: save_npz(path, a, opt.compressed, descr); return;
-    case Format::Csc: save_npz(path, to_csc(a), opt.compressed, descr); return;
-    case Format::Coo: save_npz(path, to_coo(a), opt.compressed, descr); return;
-    case Format::Bsr: save_npz(path, to_bsr(a, opt.block_rows, opt.block_cols), opt.compressed, descr); return;
-    case Format::Dia: save_npz(path, to_dia(a), opt.compressed, descr); return;
+    case Format::Csr:
+      save_npz(path, a, opt.compressed, descr);
+      return;
+    case Format::Csc:
+      save_npz(path, to_csc(a), opt.compressed, descr);
+      return;
+    case Format::Coo:
+      save_npz(path, to_coo(a), opt.compressed, descr);
+      return;
+    case Format::Bsr:
+      save_npz(path, to_bsr(a, opt.block_rows, opt.block_cols), opt.compressed, descr);
+      return;
+    case Format::Dia:
+      save_npz(path, to_dia(a), opt.compressed, descr);
+      return;
     default:
       throw Error(path + ": scipy's .npz cannot hold " + std::string(format_name(opt.format)) +
                   " matrices (save_npz supports csr, csc, coo, bsr, dia)");

@@ -26,8 +26,8 @@ struct MtxInfo {
 struct MtxData {
   MtxInfo info;
   std::vector<std::int64_t> row, col;
-  std::vector<double> re, im;       // real/complex values (im only for complex)
-  std::vector<std::int64_t> ints;   // integer values
+  std::vector<double> re, im;      // real/complex values (im only for complex)
+  std::vector<std::int64_t> ints;  // integer values
 };
 
 MtxInfo mtx_info(const std::string& path);
@@ -45,8 +45,12 @@ Coo<T, I> read_mtx(const std::string& path) {
     m.row[k] = static_cast<I>(d.row[k]);
     m.col[k] = static_cast<I>(d.col[k]);
     switch (d.info.field) {
-      case MtxField::Pattern: m.data[k] = T(1); break;
-      case MtxField::Integer: m.data[k] = static_cast<T>(d.ints[k]); break;
+      case MtxField::Pattern:
+        m.data[k] = T(1);
+        break;
+      case MtxField::Integer:
+        m.data[k] = static_cast<T>(d.ints[k]);
+        break;
       case MtxField::Real:
         if constexpr (is_complex_v<T>)
           m.data[k] = T(static_cast<typename T::value_type>(d.re[k]));
@@ -74,7 +78,8 @@ struct MtxWriteOptions {
 // The text lines after the banner; one per entry (values shortest round-trip).
 void write_mtx_text(const std::string& path, const MtxInfo& info, const std::string& comment,
                     const std::vector<std::int64_t>& row, const std::vector<std::int64_t>& col,
-                    const std::vector<double>& re, const std::vector<double>& im, const std::vector<std::int64_t>& ints);
+                    const std::vector<double>& re, const std::vector<double>& im,
+                    const std::vector<std::int64_t>& ints);
 
 template <Scalar T, Index I>
 void write_mtx(const std::string& path, const Csr<T, I>& a0, const MtxWriteOptions& opt = {}) {
@@ -85,8 +90,8 @@ void write_mtx(const std::string& path, const Csr<T, I>& a0, const MtxWriteOptio
   info.rows = a.rows;
   info.cols = a.cols;
   info.symmetry = opt.symmetry;
-  info.field = opt.pattern ? MtxField::Pattern
-               : is_complex_v<T> ? MtxField::Complex
+  info.field = opt.pattern             ? MtxField::Pattern
+               : is_complex_v<T>       ? MtxField::Complex
                : std::is_integral_v<T> ? MtxField::Integer
                                        : MtxField::Real;
   if (opt.symmetry != MtxSymmetry::General) {

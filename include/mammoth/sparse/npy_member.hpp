@@ -12,9 +12,9 @@
 namespace mammoth::sparse {
 
 struct NpyHeader {
-  std::string descr;      // as written: '<f8', '|S3', '<U3'
-  DType dtype;            // meaningful unless is_text
-  bool is_text = false;   // 'S' (bytes) or 'U' (UTF-32) strings
+  std::string descr;     // as written: '<f8', '|S3', '<U3'
+  DType dtype;           // meaningful unless is_text
+  bool is_text = false;  // 'S' (bytes) or 'U' (UTF-32) strings
   std::size_t text_chars = 0;
   bool fortran_order = false;
   Shape shape;

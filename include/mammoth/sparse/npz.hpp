@@ -21,8 +21,8 @@ namespace mammoth::sparse {
 struct NpzInfo {
   Format format = Format::Csr;
   std::int64_t rows = 0, cols = 0;
-  NpyHeader data;   // values
-  NpyHeader index;  // indices (csr/csc/bsr), row (coo) or offsets (dia)
+  NpyHeader data;        // values
+  NpyHeader index;       // indices (csr/csc/bsr), row (coo) or offsets (dia)
   std::int64_t nnz = 0;  // stored values, as scipy's nnz
 };
 NpzInfo npz_info(const std::string& path);
@@ -71,7 +71,6 @@ template <Scalar T, Index I>
 struct npz_traits<Dia<T, I>> {
   static constexpr Format format = Format::Dia;
 };
-
 
 template <Scalar T, Index I>
 void load_members(ZipReader& z, const NpzInfo& info, Csr<T, I>& m) {
@@ -137,14 +136,18 @@ inline Shape shape_of(std::size_t n) { return {static_cast<std::int64_t>(n)}; }
 // overrides the values' descr (e.g. '|b1' for bool held as uint8).
 template <Scalar T, Index I>
 void add_members(ZipWriter& z, const Csr<T, I>& m, const std::string& d) {
-  z.add("indices", npy_header(dtype_of<I>().descr(), shape_of(m.indices.size())), m.indices.data(), m.indices.size() * sizeof(I));
-  z.add("indptr", npy_header(dtype_of<I>().descr(), shape_of(m.indptr.size())), m.indptr.data(), m.indptr.size() * sizeof(I));
+  z.add("indices", npy_header(dtype_of<I>().descr(), shape_of(m.indices.size())), m.indices.data(),
+        m.indices.size() * sizeof(I));
+  z.add("indptr", npy_header(dtype_of<I>().descr(), shape_of(m.indptr.size())), m.indptr.data(),
+        m.indptr.size() * sizeof(I));
   z.add("data", npy_header(d, shape_of(m.data.size())), m.data.data(), m.data.size() * sizeof(T));
 }
 template <Scalar T, Index I>
 void add_members(ZipWriter& z, const Csc<T, I>& m, const std::string& d) {
-  z.add("indices", npy_header(dtype_of<I>().descr(), shape_of(m.indices.size())), m.indices.data(), m.indices.size() * sizeof(I));
-  z.add("indptr", npy_header(dtype_of<I>().descr(), shape_of(m.indptr.size())), m.indptr.data(), m.indptr.size() * sizeof(I));
+  z.add("indices", npy_header(dtype_of<I>().descr(), shape_of(m.indices.size())), m.indices.data(),
+        m.indices.size() * sizeof(I));
+  z.add("indptr", npy_header(dtype_of<I>().descr(), shape_of(m.indptr.size())), m.indptr.data(),
+        m.indptr.size() * sizeof(I));
   z.add("data", npy_header(d, shape_of(m.data.size())), m.data.data(), m.data.size() * sizeof(T));
 }
 template <Scalar T, Index I>
@@ -155,13 +158,16 @@ void add_members(ZipWriter& z, const Coo<T, I>& m, const std::string& d) {
 }
 template <Scalar T, Index I>
 void add_members(ZipWriter& z, const Bsr<T, I>& m, const std::string& d) {
-  z.add("indices", npy_header(dtype_of<I>().descr(), shape_of(m.indices.size())), m.indices.data(), m.indices.size() * sizeof(I));
-  z.add("indptr", npy_header(dtype_of<I>().descr(), shape_of(m.indptr.size())), m.indptr.data(), m.indptr.size() * sizeof(I));
+  z.add("indices", npy_header(dtype_of<I>().descr(), shape_of(m.indices.size())), m.indices.data(),
+        m.indices.size() * sizeof(I));
+  z.add("indptr", npy_header(dtype_of<I>().descr(), shape_of(m.indptr.size())), m.indptr.data(),
+        m.indptr.size() * sizeof(I));
   z.add("data", npy_header(d, {m.nnz_blocks(), m.block_rows, m.block_cols}), m.data.data(), m.data.size() * sizeof(T));
 }
 template <Scalar T, Index I>
 void add_members(ZipWriter& z, const Dia<T, I>& m, const std::string& d) {
-  z.add("offsets", npy_header(dtype_of<I>().descr(), shape_of(m.offsets.size())), m.offsets.data(), m.offsets.size() * sizeof(I));
+  z.add("offsets", npy_header(dtype_of<I>().descr(), shape_of(m.offsets.size())), m.offsets.data(),
+        m.offsets.size() * sizeof(I));
   z.add("data", npy_header(d, {m.ndiag(), m.length}), m.data.data(), m.data.size() * sizeof(T));
 }
 

@@ -57,16 +57,19 @@ Csr<T, I> merge_rows(const Csr<T, I>& a0, const Csr<T, I>& b0, F f, bool keep_un
 
 template <Scalar T, Index I>
 Csr<T, I> add(const Csr<T, I>& a, const Csr<T, I>& b) {
-  return merge_rows(a, b, [](T x, T y) { return add_values(x, y); }, true, "add");
+  return merge_rows(
+      a, b, [](T x, T y) { return add_values(x, y); }, true, "add");
 }
 template <Scalar T, Index I>
 Csr<T, I> subtract(const Csr<T, I>& a, const Csr<T, I>& b) {
-  return merge_rows(a, b, [](T x, T y) { return static_cast<T>(x - y); }, true, "subtract");
+  return merge_rows(
+      a, b, [](T x, T y) { return static_cast<T>(x - y); }, true, "subtract");
 }
 // Element-wise (Hadamard) product, scipy's A.multiply(B).
 template <Scalar T, Index I>
 Csr<T, I> multiply(const Csr<T, I>& a, const Csr<T, I>& b) {
-  return merge_rows(a, b, [](T x, T y) { return mul_values(x, y); }, false, "multiply");
+  return merge_rows(
+      a, b, [](T x, T y) { return mul_values(x, y); }, false, "multiply");
 }
 
 // A·B (Gustavson: one dense accumulator row per thread, rows in parallel).
@@ -138,8 +141,8 @@ Csr<T, I> col_slice(const Csr<T, I>& a, std::int64_t c0, std::int64_t c1) {
 
 // Accumulator type of sums, as numpy: bool sums count, small ints widen to int64.
 template <class T>
-using sum_t = std::conditional_t<std::is_same_v<T, bool> || (std::is_integral_v<T> && std::is_signed_v<T>), std::int64_t,
-                                 std::conditional_t<std::is_integral_v<T>, std::uint64_t, T>>;
+using sum_t = std::conditional_t<std::is_same_v<T, bool> || (std::is_integral_v<T> && std::is_signed_v<T>),
+                                 std::int64_t, std::conditional_t<std::is_integral_v<T>, std::uint64_t, T>>;
 template <class T>
 using mean_t = std::conditional_t<is_complex_v<T>, T, std::conditional_t<std::is_same_v<T, float>, float, double>>;
 
@@ -149,7 +152,9 @@ std::vector<sum_t<T>> sum(const Csr<T, I>& a, int axis = -1) {
   using S = sum_t<T>;
   if (axis == 0) {
     std::vector<S> out(static_cast<std::size_t>(a.cols), S{});
-    for (std::int64_t k = 0; k < a.nnz(); ++k) out[static_cast<std::size_t>(a.indices[static_cast<std::size_t>(k)])] += static_cast<S>(a.data[static_cast<std::size_t>(k)]);
+    for (std::int64_t k = 0; k < a.nnz(); ++k)
+      out[static_cast<std::size_t>(a.indices[static_cast<std::size_t>(k)])] +=
+          static_cast<S>(a.data[static_cast<std::size_t>(k)]);
     return out;
   }
   if (axis == 1) {
@@ -166,8 +171,9 @@ std::vector<sum_t<T>> sum(const Csr<T, I>& a, int axis = -1) {
 template <Scalar T, Index I>
 std::vector<mean_t<T>> mean(const Csr<T, I>& a, int axis = -1) {
   const auto s = sum(a, axis);
-  const double n = axis == 0 ? static_cast<double>(a.rows) : axis == 1 ? static_cast<double>(a.cols)
-                                                                        : static_cast<double>(a.rows) * static_cast<double>(a.cols);
+  const double n = axis == 0   ? static_cast<double>(a.rows)
+                   : axis == 1 ? static_cast<double>(a.cols)
+                               : static_cast<double>(a.rows) * static_cast<double>(a.cols);
   std::vector<mean_t<T>> out(s.size());
   for (std::size_t k = 0; k < s.size(); ++k) out[k] = static_cast<mean_t<T>>(s[k]) / static_cast<mean_t<T>>(n);
   return out;
@@ -181,7 +187,8 @@ Vec<T> diagonal(const Csr<T, I>& a, std::int64_t k = 0) {
   Vec<T> d(static_cast<std::size_t>(len), T{});
   for (std::int64_t i = 0; i < len; ++i)
     for (I q = a.indptr[r0 + i]; q < a.indptr[r0 + i + 1]; ++q)
-      if (a.indices[q] == c0 + i) d[static_cast<std::size_t>(i)] = add_values(d[static_cast<std::size_t>(i)], a.data[q]);
+      if (a.indices[q] == c0 + i)
+        d[static_cast<std::size_t>(i)] = add_values(d[static_cast<std::size_t>(i)], a.data[q]);
   return d;
 }
 

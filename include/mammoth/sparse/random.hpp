@@ -23,7 +23,8 @@ template <Index I>
 void random_pattern(std::int64_t m, std::int64_t n, double density, std::uint64_t seed, Vec<I>& indptr,
                     Vec<I>& indices) {
   if (m < 0 || n < 0) throw ShapeError("random: negative shape");
-  if (!(density >= 0.0 && density <= 1.0)) throw Error("random: density must be in [0, 1], got " + std::to_string(density));
+  if (!(density >= 0.0 && density <= 1.0))
+    throw Error("random: density must be in [0, 1], got " + std::to_string(density));
   const double total = static_cast<double>(m) * static_cast<double>(n);
   const auto k = static_cast<std::int64_t>(std::llround(density * total));
   if (static_cast<double>(k) > static_cast<double>(std::numeric_limits<I>::max()) ||
@@ -79,7 +80,9 @@ void random_pattern(std::int64_t m, std::int64_t n, double density, std::uint64_
   }
   // Each chunk lands at its global start less the drops before it, in parallel.
   std::vector<std::int64_t> start(kChunks + 1, 0);
-  for (std::int64_t c = 0; c < kChunks; ++c) start[static_cast<std::size_t>(c) + 1] = start[static_cast<std::size_t>(c)] + static_cast<std::int64_t>(chunk_cols[static_cast<std::size_t>(c)].size());
+  for (std::int64_t c = 0; c < kChunks; ++c)
+    start[static_cast<std::size_t>(c) + 1] =
+        start[static_cast<std::size_t>(c)] + static_cast<std::int64_t>(chunk_cols[static_cast<std::size_t>(c)].size());
   indices.resize(static_cast<std::size_t>(std::min(got, k)));
 #pragma omp parallel for schedule(dynamic, 1) if (k > (1 << 16))
   for (std::int64_t c = 0; c < kChunks; ++c) {
@@ -117,7 +120,8 @@ void random_pattern(std::int64_t m, std::int64_t n, double density, std::uint64_
   while (static_cast<std::int64_t>(extra.size()) < k - got) {
     const auto pos = static_cast<std::int64_t>(fix.below(mn));
     const std::int64_t r = pos / n, c = pos % n;
-    const auto b = indices.begin() + indptr[static_cast<std::size_t>(r)], e = indices.begin() + indptr[static_cast<std::size_t>(r) + 1];
+    const auto b = indices.begin() + indptr[static_cast<std::size_t>(r)],
+               e = indices.begin() + indptr[static_cast<std::size_t>(r) + 1];
     if (!std::binary_search(b, e, static_cast<I>(c))) extra.insert(pos);
   }
   std::vector<std::int64_t> add(extra.begin(), extra.end());
@@ -127,7 +131,8 @@ void random_pattern(std::int64_t m, std::int64_t n, double density, std::uint64_
   std::size_t a = 0, out = 0;
   for (std::int64_t r = 0; r < m; ++r) {
     for (I q = indptr[static_cast<std::size_t>(r)]; q < indptr[static_cast<std::size_t>(r) + 1]; ++q) {
-      while (a < add.size() && add[a] < r * n + indices[static_cast<std::size_t>(q)]) merged[out++] = static_cast<I>(add[a++] - r * n);
+      while (a < add.size() && add[a] < r * n + indices[static_cast<std::size_t>(q)])
+        merged[out++] = static_cast<I>(add[a++] - r * n);
       merged[out++] = indices[static_cast<std::size_t>(q)];
     }
     while (a < add.size() && add[a] < (r + 1) * n) merged[out++] = static_cast<I>(add[a++] - r * n);
@@ -151,7 +156,8 @@ void random_values(std::uint64_t seed, T* out, std::int64_t n) {
       if constexpr (std::is_same_v<T, bool>)
         out[k] = true;
       else if constexpr (is_complex_v<T>)
-        out[k] = T(static_cast<typename T::value_type>(rng.uniform()), static_cast<typename T::value_type>(rng.uniform()));
+        out[k] =
+            T(static_cast<typename T::value_type>(rng.uniform()), static_cast<typename T::value_type>(rng.uniform()));
       else if constexpr (std::is_floating_point_v<T>)
         out[k] = static_cast<T>(rng.uniform());
       else

@@ -81,7 +81,8 @@ void scatter_reduce(int threads, std::int64_t rows, T* y, F&& scatter) {
 #pragma omp barrier
 #pragma omp for schedule(static)
     for (std::int64_t r = 0; r < rows; ++r)
-      for (int q = 0; q < nt - 1; ++q) y[r] += partial[static_cast<std::size_t>(q) * static_cast<std::size_t>(rows) + static_cast<std::size_t>(r)];
+      for (int q = 0; q < nt - 1; ++q)
+        y[r] += partial[static_cast<std::size_t>(q) * static_cast<std::size_t>(rows) + static_cast<std::size_t>(r)];
   }
 }
 

@@ -1,6 +1,6 @@
 // spy: the sparsity pattern as a PNG (the notebook's matshow). Each pixel covers a
-// block of the matrix and is as dark as the block is dense (relative to the densest
-// block); a matrix smaller than the image gets square cells of several pixels.
+// block of the matrix and is as dark as the block is dense (white: empty, black: every
+// cell stored); a matrix smaller than the image gets square cells of several pixels.
 #pragma once
 
 #include <algorithm>
@@ -13,7 +13,8 @@
 namespace mammoth::sparse {
 
 // Writes an 8-bit grayscale PNG (row-major pixels) through libpng.
-void write_gray_png(const std::string& path, std::int64_t width, std::int64_t height, const std::vector<std::uint8_t>& pixels);
+void write_gray_png(const std::string& path, std::int64_t width, std::int64_t height,
+                    const std::vector<std::uint8_t>& pixels);
 
 struct SpyGeometry {
   std::int64_t width = 0, height = 0;
@@ -31,16 +32,18 @@ std::vector<std::uint8_t> spy_pixels(std::int64_t rows, std::int64_t /*cols*/, c
     const auto py1 = std::max(py0 + 1, static_cast<std::int64_t>(std::ceil(static_cast<double>(r + 1) / g.cell)));
     for (I k = indptr[r]; k < indptr[r + 1]; ++k) {
       const auto px0 = static_cast<std::int64_t>(static_cast<double>(indices[k]) / g.cell);
-      const auto px1 = std::max(px0 + 1, static_cast<std::int64_t>(std::ceil(static_cast<double>(indices[k] + 1) / g.cell)));
+      const auto px1 =
+          std::max(px0 + 1, static_cast<std::int64_t>(std::ceil(static_cast<double>(indices[k] + 1) / g.cell)));
       for (std::int64_t y = py0; y < std::min(py1, g.height); ++y)
-        for (std::int64_t x = px0; x < std::min(px1, g.width); ++x) count[static_cast<std::size_t>(y * g.width + x)] += 1.0;
+        for (std::int64_t x = px0; x < std::min(px1, g.width); ++x)
+          count[static_cast<std::size_t>(y * g.width + x)] += 1.0;
     }
   }
-  const double top = count.empty() ? 0.0 : *std::max_element(count.begin(), count.end());
+  // Shade = the block's density (entries / cells it covers): white empty, black full.
+  const double area = std::max(1.0, g.cell * g.cell);
   std::vector<std::uint8_t> pixels(count.size(), 255);
-  if (top > 0)
-    for (std::size_t p = 0; p < count.size(); ++p)
-      pixels[p] = static_cast<std::uint8_t>(std::lround(255.0 * (1.0 - count[p] / top)));
+  for (std::size_t p = 0; p < count.size(); ++p)
+    pixels[p] = static_cast<std::uint8_t>(std::lround(255.0 * (1.0 - std::min(1.0, count[p] / area))));
   return pixels;
 }
 

@@ -12,7 +12,7 @@
 namespace mammoth::sparse {
 
 struct StreamStats {
-  std::int64_t blocks = 0;     // row blocks multiplied
+  std::int64_t blocks = 0;  // row blocks multiplied
   std::int64_t max_block_bytes = 0;
 };
 
