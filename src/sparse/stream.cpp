@@ -79,8 +79,12 @@ StreamStats run(const Mapping& map, const Member& ptr, const Member& idx, const 
   // indptr is small (rows + 1) and read whole; it is validated before use.
   std::vector<I> indptr(static_cast<std::size_t>(rows) + 1);
   std::memcpy(indptr.data(), ptr.data, indptr.size() * sizeof(I));
-  const auto* indices = reinterpret_cast<const I*>(idx.data);
-  const auto* data = reinterpret_cast<const double*>(val.data);
+  // Zip members start anywhere, so a block is read in place only when its arrays are
+  // aligned; otherwise it is copied into budget-sized aligned buffers (UB-free loads).
+  const bool aligned = reinterpret_cast<std::uintptr_t>(idx.data) % alignof(I) == 0 &&
+                       reinterpret_cast<std::uintptr_t>(val.data) % alignof(double) == 0;
+  std::vector<I> index_buffer;
+  std::vector<double> value_buffer;
   const std::int64_t nnz = static_cast<std::int64_t>(val.header.data_bytes() / sizeof(double));
   try {
     check_indptr("csr", rows, cols, indptr.data(), rows, nnz);
@@ -98,9 +102,24 @@ StreamStats run(const Mapping& map, const Member& ptr, const Member& idx, const 
         indptr.begin() - 1;
     r1 = std::max(r1, r0 + 1);
     const I k0 = indptr[static_cast<std::size_t>(r0)], k1 = indptr[static_cast<std::size_t>(r1)];
+    const std::byte* index_bytes = idx.data + static_cast<std::size_t>(k0) * sizeof(I);
+    const std::byte* value_bytes = val.data + static_cast<std::size_t>(k0) * sizeof(double);
+    const I* block_indices;
+    const double* block_data;
+    if (aligned) {
+      block_indices = reinterpret_cast<const I*>(index_bytes);
+      block_data = reinterpret_cast<const double*>(value_bytes);
+    } else {
+      index_buffer.resize(static_cast<std::size_t>(k1 - k0));
+      value_buffer.resize(static_cast<std::size_t>(k1 - k0));
+      std::memcpy(index_buffer.data(), index_bytes, index_buffer.size() * sizeof(I));
+      std::memcpy(value_buffer.data(), value_bytes, value_buffer.size() * sizeof(double));
+      block_indices = index_buffer.data();
+      block_data = value_buffer.data();
+    }
     for (I k = k0; k < k1; ++k)
-      if (indices[k] < 0 || indices[k] >= cols)
-        throw FormatError(path + ": indices[" + std::to_string(k) + "] = " + std::to_string(indices[k]) +
+      if (block_indices[k - k0] < 0 || block_indices[k - k0] >= cols)
+        throw FormatError(path + ": indices[" + std::to_string(k) + "] = " + std::to_string(block_indices[k - k0]) +
                           " is outside [0, " + std::to_string(cols) + ")");
     // Multiply this block with the parallel kernel (rows split by nonzeros).
     const int threads = threads_for(k1 - k0);
@@ -110,10 +129,10 @@ StreamStats run(const Mapping& map, const Member& ptr, const Member& idx, const 
     const auto b = split_by_nnz(local.data(), r1 - r0, threads);
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
     for (int t = 0; t < threads; ++t)
-      csr_rows_spmv(b[static_cast<std::size_t>(t)], b[static_cast<std::size_t>(t) + 1], local.data(), indices + k0,
-                    data + k0, x.data(), y.data() + r0);
-    map.release(indices + k0, indices + k1);
-    map.release(data + k0, data + k1);
+      csr_rows_spmv(b[static_cast<std::size_t>(t)], b[static_cast<std::size_t>(t) + 1], local.data(), block_indices,
+                    block_data, x.data(), y.data() + r0);
+    map.release(index_bytes, index_bytes + static_cast<std::size_t>(k1 - k0) * sizeof(I));
+    map.release(value_bytes, value_bytes + static_cast<std::size_t>(k1 - k0) * sizeof(double));
     ++stats.blocks;
     stats.max_block_bytes = std::max<std::int64_t>(stats.max_block_bytes, (k1 - k0) * per_entry);
     r0 = r1;

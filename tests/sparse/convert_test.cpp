@@ -218,3 +218,28 @@ TEST(Construct, EyeDiagsDense) {
   const auto ints = random_csr<std::int16_t, std::int32_t>(10, 10, 0.5, 1);
   EXPECT_EQ(to_csc(ints).nnz(), 50);
 }
+
+TEST(Spmv, ParallelPathsAgreeWithSerial) {
+  // Big enough (> 2^16 entries) for every kernel to take its parallel path.
+  const auto a = random_csr<double, std::int64_t>(400, 700, 0.5, 8);
+  std::vector<double> x(700), want(400), y(400);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>(i % 11) - 5.0;
+  csr_rows_spmv(0, a.rows, a.indptr.data(), a.indices.data(), a.data.data(), x.data(), want.data());
+  auto check = [&](const auto& m) {
+    std::fill(y.begin(), y.end(), 0.0);
+    spmv(m, std::span<const double>(x), std::span<double>(y));
+    for (std::size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], want[i], 1e-9) << i;
+  };
+  check(a);
+  check(to_csc(a));
+  check(to_coo(a));
+  check(to_bsr(a, 4, 7));
+  check(to_dia(a));
+  const auto X = NdArray<double>::full({700, 3}, 1.0);
+  const auto Y = spmm(a, X);
+  const auto rows = sum(a, 1);
+  for (std::int64_t r = 0; r < 400; ++r) ASSERT_NEAR(Y(r, 2), rows[static_cast<std::size_t>(r)], 1e-9);
+  const auto t = transpose(transpose(a));
+  EXPECT_EQ(vec(t.indices), vec(a.indices));
+  EXPECT_EQ(vec(to_csr(to_lil(a)).data), vec(a.data));
+}

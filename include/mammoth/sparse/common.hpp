@@ -39,8 +39,8 @@ struct DefaultInitAllocator : std::allocator<T> {
     const std::size_t bytes = n * sizeof(T);
     if (bytes < 2 * kHuge) return std::allocator<T>::allocate(n);
     // No rounding up: the tail stays in small pages, so RSS does not grow past the data.
-    void* p = std::aligned_alloc(kHuge, bytes);
-    if (!p) throw std::bad_alloc();
+    void* p = nullptr;
+    if (::posix_memalign(&p, kHuge, bytes) != 0) throw std::bad_alloc();
     ::madvise(p, bytes / kHuge * kHuge, MADV_HUGEPAGE);
     return static_cast<T*>(p);
   }
