@@ -3,11 +3,12 @@
 
 Each bench/peers_<module>.py defines `run(bench)` and calls `bench.compare(...)`.
 Prints: name, peer_s, ours_s, ratio (peer/ours, >1 means mammoth is faster),
-peak MiB (peer's peak-RSS increment in-process; ours: the mammoth process's peak RSS).
+peak MiB (peer's peak-RSS increment in-process; ours: the mammoth process's exact peak RSS,
+measured by `mammoth memit`, whose baseline is the bare program image).
 
 usage: bench/peers.py [--mammoth PATH] [--work DIR] [--only MODULE[,MODULE]] [--quick]
 """
-import argparse, gc, importlib.util, os, resource, shutil, subprocess, sys, tempfile, time
+import argparse, gc, importlib.util, json, os, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -46,18 +47,21 @@ class Bench:
         return best, inc
 
     def time_ours(self, argv, reps=3, setup=None):
-        """Best wall time of `mammoth argv…` and its peak RSS (ru_maxrss of the child)."""
+        """Best wall time of `mammoth argv…` and its exact peak RSS.
+
+        The peak comes from `mammoth memit` (ptrace at exec and exit reads VmHWM): a
+        child's ru_maxrss would include the forked copy of this Python process."""
         best, peak = float('inf'), 0.0
+        report = str(self.work / '.memit.json')
         for _ in range(reps):
             if setup: setup()
-            t = time.perf_counter()
-            p = subprocess.Popen([self.mammoth] + [str(a) for a in argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            _, status, ru = os.wait4(p.pid, 0)
-            dt = time.perf_counter() - t
-            err = p.stderr.read().decode(); p.stderr.close()
-            if os.waitstatus_to_exitcode(status) != 0:
-                raise RuntimeError(f"mammoth {' '.join(map(str, argv))} failed: {err}")
-            best = min(best, dt); peak = max(peak, ru.ru_maxrss / 1024)
+            cmd = [self.mammoth, 'memit', '--json', '--report', report, '--', self.mammoth] + [str(a) for a in argv]
+            p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            if p.returncode != 0:
+                raise RuntimeError(f"mammoth {' '.join(map(str, argv))} failed: {p.stderr.decode()}")
+            with open(report) as f:
+                run = json.load(f)['runs'][0]
+            best = min(best, run['elapsed']); peak = max(peak, run['peak_mib'])
         return best, peak
 
     def compare(self, name, peer_fn, ours_argv, reps=3, peer_setup=None, ours_setup=None, peer_reps=None):

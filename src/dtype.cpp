@@ -69,10 +69,10 @@ DType DType::from_descr(std::string_view descr, std::string_view context) {
     rest.remove_prefix(1);
   }
   if (rest == "?") rest = "b1";
+  if (!rest.empty() && std::string_view("OSUVMmaw").find(rest.front()) != std::string_view::npos)
+    unsupported(context, descr, "object, string, void or datetime types are not numeric arrays");
   if (rest.size() < 2) unsupported(context, descr, "too short");
   const char code = rest.front();
-  if (std::string_view("OSUVMmaw").find(code) != std::string_view::npos)
-    unsupported(context, descr, "object, string, void or datetime types are not numeric arrays");
   std::size_t size = 0;
   for (char c : rest.substr(1)) {
     if (c < '0' || c > '9' || size > 1000) unsupported(context, descr, "bad item size");

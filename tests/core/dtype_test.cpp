@@ -49,6 +49,15 @@ TEST(DType, RejectsNonNumericTypesWithContext) {
   }
 }
 
+TEST(DType, ObjectDtypeSaysWhyNotTooShort) {
+  try {
+    DType::from_descr("|O", "x.npy");
+    FAIL();
+  } catch (const TypeError& e) {
+    EXPECT_NE(std::string(e.what()).find("not numeric"), std::string::npos) << e.what();
+  }
+}
+
 TEST(DType, ByteswapReversesEachComponent) {
   std::uint32_t v = 0x01020304u;
   byteswap(&v, 1, dtype_of<std::uint32_t>());

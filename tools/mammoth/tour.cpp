@@ -11,6 +11,7 @@
 
 #include "command.hpp"
 #include "mammoth/error.hpp"
+#include "mammoth/profile/memit.hpp"
 
 namespace mammoth::cli {
 namespace {
@@ -20,16 +21,6 @@ std::vector<TourSection>& sections() {
   return all;
 }
 
-double status_mib(const char* key) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(key, 0) == 0) return std::stod(line.substr(std::string(key).size())) / 1024.0;
-  return 0;
-}
-
-void reset_peak() { std::ofstream("/proc/self/clear_refs") << "5"; }
-
 }  // namespace
 
 bool register_tour_section(TourSection section) {
@@ -38,16 +29,16 @@ bool register_tour_section(TourSection section) {
 }
 
 void TourContext::step(const std::string& label, const std::function<void()>& fn) {
-  const double before = status_mib("VmRSS:");
-  reset_peak();
-  const auto t0 = std::chrono::steady_clock::now();
+  // The exact peak (VmHWM reset before the step) and the anon/file split of the increment.
+  profile::MemitOptions options;
+  options.quiet = true;
+  options.interval = 0.05;
+  profile::Measurement measurement(options);
   fn();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const double peak = status_mib("VmHWM:");
-  char line[256];
-  std::snprintf(line, sizeof line, "  %-52s %8.3f s   peak %8.2f MiB, increment %+8.2f MiB\n", label.c_str(), seconds,
-                peak, peak - before);
-  out << line << std::flush;
+  const profile::MemitRun run = measurement.finish();
+  char line[160];
+  std::snprintf(line, sizeof line, "  %-52s %8.3f s   ", label.c_str(), run.elapsed);
+  out << line << profile::format_memit(run) << "\n" << std::flush;
 }
 
 void TourContext::heading(const std::string& title) { out << "\n== " << title << " ==\n"; }
@@ -64,7 +55,8 @@ std::function<int()> setup_tour(CLI::App& app) {
   return [dir, scale] {
     namespace fs = std::filesystem;
     const bool temporary = dir->empty();
-    fs::path folder = temporary ? fs::temp_directory_path() / ("mammoth-tour-" + std::to_string(::getpid())) : fs::path(*dir);
+    fs::path folder =
+        temporary ? fs::temp_directory_path() / ("mammoth-tour-" + std::to_string(::getpid())) : fs::path(*dir);
     fs::create_directories(folder);
     TourContext ctx{folder, *scale == "small", std::cout};
     std::cout << "mammoth tour — the notebook 'Handling Very Large Arrays, Memory Mappings', replayed\n"
@@ -81,7 +73,8 @@ std::function<int()> setup_tour(CLI::App& app) {
   };
 }
 
-const bool registered = register_command({"tour", "replay the seed notebook: memit, memmap, HDF5, out-of-core, sparse", 100, setup_tour});
+const bool registered =
+    register_command({"tour", "replay the seed notebook: memit, memmap, HDF5, out-of-core, sparse", 100, setup_tour});
 
 }  // namespace
 }  // namespace mammoth::cli

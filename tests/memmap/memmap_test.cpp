@@ -1,0 +1,356 @@
+// Raw memory maps with numpy.memmap semantics, preallocation, bounded resident memory.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+#include "mammoth/error.hpp"
+#include "mammoth/memmap.hpp"
+#include "mammoth/npy.hpp"
+#include "test_support.hpp"
+
+namespace mammoth {
+namespace {
+
+using testing::read_file;
+using testing::TempDir;
+using testing::write_file;
+
+CreateOptions options(DType dtype, Shape shape, bool preallocate = true) {
+  CreateOptions o;
+  o.dtype = dtype;
+  o.shape = std::move(shape);
+  o.preallocate = preallocate;
+  return o;
+}
+
+double rss_file_mib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("RssFile:", 0) == 0) return std::stod(line.substr(8)) / 1024.0;
+  return 0;
+}
+
+// Resident KiB of the mapping that contains `address` (its VMA's Rss in /proc/self/smaps).
+double mapping_rss_kib(const void* address) {
+  std::ifstream in("/proc/self/smaps");
+  std::string line;
+  const auto target = reinterpret_cast<std::uintptr_t>(address);
+  bool inside = false;
+  while (std::getline(in, line)) {
+    unsigned long long lo = 0, hi = 0;
+    if (std::sscanf(line.c_str(), "%llx-%llx ", &lo, &hi) == 2 && line.find(':') > line.find(' ')) {
+      inside = lo <= target && target < hi;
+    } else if (inside && line.rfind("Rss:", 0) == 0) {
+      return std::stod(line.substr(4));
+    }
+  }
+  return -1;
+}
+
+TEST(Memmap, RawReadWriteAndShapeInference) {
+  TempDir dir;
+  const std::string path = dir.file("a.dat");
+  {
+    Memmap m = Memmap::create_raw(path, options(DType(ScalarType::Int32), {2, 3}));
+    auto a = m.as<std::int32_t>();
+    std::iota(a.span().begin(), a.span().end(), 0);
+  }
+  EXPECT_EQ(std::filesystem::file_size(path), 24U);
+  const Memmap r = Memmap::open_raw(path, RawLayout{DType(ScalarType::Int32), {}, 8, Order::C});
+  EXPECT_EQ(r.shape(), (Shape{4}));  // (24 - 8) / 4 items after the offset
+  EXPECT_EQ(r.as<std::int32_t>()(0), 2);
+  const Memmap f = Memmap::open_raw(path, RawLayout{DType(ScalarType::Int32), {3, 2}, 0, Order::Fortran});
+  EXPECT_EQ(f.as<std::int32_t>()(0, 1), 3);  // column-major view of 0..5
+}
+
+TEST(Memmap, ModesBehaveAsNumpy) {
+  TempDir dir;
+  const std::string path = dir.file("m.dat");
+  Memmap::create_raw(path, options(DType(ScalarType::Float64), {4})).close();
+  const RawLayout layout{DType(ScalarType::Float64), {4}, 0, Order::C};
+  {
+    Memmap r = Memmap::open_raw(path, layout, Mode::Read);
+    EXPECT_FALSE(r.array().writable());
+    EXPECT_THROW(r.as<double>().fill(1), Error);
+  }
+  {
+    Memmap c = Memmap::open_raw(path, layout, Mode::CopyOnWrite);
+    c.as<double>().fill(3);
+    c.advise(Access::DontNeed);  // must not throw away private changes
+    EXPECT_EQ(c.as<double>()(2), 3);
+  }
+  EXPECT_EQ(Memmap::open_raw(path, layout).as<double>()(2), 0);  // 'c' left the file alone
+  {
+    Memmap rw = Memmap::open_raw(path, layout, Mode::ReadWrite);
+    rw.as<double>()(2) = 8;
+    rw.flush();
+  }
+  EXPECT_EQ(Memmap::open_raw(path, layout).as<double>()(2), 8);
+  EXPECT_THROW(Memmap::open_raw(path, layout, Mode::Write), Error);  // w+ creates: create_raw
+}
+
+TEST(Memmap, BadRawLayoutsAreErrors) {
+  TempDir dir;
+  const std::string path = dir.file("odd.dat");
+  write_file(path, std::string(10, 'x'));
+  EXPECT_THROW(Memmap::open_raw(path, RawLayout{DType(ScalarType::Float32), {}, 0, Order::C}), FormatError);
+  EXPECT_THROW(Memmap::open_raw(path, RawLayout{DType(ScalarType::Float32), {3}, 0, Order::C}), FormatError);
+  EXPECT_THROW(Memmap::open_raw(path, RawLayout{DType(ScalarType::UInt8), {}, 11, Order::C}), FormatError);
+  EXPECT_THROW(Memmap::open_raw(dir.file("missing.dat"), RawLayout{}), IoError);
+  EXPECT_THROW(Memmap::open_raw(dir.path().string(), RawLayout{}), IoError);
+  try {
+    Memmap::open_raw(path, RawLayout{DType(ScalarType::Float32), {3}, 0, Order::C});
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos);
+  }
+}
+
+TEST(Memmap, ViewsKeepTheMappingAfterCloseAndDestruction) {
+  TempDir dir;
+  NdArray<float> view;
+  {
+    Memmap m = Memmap::create_raw(dir.file("v.dat"), options(DType(ScalarType::Float32), {8, 8}));
+    m.as<float>().fill(2.5f);
+    view = m.as<float>().slice({Slice::range(2, 4), Slice::range(0, 8, 2)});
+    m.close();
+    EXPECT_THROW(m.flush(), Error);
+    EXPECT_THROW(m.as<float>(), Error);
+  }
+  EXPECT_EQ(view.shape(), (Shape{2, 4}));
+  EXPECT_EQ(view(1, 3), 2.5f);
+  view(0, 0) = 1;  // writes still reach the file through the surviving mapping
+  view = NdArray<float>();
+  const Memmap r = Memmap::open_raw(dir.file("v.dat"), RawLayout{DType(ScalarType::Float32), {8, 8}, 0, Order::C});
+  EXPECT_EQ(r.as<float>()(2, 0), 1);
+}
+
+TEST(Memmap, PreallocatesUnlessAskedForSparse) {
+  TempDir dir;
+  constexpr std::int64_t kBytes = 8 << 20;
+  Memmap::create_raw(dir.file("full.dat"), options(DType(ScalarType::UInt8), {kBytes})).close();
+  Memmap::create_raw(dir.file("sparse.dat"), options(DType(ScalarType::UInt8), {kBytes}, false)).close();
+  struct stat full {
+  }, sparse{};
+  ASSERT_EQ(::stat(dir.file("full.dat").c_str(), &full), 0);
+  ASSERT_EQ(::stat(dir.file("sparse.dat").c_str(), &sparse), 0);
+  EXPECT_EQ(full.st_size, kBytes);
+  EXPECT_EQ(sparse.st_size, kBytes);
+  EXPECT_GE(full.st_blocks * 512, kBytes);
+  EXPECT_LT(sparse.st_blocks * 512, kBytes / 8);
+}
+
+// In a child: creation past RLIMIT_FSIZE must be an IoError (EFBIG) at creation, never a
+// signal later; the old file of that name stays intact and no temporary is left.
+TEST(Memmap, FileSizeLimitFailsAtCreation) {
+  TempDir dir;
+  const std::string path = dir.file("big.npy");
+  write_file(path, "old contents");
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    std::signal(SIGXFSZ, SIG_IGN);
+    rlimit limit{1 << 20, 1 << 20};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    int code = 1;
+    try {
+      create_npy(path, options(DType(ScalarType::Float64), {1 << 20}));
+    } catch (const IoError& e) {
+      code = e.errnum() == EFBIG && std::string(e.what()).find(path) != std::string::npos ? 0 : 3;
+    } catch (...) {
+      code = 2;
+    }
+    try {
+      Memmap::create_raw(dir.file("big.dat"), options(DType(ScalarType::Float64), {1 << 20}));
+      code = code ? code : 4;
+    } catch (const IoError&) {
+    }
+    ::_exit(code);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(read_file(path), "old contents");
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}), 1);
+}
+
+// numpy's w+ truncates the file under any live mapping (SIGBUS on the next access); mammoth
+// builds the new file beside it and renames, so old views keep the old bytes.
+TEST(Memmap, RecreatingAFileLeavesOldViewsValid) {
+  TempDir dir;
+  const std::string path = dir.file("again.npy");
+  Memmap first = create_npy(path, options(DType(ScalarType::Float64), {1000}));
+  first.as<double>().fill(1.0);
+  const NdArray<double> old_view = first.as<double>();
+  Memmap second = create_npy(path, options(DType(ScalarType::Float64), {10}));
+  second.as<double>().fill(2.0);
+  second.close();
+  EXPECT_EQ(old_view(999), 1.0);
+  EXPECT_EQ(load_npy(path).as<double>()(9), 2.0);
+  EXPECT_EQ(load_npy(path).size(), 10);
+}
+
+TEST(Memmap, ExclusiveModeRefusesAnExistingFile) {
+  TempDir dir;
+  write_file(dir.file("x.dat"), "keep");
+  EXPECT_THROW(Memmap::create_raw(dir.file("x.dat"), options(DType(ScalarType::UInt8), {4}), 0, Mode::Exclusive),
+               IoError);
+  EXPECT_EQ(read_file(dir.file("x.dat")), "keep");
+  Memmap::create_raw(dir.file("new.dat"), options(DType(ScalarType::UInt8), {4}), 0, Mode::Exclusive).close();
+  EXPECT_TRUE(std::filesystem::exists(dir.file("new.dat")));
+}
+
+// Writing 64 MiB through the mapping: with release() per block resident memory stays
+// near one block; without it, it grows with the file (which shows the test measures).
+TEST(Memmap, ReleaseKeepsResidentMemoryBounded) {
+  TempDir dir;
+  constexpr std::int64_t kRows = 64, kCols = 1 << 18;  // 64 × 1 MiB of float32
+  auto fill = [&](bool release) {
+    Memmap m = Memmap::create_raw(dir.file("r.dat"), options(DType(ScalarType::Float32), {kRows, kCols}));
+    const double before = rss_file_mib();
+    double peak = 0;
+    auto a = m.as<float>();
+    for (std::int64_t i = 0; i < kRows; ++i) {
+      std::fill_n(a.row(i).data(), kCols, static_cast<float>(i));
+      if (release) m.release(Box::rows(m.shape(), i, i + 1));
+      peak = std::max(peak, rss_file_mib() - before);
+    }
+    m.close();
+    return peak;
+  };
+  EXPECT_LT(fill(true), 8.0);
+  EXPECT_GT(fill(false), 48.0);
+  const Memmap r =
+      Memmap::open_raw(dir.file("r.dat"), RawLayout{DType(ScalarType::Float32), {kRows, kCols}, 0, Order::C});
+  EXPECT_EQ(r.as<float>()(63, kCols - 1), 63.0f);  // released pages were written, not lost
+}
+
+// Reading the last row of a reopened file brings in that row's pages and no others.
+TEST(Memmap, ReadingOneRowMakesOnlyThatRowResident) {
+  TempDir dir;
+  const std::string path = dir.file("rows.npy");
+  constexpr std::int64_t kRows = 32, kCols = 1 << 16;  // 32 × 256 KiB
+  {
+    Memmap m = create_npy(path, options(DType(ScalarType::Float32), {kRows, kCols}));
+    m.as<float>().fill(1.0f);
+    m.close();
+  }
+  {  // written back, so the kernel can drop the clean pages from its cache
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    ASSERT_GE(fd, 0);
+    ::fdatasync(fd);
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    ::close(fd);
+  }
+  Memmap m = open_memmap(path);
+  m.advise(Access::Random);
+  const Box whole = Box::whole(m.shape());
+  const std::size_t row_bytes = kCols * sizeof(float);
+  if (m.resident_bytes(whole) > row_bytes) GTEST_SKIP() << "page cache could not be dropped here";
+  EXPECT_EQ(mapping_rss_kib(m.array().data()), 0.0);
+  const auto row = m.as<float>().row(-1);
+  double sum = 0;
+  for (float v : row) sum += v;
+  EXPECT_EQ(sum, static_cast<double>(kCols));
+  // The row spans 65 pages (it is not page aligned); the page cache may also hold the
+  // header page and the little the header read brought in.
+  EXPECT_LE(mapping_rss_kib(m.array().data()), (row_bytes + 4096) / 1024.0);
+  EXPECT_LE(m.resident_bytes(whole), row_bytes + 64 * 1024);
+  EXPECT_GE(m.resident_bytes(Box::rows(m.shape(), kRows - 1, kRows)), row_bytes);
+}
+
+TEST(Memmap, AccessHintsAreAccepted) {
+  TempDir dir;
+  Memmap m = Memmap::create_raw(dir.file("h.dat"), options(DType(ScalarType::Float64), {100, 100}));
+  for (Access a : {Access::Normal, Access::Sequential, Access::Random, Access::WillNeed, Access::DontNeed}) {
+    m.advise(a);
+    m.advise(a, Box::rows(m.shape(), 10, 20));
+  }
+  EXPECT_THROW(m.advise(Access::Random, Box::rows(m.shape(), 90, 120)), ShapeError);
+}
+
+TEST(Memmap, ForEachBlockTilesInCOrder) {
+  for (const auto& [shape, budget] : std::vector<std::pair<Shape, std::size_t>>{{{}, 8},
+                                                                                {{0, 5}, 8},
+                                                                                {{7}, 24},
+                                                                                {{3, 5}, 16},
+                                                                                {{3, 5}, 40},
+                                                                                {{2, 3, 4}, 100},
+                                                                                {{2, 3, 4}, 9},
+                                                                                {{4, 1}, 1}}) {
+    SCOPED_TRACE(shape_string(shape) + " budget " + std::to_string(budget));
+    std::int64_t next = 0;
+    for_each_block(shape, 8, budget, [&](const Box& box) {
+      EXPECT_EQ(linear_index(shape, box.offset), next);
+      EXPECT_LE(box.size() * 8, static_cast<std::int64_t>(std::max<std::size_t>(budget, 8)));
+      check_box(box, shape, "tile");
+      next += box.size();
+    });
+    EXPECT_EQ(next, shape.empty() ? 1 : element_count(shape));
+  }
+}
+
+TEST(Memmap, StoresCopyAndConvert) {
+  TempDir dir;
+  {
+    Memmap m = Memmap::create_raw(dir.file("src.dat"), options(DType(ScalarType::Int16), {5, 7}));
+    auto a = m.as<std::int16_t>();
+    std::iota(a.span().begin(), a.span().end(), -10);
+  }
+  auto src = open_store(dir.file("src.dat"), Mode::Read, RawLayout{DType(ScalarType::Int16), {5, 7}, 0, Order::C});
+  CreateOptions o = options(DType::from_descr(">f8"), {5, 7});
+  o.order = Order::Fortran;
+  auto dst = create_store(dir.file("dst.npy"), o);
+  copy_store(*src, *dst, 24);  // tiny blocks: pieces of rows
+  dst->flush();
+  const AnyArray back = load_npy(dir.file("dst.npy"));
+  EXPECT_EQ(back.as<double>()(0, 0), -10.0);
+  EXPECT_EQ(back.as<double>()(4, 6), 24.0);
+  EXPECT_EQ(read_npy_header(dir.file("dst.npy")).dtype.byte_order(), ByteOrder::Big);
+  auto wrong = create_store(dir.file("w.npy"), options(DType(ScalarType::Int16), {7, 5}));
+  EXPECT_THROW(copy_store(*src, *wrong), ShapeError);
+  EXPECT_THROW(src->write(Box::whole({5, 7}), nullptr, DType(ScalarType::Int16)), Error);
+}
+
+TEST(Memmap, StoreWritesReachTheMapping) {
+  TempDir dir;
+  auto store = create_store(dir.file("s.npy"), options(DType(ScalarType::Float32), {4, 3}));
+  const std::vector<double> row{1.5, 2.5, 3.5};
+  store->write(Box::rows(store->shape(), 2, 3), row.data(), DType(ScalarType::Float64));  // converted, pwrite
+  const std::vector<float> col{7, 8, 9, 10};
+  store->write(Box{{0, 1}, {4, 1}}, col.data(), DType(ScalarType::Float32));  // strided, via the mapping
+  const auto view = store->mapped()->as<float>();
+  EXPECT_EQ(view(2, 0), 1.5f);
+  EXPECT_EQ(view(2, 2), 3.5f);
+  EXPECT_EQ(view(3, 1), 10.0f);
+  std::vector<float> back(12);
+  store->read(Box::whole(store->shape()), back.data(), DType(ScalarType::Float32));
+  EXPECT_EQ(back[7], 9.0f);
+  EXPECT_EQ(back[8], 3.5f);
+}
+
+TEST(Memmap, StoreWritesIntoFortranOrderFiles) {
+  TempDir dir;
+  CreateOptions o = options(DType(ScalarType::Int32), {3, 4});
+  o.order = Order::Fortran;
+  auto store = create_store(dir.file("f.npy"), o);
+  std::vector<std::int32_t> values(12);
+  std::iota(values.begin(), values.end(), 0);
+  store->write(Box::whole({3, 4}), values.data(), DType(ScalarType::Int32));
+  const auto view = store->mapped()->as<std::int32_t>();
+  for (std::int64_t i = 0; i < 3; ++i)
+    for (std::int64_t j = 0; j < 4; ++j) EXPECT_EQ(view(i, j), i * 4 + j);
+}
+
+}  // namespace
+}  // namespace mammoth

@@ -1,0 +1,82 @@
+// `mammoth convert SRC DST`: copies an array between any two stores (raw, .npy, HDF5)
+// block by block, converting the element type on the way if asked.
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "command.hpp"
+#include "mammoth/memmap.hpp"
+#include "mammoth/store.hpp"
+
+namespace mammoth::cli {
+namespace {
+
+std::string property(const BlockStore& store, const std::string& key) {
+  for (const auto& [k, v] : store.properties())
+    if (k == key) return v;
+  return {};
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  return std::filesystem::equivalent(a, b, ec);
+}
+
+std::function<int()> setup_convert(CLI::App& app) {
+  struct Options {
+    std::string src, dst, dtype, shape, order = "C", to_dtype, chunks, compression = "none";
+    std::int64_t offset = 0;
+    int level = 4;
+    bool shuffle = false, sparse = false;
+  };
+  auto o = std::make_shared<Options>();
+  app.add_option("src", o->src, "source: FILE.npy, FILE.h5:/dataset, or a raw file with --dtype")->required();
+  app.add_option("dst", o->dst, "destination: FILE.npy, FILE.h5:/dataset, or any other name for a raw file")
+      ->required();
+  app.add_option("--dtype", o->dtype, "raw source: element type");
+  app.add_option("--shape", o->shape, "raw source: shape (default: as many items as the file holds)");
+  app.add_option("--offset", o->offset, "raw source: bytes before the first element")->check(CLI::NonNegativeNumber);
+  app.add_option("--order", o->order, "raw source: C or F")->check(CLI::IsMember({"C", "F"}));
+  app.add_option("--to-dtype", o->to_dtype, "destination element type (default: the source's)");
+  app.add_option("--chunks", o->chunks, "HDF5 destination: chunk shape");
+  app.add_option("--compression", o->compression, "HDF5 destination: gzip or none")
+      ->check(CLI::IsMember({"gzip", "none"}));
+  app.add_option("--compression-level", o->level, "HDF5 destination: gzip level 0-9")->check(CLI::Range(0, 9));
+  app.add_flag("--shuffle", o->shuffle, "HDF5 destination: byte-shuffle filter");
+  app.add_flag("--sparse", o->sparse, "raw/.npy destination: do not preallocate");
+  return [o] {
+    std::signal(SIGXFSZ, SIG_IGN);
+    std::optional<RawLayout> raw;
+    if (!o->dtype.empty())
+      raw = RawLayout{DType::parse(o->dtype, "--dtype"), parse_shape(o->shape), o->offset,
+                      o->order == "F" ? Order::Fortran : Order::C};
+    const auto src = open_store(o->src, Mode::Read, raw);
+    if (same_file(parse_store_path(o->src).file, parse_store_path(o->dst).file) && !parse_store_path(o->dst).is_hdf5())
+      throw Error(o->dst + ": source and destination are the same file");
+    CreateOptions options;
+    options.dtype = o->to_dtype.empty() ? src->dtype() : DType::parse(o->to_dtype, "--to-dtype");
+    if (o->to_dtype.empty() && options.dtype.type() == ScalarType::Float16)
+      options.dtype = DType(ScalarType::Float32);  // float16 is read, never written
+    if (options.dtype.type() == ScalarType::Float16)
+      throw TypeError(o->dst + ": cannot write float16; use --to-dtype float32");
+    options.shape = src->shape();
+    options.order = property(*src, "order") == "F" ? Order::Fortran : Order::C;
+    if (!o->chunks.empty()) options.chunks = parse_shape(o->chunks);
+    options.gzip_level = o->compression == "gzip" ? o->level : -1;
+    options.shuffle = o->shuffle;
+    options.preallocate = !o->sparse;
+    const auto dst = create_store(o->dst, options);
+    copy_store(*src, *dst);
+    dst->flush();
+    return 0;
+  };
+}
+
+const bool registered = register_command(
+    {"convert", "copy an array between raw, .npy and HDF5 files, optionally changing its dtype", 30, setup_convert});
+
+}  // namespace
+}  // namespace mammoth::cli

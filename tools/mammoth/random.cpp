@@ -1,0 +1,73 @@
+// `mammoth random PATH --shape … --dtype …`: a seeded random array written to disk block
+// by block, in bounded memory, to any store create_store knows (.npy, raw, FILE.h5:/x).
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "command.hpp"
+#include "mammoth/random.hpp"
+#include "mammoth/store.hpp"
+
+namespace mammoth::cli {
+namespace {
+
+std::function<int()> setup_random(CLI::App& app) {
+  struct Options {
+    std::string path, shape, dtype = "float64", dist = "uniform", order = "C", chunks, compression = "none";
+    std::uint64_t seed = 0;
+    double low = 0, high = 1, mean = 0, stddev = 1;
+    int level = 4;
+    bool shuffle = false, sparse = false, quiet = false;
+  };
+  auto o = std::make_shared<Options>();
+  app.add_option("path", o->path, "FILE.npy, FILE.h5:/dataset, or any other name for a raw file")->required();
+  app.add_option("--shape", o->shape, "shape, e.g. 100,1000000")->required();
+  app.add_option("--dtype", o->dtype, "element type (default float64)");
+  app.add_option("--seed", o->seed, "seed: the same seed gives the same array (default 0)");
+  app.add_option("--dist", o->dist, "uniform [low, high), normal (mean, std) or integers [low, high)")
+      ->check(CLI::IsMember({"uniform", "normal", "integers"}));
+  app.add_option("--low", o->low, "lower bound (default 0)");
+  app.add_option("--high", o->high, "upper bound, exclusive (default 1)");
+  app.add_option("--mean", o->mean, "normal: mean (default 0)");
+  app.add_option("--std", o->stddev, "normal: standard deviation (default 1)");
+  app.add_option("--order", o->order, "C or F (raw and .npy)")->check(CLI::IsMember({"C", "F"}));
+  app.add_option("--chunks", o->chunks, "HDF5: chunk shape, e.g. 100,100");
+  app.add_option("--compression", o->compression, "HDF5: gzip or none")->check(CLI::IsMember({"gzip", "none"}));
+  app.add_option("--compression-level", o->level, "HDF5: gzip level 0-9 (default 4)")->check(CLI::Range(0, 9));
+  app.add_flag("--shuffle", o->shuffle, "HDF5: byte-shuffle filter before compression");
+  app.add_flag("--sparse", o->sparse, "raw/.npy: do not preallocate the file's blocks");
+  app.add_flag("-q,--quiet", o->quiet, "print nothing");
+  return [o] {
+    // Past RLIMIT_FSIZE the kernel sends SIGXFSZ; ignored, the write fails with EFBIG and we report it.
+    std::signal(SIGXFSZ, SIG_IGN);
+    CreateOptions options;
+    options.dtype = DType::parse(o->dtype, "--dtype");
+    options.shape = parse_shape(o->shape);
+    options.order = o->order == "F" ? Order::Fortran : Order::C;
+    if (!o->chunks.empty()) options.chunks = parse_shape(o->chunks);
+    options.gzip_level = o->compression == "gzip" ? o->level : -1;
+    options.shuffle = o->shuffle;
+    options.preallocate = !o->sparse;
+    RandomSpec spec;
+    spec.dist = RandomSpec::parse_distribution(o->dist);
+    spec.seed = o->seed;
+    spec.low = o->low;
+    spec.high = o->high;
+    spec.mean = o->mean;
+    spec.stddev = o->stddev;
+    const auto store = create_store(o->path, options);
+    fill_random(*store, spec);
+    store->flush();
+    if (!o->quiet)
+      std::cout << o->path << ": " << o->dist << " " << options.dtype.name() << " " << shape_string(options.shape)
+                << ", seed " << o->seed << "\n";
+    return 0;
+  };
+}
+
+const bool registered =
+    register_command({"random", "write a seeded random array (uniform, normal, integers) to a file", 20, setup_random});
+
+}  // namespace
+}  // namespace mammoth::cli
