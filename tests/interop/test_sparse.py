@@ -139,10 +139,27 @@ class SparseInterop(unittest.TestCase):
         run('spmv', src, x, '-o', y, '--budget', '16K')
         np.testing.assert_allclose(np.load(y), big @ v, rtol=1e-13)
         X = np.random.default_rng(2).random((31, 4))
-        np.save(x, X.ravel())
+        np.save(x, X)
         sp.save_npz(src, self.a)
-        run('sparse', 'op', 'spmm', src, '--b', x, '--args', 4, '-o', y)
-        np.testing.assert_allclose(np.load(y).reshape(23, 4), self.a @ X, rtol=1e-13)
+        run('sparse', 'op', 'spmm', src, '--b', x, '-o', y)
+        np.testing.assert_allclose(np.load(y), self.a @ X, rtol=1e-13)
+
+    def test_dense_npy_both_ways(self):
+        src, out = self.p('a.npz'), self.p('a.npy')
+        for dtype in (np.float64, np.float32, np.int64, np.complex64, np.bool_):
+            with self.subTest(dtype=dtype):
+                m = (self.a * 7).astype(dtype)
+                sp.save_npz(src, m)
+                run('sparse', 'convert', src, out)
+                d = np.load(out)
+                self.assertEqual(d.dtype, m.dtype)
+                np.testing.assert_array_equal(d, m.toarray())
+                np.save(out, m.toarray())
+                run('sparse', 'convert', out, self.p('b.npz'), '--format', 'csc')
+                back = sp.load_npz(self.p('b.npz'))
+                self.assertEqual(back.format, 'csc')
+                self.assertEqual(back.dtype, m.dtype)
+                np.testing.assert_array_equal(back.toarray(), m.toarray())
 
     def test_operations_match_scipy(self):
         A, B = self.p('A.npz'), self.p('B.npz')

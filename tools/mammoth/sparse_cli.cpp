@@ -110,9 +110,44 @@ int sparse_random(const std::string& path, const std::vector<std::int64_t>& shap
   return 0;
 }
 
+namespace {
+
+bool is_npy_path(const std::string& p) { return p.size() >= 4 && p.compare(p.size() - 4, 4, ".npy") == 0; }
+
+// A dense 2-d .npy → sparse file: its nonzeros, in the held type of its dtype.
+void dense_to_sparse(const std::string& src, const std::string& dst, const SaveOptions& opt) {
+  const mammoth::NpyHeader h = read_npy_header(src);
+  if (h.shape.size() != 2)
+    throw ShapeError(src + ": a sparse matrix needs a 2-d array, found shape " + shape_string(h.shape));
+  const std::int64_t cells = h.shape[0] * h.shape[1];
+  visit_held(held_type(h.dtype), !fits_int32(h.shape[0], h.shape[1], cells), [&](auto tv, auto ti) {
+    using T = typename decltype(tv)::type;
+    using I = typename decltype(ti)::type;
+    save_sparse_file(dst, csr_from_dense<I>(read_npy_array<T>(src)), opt);
+  });
+}
+
+}  // namespace
+
 int sparse_convert(const std::string& src, const std::string& dst, const std::string& format, bool compressed,
                    const std::vector<std::int64_t>& blocksize) {
+  if (is_npy_path(src)) {
+    SaveOptions opt = save_options(format, compressed, read_npy_header(src).dtype.type() == ScalarType::Bool);
+    if (blocksize.size() == 2) opt.block_rows = blocksize[0], opt.block_cols = blocksize[1];
+    dense_to_sparse(src, dst, opt);
+    return 0;
+  }
   visit_csr_file(src, [&](auto& a, const SparseFileInfo& info) {
+    if (is_npy_path(dst)) {  // toarray(), saved as numpy does (bool files stay bool)
+      if (info.value_descr == "|b1") {
+        const auto d = to_dense(a);
+        AnyArray out = AnyArray(d).astype(DType(ScalarType::Bool));
+        save_npy(dst, out);
+      } else {
+        save_npy(dst, to_dense(a));
+      }
+      return;
+    }
     std::string f = format;
     if (f.empty()) f = info.kind == "npz" ? info.format : "csr";
     SaveOptions opt = save_options(f, compressed, info.value_descr == "|b1");
@@ -281,11 +316,8 @@ int sparse_op(const std::string& name, const std::string& a_path, const std::str
     else if (name == "diagonal")
       save_vector(diagonal(a, args.empty() ? 0 : args[0]));
     else if (name == "spmm") {
-      const auto x = read_npy_vector<T>(b_path);  // (cols × k) flattened; k from --args
-      const std::int64_t k = arg(0);
-      const auto X = NdArray<T>::from(std::span<const T>(x.data(), x.size()), {a.cols, k});
-      const auto Y = spmm(a, X);
-      write_npy_vector<T>(out, Y.span());
+      const auto Y = spmm(a, read_npy_array<T>(b_path));  // b: a dense (cols, k) .npy
+      save_npy(out, Y);
     } else if (name == "roundtrip") {
       // Through every in-memory format and back: csr→coo→csc→bsr→lil→dok→dia→csr.
       const auto r = to_csr(to_dia(to_dok(to_lil(to_bsr(to_csc(to_coo(a)), arg(0), arg(1))))));
