@@ -11,6 +11,12 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 
 bool is_npz_path(const std::string& path) { return ends_with(path, ".npz"); }
 bool is_mtx_path(const std::string& path) { return ends_with(path, ".mtx"); }
+bool is_h5_group_path(const std::string& path) {
+  const auto colon = path.find(":/");
+  if (colon == std::string::npos) return false;
+  const std::string file = path.substr(0, colon);
+  return ends_with(file, ".h5") || ends_with(file, ".hdf5") || ends_with(file, ".hdf");
+}
 
 ScalarType held_type(DType file) {
   switch (file.type()) {
@@ -41,6 +47,20 @@ ScalarType held_type(DType file) {
 
 SparseFileInfo sparse_file_info(const std::string& path) {
   SparseFileInfo out;
+  if (is_h5_group_path(path)) {
+    const H5GroupInfo g = h5_group_info(path);
+    out.kind = "h5";
+    out.format = format_name(g.format);
+    out.rows = g.rows;
+    out.cols = g.cols;
+    out.nnz = g.nnz;
+    out.value_descr = g.value.descr();
+    out.value = DType(held_type(g.value));
+    out.index =
+        DType(g.index.itemsize() <= 4 && g.index.type() != ScalarType::UInt32 ? ScalarType::Int32 : ScalarType::Int64);
+    out.detail = "anndata group";
+    return out;
+  }
   if (is_mtx_path(path)) {
     const MtxInfo m = mtx_info(path);
     static const char* fields[] = {"real", "integer", "complex", "pattern"};

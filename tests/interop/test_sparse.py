@@ -210,6 +210,42 @@ class SparseInterop(unittest.TestCase):
         self.assertEqual(got.nnz, 2)
         np.testing.assert_array_equal(got.toarray(), coo.toarray())
 
+    def test_hdf5_group_as_anndata_lays_it_out(self):
+        import h5py
+        h5 = self.p('m.h5')
+        # What anndata writes (encoding-type/-version + shape), made with h5py.
+        with h5py.File(h5, 'w') as f:
+            for name, m in (('X', self.a), ('layers/c', self.a.tocsc())):
+                g = f.create_group(name)
+                g.attrs['encoding-type'] = f'{m.format}_matrix'
+                g.attrs['encoding-version'] = '0.1.0'
+                g.attrs['shape'] = np.array(m.shape)
+                g['data'], g['indices'], g['indptr'] = m.data, m.indices, m.indptr
+            old = f.create_group('old')  # h5sparse's older attribute names
+            old.attrs['h5sparse_format'] = 'csr'
+            old.attrs['h5sparse_shape'] = np.array(self.a.shape)
+            old['data'], old['indices'], old['indptr'] = self.a.data, self.a.indices, self.a.indptr
+        for group in ('X', 'layers/c', 'old'):
+            with self.subTest(group=group):
+                out = self.p('o.npz')
+                run('sparse', 'convert', f'{h5}:/{group}', out)
+                np.testing.assert_array_equal(sp.load_npz(out).toarray(), self.a.toarray())
+        # Ours, read back by h5py the anndata way.
+        src = self.p('a.npz')
+        sp.save_npz(src, self.a)
+        for fmt in ('csr', 'csc'):
+            run('sparse', 'convert', src, f'{h5}:/ours_{fmt}', '--format', fmt)
+            with h5py.File(h5, 'r') as f:
+                g = f[f'ours_{fmt}']
+                self.assertEqual(g.attrs['encoding-type'], f'{fmt}_matrix')
+                cls = sp.csr_matrix if fmt == 'csr' else sp.csc_matrix
+                m = cls((g['data'][:], g['indices'][:], g['indptr'][:]), shape=tuple(g.attrs['shape']))
+                np.testing.assert_array_equal(m.toarray(), self.a.toarray())
+        info = json.loads(run('sparse', 'info', '--json', f'{h5}:/X').stdout)
+        self.assertEqual((info['format'], info['nnz']), ('csr', self.a.nnz))
+        p = run('sparse', 'info', f'{h5}:/layers', ok=False)
+        self.assertIn('not a sparse group', p.stderr)
+
     def test_info_and_errors(self):
         src = self.p('a.npz')
         sp.save_npz(src, self.a)

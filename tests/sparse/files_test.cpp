@@ -266,3 +266,25 @@ TEST(Cli, RandomInfoConvertSpmvSpy) {
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("save_npz supports"), std::string::npos) << r.err;
 }
+
+TEST(H5Group, CsrAndCscRoundTripAndBadGroupsAreRefused) {
+  TempDir dir;
+  const auto a = random_csr<double, std::int32_t>(30, 40, 0.1, 5);
+  const std::string x = dir.file("m.h5") + ":/X", y = dir.file("m.h5") + ":/sub/Y";
+  save_h5_group(x, a);
+  save_h5_group(y, to_csc(a));
+  EXPECT_EQ(h5_group_info(x).format, Format::Csr);
+  EXPECT_EQ(h5_group_info(y).format, Format::Csc);
+  expect_equal(load_h5_group<Csr<double, std::int32_t>>(x), a);
+  expect_equal(to_csr(load_h5_group<Csc<double, std::int32_t>>(y)), a);
+  expect_equal(load_csr_as<double, std::int32_t>(y), a);
+  save_h5_group(x, a);  // replaces the group
+  expect_equal(load_h5_group<Csr<double, std::int32_t>>(x), a);
+  EXPECT_THROW((load_h5_group<Csc<double, std::int32_t>>(x)), FormatError);
+  EXPECT_NE(error_of([&] { h5_group_info(dir.file("m.h5") + ":/sub"); }).find("not a sparse group"), std::string::npos);
+  Csr<double, std::int32_t> bad{2, 2, {0, 1, 2}, {0, 7}, {1, 1}};
+  save_h5_group(dir.file("m.h5") + ":/bad", bad);
+  EXPECT_NE(
+      error_of([&] { load_h5_group<Csr<double, std::int32_t>>(dir.file("m.h5") + ":/bad"); }).find("indices[1] = 7"),
+      std::string::npos);
+}

@@ -149,7 +149,8 @@ int sparse_convert(const std::string& src, const std::string& dst, const std::st
       return;
     }
     std::string f = format;
-    if (f.empty()) f = info.kind == "npz" ? info.format : "csr";
+    if (f.empty()) f = info.kind == "npz" || info.kind == "h5" ? info.format : "csr";
+    if (format.empty() && is_h5_group_path(dst) && f != "csc") f = "csr";  // a group holds csr or csc
     SaveOptions opt = save_options(f, compressed, info.value_descr == "|b1");
     opt.block_rows = blocksize.size() == 2 ? blocksize[0] : info.block_rows;
     opt.block_cols = blocksize.size() == 2 ? blocksize[1] : info.block_cols;

@@ -9,6 +9,8 @@ namespace mammoth::sparse {
 
 template <Scalar T, Index I = std::int32_t>
 struct Bsr {
+  using value_type = T;
+  using index_type = I;
   std::int64_t rows = 0, cols = 0;
   std::int64_t block_rows = 1, block_cols = 1;
   Vec<I> indptr{0}, indices;  // over block rows; block column indices

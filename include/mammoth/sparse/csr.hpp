@@ -9,6 +9,8 @@ namespace mammoth::sparse {
 
 template <Scalar T, Index I = std::int32_t>
 struct Csr {
+  using value_type = T;
+  using index_type = I;
   std::int64_t rows = 0, cols = 0;
   Vec<I> indptr{0}, indices;
   Vec<T> data;

@@ -10,6 +10,8 @@ namespace mammoth::sparse {
 
 template <Scalar T, Index I = std::int32_t>
 struct Dia {
+  using value_type = T;
+  using index_type = I;
   std::int64_t rows = 0, cols = 0;
   std::int64_t length = 0;  // data's second dimension (scipy: data.shape[1], ≤ cols)
   Vec<I> offsets;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "mammoth/sparse/convert.hpp"
+#include "mammoth/sparse/h5_group.hpp"
 #include "mammoth/sparse/mtx.hpp"
 #include "mammoth/sparse/npz.hpp"
 
@@ -17,7 +18,11 @@ namespace mammoth::sparse {
 
 bool is_npz_path(const std::string& path);
 bool is_mtx_path(const std::string& path);
-inline bool is_sparse_path(const std::string& path) { return is_npz_path(path) || is_mtx_path(path); }
+// "FILE.h5:/group" (an anndata-style CSR/CSC group)
+bool is_h5_group_path(const std::string& path);
+inline bool is_sparse_path(const std::string& path) {
+  return is_npz_path(path) || is_mtx_path(path) || is_h5_group_path(path);
+}
 
 // The held type for a file's value dtype.
 ScalarType held_type(DType file);
@@ -71,6 +76,16 @@ void visit_csr_file(const std::string& path, F&& f) {
   visit_held(info.value.type(), index64, [&](auto tv, auto ti) {
     using T = typename decltype(tv)::type;
     using I = typename decltype(ti)::type;
+    if (is_h5_group_path(path)) {
+      if (info.format == "csr") {
+        auto m = load_h5_group<Csr<T, I>>(path);
+        f(m, info);
+      } else {
+        auto m = to_csr(load_h5_group<Csc<T, I>>(path));
+        f(m, info);
+      }
+      return;
+    }
     if (is_mtx_path(path)) {
       auto coo = read_mtx<T, I>(path);
       auto csr = to_csr(coo);
@@ -114,6 +129,9 @@ void visit_csr_file(const std::string& path, F&& f) {
 template <Scalar T, Index I>
 Csr<T, I> load_csr_as(const std::string& path) {
   if (is_mtx_path(path)) return to_csr(read_mtx<T, I>(path));
+  if (is_h5_group_path(path))
+    return h5_group_info(path).format == Format::Csr ? load_h5_group<Csr<T, I>>(path)
+                                                     : to_csr(load_h5_group<Csc<T, I>>(path));
   switch (npz_info(path).format) {
     case Format::Csr: {
       auto m = load_npz<Csr<T, I>>(path);
@@ -140,11 +158,20 @@ struct SaveOptions {
   bool bool_values = false;                     // write uint8 values as '|b1'
 };
 
-// Saves `a` to .npz (in options.format) or .mtx (coordinate, general).
+// Saves `a` to .npz (in options.format), .mtx (coordinate, general) or FILE.h5:/group (csr or csc).
 template <Scalar T, Index I>
 void save_sparse_file(const std::string& path, const Csr<T, I>& a, const SaveOptions& opt = {}) {
   if (is_mtx_path(path)) {
     write_mtx(path, a);
+    return;
+  }
+  if (is_h5_group_path(path)) {
+    if (opt.format == Format::Csr)
+      save_h5_group(path, a);
+    else if (opt.format == Format::Csc)
+      save_h5_group(path, to_csc(a));
+    else
+      throw Error(path + ": an HDF5 sparse group holds csr or csc, not " + std::string(format_name(opt.format)));
     return;
   }
   if (!is_npz_path(path)) throw Error(path + ": unknown sparse file type (expected .npz or .mtx)");
