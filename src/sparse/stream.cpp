@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "mammoth/sparse/h5_group.hpp"
 #include "mammoth/sparse/npz.hpp"
 #include "mammoth/sparse/spmv.hpp"
 
@@ -163,6 +164,72 @@ StreamStats spmv_npz_stream(const std::string& path, std::span<const double> x, 
   if (idx.header.dtype.type() == ScalarType::Int32)
     return run<std::int32_t>(map, ptr, idx, val, info.rows, info.cols, x, y, budget_bytes, path);
   return run<std::int64_t>(map, ptr, idx, val, info.rows, info.cols, x, y, budget_bytes, path);
+}
+
+namespace {
+
+template <class I>
+StreamStats run_h5(const h5::Group& g, const H5GroupInfo& info, std::span<const double> x, std::span<double> y,
+                   std::int64_t budget, const std::string& spec) {
+  const auto indptr = read_h5_vector<I>(g, "indptr");
+  if (static_cast<std::int64_t>(indptr.size()) != info.rows + 1)
+    throw FormatError(spec + ": indptr has the wrong length for " + std::to_string(info.rows) + " rows");
+  try {
+    check_indptr("csr", info.rows, info.cols, indptr.data(), info.rows, info.nnz);
+  } catch (const ShapeError& e) {
+    throw FormatError(spec + ": " + e.what());
+  }
+  const h5::Dataset indices = g.dataset("indices"), data = g.dataset("data");
+  if (indices.size() != info.nnz) throw FormatError(spec + ": indices and data lengths differ");
+  StreamStats stats;
+  const std::int64_t per_entry = sizeof(I) + sizeof(double);
+  std::vector<I> block_indices;
+  std::vector<double> block_data;
+  for (std::int64_t r0 = 0; r0 < info.rows;) {
+    const std::int64_t limit = indptr[static_cast<std::size_t>(r0)] + std::max<std::int64_t>(1, budget / per_entry);
+    std::int64_t r1 = std::upper_bound(indptr.begin() + r0 + 1, indptr.end(),
+                                       static_cast<I>(std::min<std::int64_t>(limit, info.nnz))) -
+                      indptr.begin() - 1;
+    r1 = std::max(r1, r0 + 1);
+    const I k0 = indptr[static_cast<std::size_t>(r0)], k1 = indptr[static_cast<std::size_t>(r1)];
+    block_indices.resize(static_cast<std::size_t>(k1 - k0));
+    block_data.resize(static_cast<std::size_t>(k1 - k0));
+    if (k1 > k0) {
+      const Box box{{k0}, {k1 - k0}};
+      indices.read(box, block_indices.data(), dtype_of<I>());
+      data.read(box, block_data.data(), dtype_of<double>());
+    }
+    for (std::size_t k = 0; k < block_indices.size(); ++k)
+      if (block_indices[k] < 0 || block_indices[k] >= info.cols)
+        throw FormatError(spec + ": indices[" + std::to_string(k0 + static_cast<I>(k)) + "] = " +
+                          std::to_string(block_indices[k]) + " is outside [0, " + std::to_string(info.cols) + ")");
+    std::vector<I> local(indptr.begin() + r0, indptr.begin() + r1 + 1);
+    for (auto& v : local) v = static_cast<I>(v - k0);
+    const int threads = threads_for(k1 - k0);
+    const auto b = split_by_nnz(local.data(), r1 - r0, threads);
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+    for (int t = 0; t < threads; ++t)
+      csr_rows_spmv(b[static_cast<std::size_t>(t)], b[static_cast<std::size_t>(t) + 1], local.data(),
+                    block_indices.data(), block_data.data(), x.data(), y.data() + r0);
+    ++stats.blocks;
+    stats.max_block_bytes = std::max<std::int64_t>(stats.max_block_bytes, (k1 - k0) * per_entry);
+    r0 = r1;
+  }
+  return stats;
+}
+
+}  // namespace
+
+StreamStats spmv_h5_stream(const std::string& spec, std::span<const double> x, std::span<double> y,
+                           std::int64_t budget_bytes) {
+  const H5GroupInfo info = h5_group_info(spec);
+  if (info.format != Format::Csr) throw FormatError(spec + ": streaming SpMV needs a csr group");
+  check_spmv<double>("csr", info.rows, info.cols, x.size(), y.size());
+  const StorePath where = parse_store_path(spec);
+  h5::File file(where.file, Mode::Read);
+  const h5::Group g = file.group(where.inner);
+  if (info.index.itemsize() <= 4) return run_h5<std::int32_t>(g, info, x, y, budget_bytes, spec);
+  return run_h5<std::int64_t>(g, info, x, y, budget_bytes, spec);
 }
 
 }  // namespace mammoth::sparse

@@ -164,7 +164,8 @@ int sparse_spmv(const std::string& matrix, const std::string& xpath, const std::
     const auto x = read_npy_vector<double>(xpath);
     const SparseFileInfo info = sparse_file_info(matrix);
     std::vector<double> y(static_cast<std::size_t>(info.rows));
-    const StreamStats s = spmv_npz_stream(matrix, x, y, budget);
+    const StreamStats s =
+        is_h5_group_path(matrix) ? spmv_h5_stream(matrix, x, y, budget) : spmv_npz_stream(matrix, x, y, budget);
     write_npy_vector<double>(ypath, y);
     std::fprintf(stderr, "streamed %lld row blocks of at most %s\n", static_cast<long long>(s.blocks),
                  human_bytes(static_cast<double>(s.max_block_bytes)).c_str());

@@ -21,4 +21,9 @@ struct StreamStats {
 StreamStats spmv_npz_stream(const std::string& path, std::span<const double> x, std::span<double> y,
                             std::int64_t budget_bytes);
 
+// The same for a CSR in an HDF5 group ("file.h5:/X", anndata layout): indices and
+// values are read as hyperslabs of at most `budget_bytes` per row block.
+StreamStats spmv_h5_stream(const std::string& spec, std::span<const double> x, std::span<double> y,
+                           std::int64_t budget_bytes);
+
 }  // namespace mammoth::sparse
