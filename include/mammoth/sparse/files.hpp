@@ -1,0 +1,201 @@
+// Sparse files whose value and index types are known only at run time (.npz, .mtx):
+// the one place a file's dtypes become template arguments.
+//
+// Values are held as one of seven C++ types: uint8 (also bool: a bool std::vector has
+// no data()), int32, int64, float32, float64, complex64, complex128. Other integer
+// and float types widen to the nearest of these; bool files stay '|b1' on output.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "mammoth/sparse/convert.hpp"
+#include "mammoth/sparse/h5_group.hpp"
+#include "mammoth/sparse/mtx.hpp"
+#include "mammoth/sparse/npz.hpp"
+
+namespace mammoth::sparse {
+
+bool is_npz_path(const std::string& path);
+bool is_mtx_path(const std::string& path);
+// "FILE.h5:/group" (an anndata-style CSR/CSC group)
+bool is_h5_group_path(const std::string& path);
+inline bool is_sparse_path(const std::string& path) {
+  return is_npz_path(path) || is_mtx_path(path) || is_h5_group_path(path);
+}
+
+// The held type for a file's value dtype.
+ScalarType held_type(DType file);
+
+template <class F>
+decltype(auto) visit_held(ScalarType v, bool index64, F&& f) {
+  auto with_index = [&](auto t) -> decltype(auto) {
+    if (index64) return f(t, std::type_identity<std::int64_t>{});
+    return f(t, std::type_identity<std::int32_t>{});
+  };
+  switch (v) {
+    case ScalarType::UInt8:
+      return with_index(std::type_identity<std::uint8_t>{});
+    case ScalarType::Int32:
+      return with_index(std::type_identity<std::int32_t>{});
+    case ScalarType::Int64:
+      return with_index(std::type_identity<std::int64_t>{});
+    case ScalarType::Float32:
+      return with_index(std::type_identity<float>{});
+    case ScalarType::Float64:
+      return with_index(std::type_identity<double>{});
+    case ScalarType::Complex64:
+      return with_index(std::type_identity<std::complex<float>>{});
+    case ScalarType::Complex128:
+      return with_index(std::type_identity<std::complex<double>>{});
+    default:
+      break;
+  }
+  throw TypeError("no held type for this dtype");
+}
+
+// What a sparse file holds, from its headers: the `info` command's content.
+struct SparseFileInfo {
+  std::string kind;    // "npz" or "mtx"
+  std::string format;  // csr, csc, coo, bsr, dia (npz) or "coordinate"/"array" (mtx)
+  std::int64_t rows = 0, cols = 0, nnz = 0;
+  DType value;              // as held in memory
+  std::string value_descr;  // as stored in the file ('<f8', '|b1'; mtx: real/integer/…)
+  DType index;
+  std::string detail;                           // symmetry (mtx), block shape (bsr), compression (npz)
+  std::int64_t block_rows = 1, block_cols = 1;  // bsr
+};
+SparseFileInfo sparse_file_info(const std::string& path);
+
+// Loads `path` (.npz of any scipy format, or .mtx) and calls f(csr, info) with it as
+// canonical CSR of the held types.
+template <class F>
+void visit_csr_file(const std::string& path, F&& f) {
+  const SparseFileInfo info = sparse_file_info(path);
+  const bool index64 = info.index.type() == ScalarType::Int64;
+  visit_held(info.value.type(), index64, [&](auto tv, auto ti) {
+    using T = typename decltype(tv)::type;
+    using I = typename decltype(ti)::type;
+    if (is_h5_group_path(path)) {
+      if (info.format == "csr") {
+        auto m = load_h5_group<Csr<T, I>>(path);
+        f(m, info);
+      } else {
+        auto m = to_csr(load_h5_group<Csc<T, I>>(path));
+        f(m, info);
+      }
+      return;
+    }
+    if (is_mtx_path(path)) {
+      auto coo = read_mtx<T, I>(path);
+      auto csr = to_csr(coo);
+      if (info.format == "array") eliminate_zeros(csr);
+      f(csr, info);
+      return;
+    }
+    switch (parse_format(info.format)) {
+      case Format::Csr: {
+        auto m = load_npz<Csr<T, I>>(path);
+        f(m, info);
+        return;
+      }
+      case Format::Csc: {
+        auto m = to_csr(load_npz<Csc<T, I>>(path));
+        f(m, info);
+        return;
+      }
+      case Format::Coo: {
+        auto m = to_csr(load_npz<Coo<T, I>>(path));
+        f(m, info);
+        return;
+      }
+      case Format::Bsr: {
+        auto m = to_csr(load_npz<Bsr<T, I>>(path));
+        f(m, info);
+        return;
+      }
+      case Format::Dia: {
+        auto m = to_csr(load_npz<Dia<T, I>>(path));
+        f(m, info);
+        return;
+      }
+      default:
+        throw FormatError(path + ": cannot load a " + info.format + " matrix");
+    }
+  });
+}
+
+// Loads `path` as canonical CSR of the given types, converting values and indices.
+template <Scalar T, Index I>
+Csr<T, I> load_csr_as(const std::string& path) {
+  if (is_mtx_path(path)) return to_csr(read_mtx<T, I>(path));
+  if (is_h5_group_path(path))
+    return h5_group_info(path).format == Format::Csr ? load_h5_group<Csr<T, I>>(path)
+                                                     : to_csr(load_h5_group<Csc<T, I>>(path));
+  switch (npz_info(path).format) {
+    case Format::Csr: {
+      auto m = load_npz<Csr<T, I>>(path);
+      sum_duplicates(m);
+      return m;
+    }
+    case Format::Csc:
+      return to_csr(load_npz<Csc<T, I>>(path));
+    case Format::Coo:
+      return to_csr(load_npz<Coo<T, I>>(path));
+    case Format::Bsr:
+      return to_csr(load_npz<Bsr<T, I>>(path));
+    case Format::Dia:
+      return to_csr(load_npz<Dia<T, I>>(path));
+    default:
+      throw FormatError(path + ": cannot load this format");
+  }
+}
+
+struct SaveOptions {
+  Format format = Format::Csr;                  // .npz only: csr, csc, coo, bsr or dia
+  std::int64_t block_rows = 1, block_cols = 1;  // bsr
+  bool compressed = true;                       // .npz: savez_compressed (scipy's default)
+  bool bool_values = false;                     // write uint8 values as '|b1'
+};
+
+// Saves `a` to .npz (in options.format), .mtx (coordinate, general) or FILE.h5:/group (csr or csc).
+template <Scalar T, Index I>
+void save_sparse_file(const std::string& path, const Csr<T, I>& a, const SaveOptions& opt = {}) {
+  if (is_mtx_path(path)) {
+    write_mtx(path, a);
+    return;
+  }
+  if (is_h5_group_path(path)) {
+    if (opt.format == Format::Csr)
+      save_h5_group(path, a);
+    else if (opt.format == Format::Csc)
+      save_h5_group(path, to_csc(a));
+    else
+      throw Error(path + ": an HDF5 sparse group holds csr or csc, not " + std::string(format_name(opt.format)));
+    return;
+  }
+  if (!is_npz_path(path)) throw Error(path + ": unknown sparse file type (expected .npz or .mtx)");
+  const std::string descr = opt.bool_values ? "|b1" : "";
+  switch (opt.format) {
+    case Format::Csr:
+      save_npz(path, a, opt.compressed, descr);
+      return;
+    case Format::Csc:
+      save_npz(path, to_csc(a), opt.compressed, descr);
+      return;
+    case Format::Coo:
+      save_npz(path, to_coo(a), opt.compressed, descr);
+      return;
+    case Format::Bsr:
+      save_npz(path, to_bsr(a, opt.block_rows, opt.block_cols), opt.compressed, descr);
+      return;
+    case Format::Dia:
+      save_npz(path, to_dia(a), opt.compressed, descr);
+      return;
+    default:
+      throw Error(path + ": scipy's .npz cannot hold " + std::string(format_name(opt.format)) +
+                  " matrices (save_npz supports csr, csc, coo, bsr, dia)");
+  }
+}
+
+}  // namespace mammoth::sparse

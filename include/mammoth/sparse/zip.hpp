@@ -1,0 +1,62 @@
+// A thin owner of libzip archives (RAII, move-only), with the .npy member helpers the
+// .npz reader and writer need. libzip stays out of the public headers.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mammoth/sparse/npy_member.hpp"
+
+namespace mammoth::sparse {
+
+class ZipReader {
+ public:
+  explicit ZipReader(const std::string& path);
+  ~ZipReader();
+  ZipReader(ZipReader&&) noexcept;
+  ZipReader& operator=(ZipReader&&) noexcept;
+
+  const std::string& path() const { return path_; }
+  bool has(const std::string& member) const;
+  // The header of `member` ("data" reads "data.npy").
+  NpyHeader header(const std::string& member);
+  // Reads the member's data (after its header) into dst, exactly `bytes` bytes.
+  void read_data(const std::string& member, void* dst, std::size_t bytes);
+  // A 0-d or 1-element text member ('format'), decoded from bytes or UTF-32.
+  std::string read_text(const std::string& member);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string path_;
+};
+
+class ZipWriter {
+ public:
+  // Creates (truncates) `path`; members are deflated when `compressed`, else stored.
+  ZipWriter(const std::string& path, bool compressed);
+  ~ZipWriter();  // discards an unfinished archive
+  ZipWriter(ZipWriter&&) noexcept;
+  ZipWriter& operator=(ZipWriter&&) noexcept;
+
+  // Adds `member`.npy = header + bytes; `data` must stay alive until close().
+  void add(const std::string& member, std::string header, const void* data, std::size_t bytes);
+  void close();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string path_;
+};
+
+// Where a stored (uncompressed) member's bytes start in the file and how many there
+// are, read from the zip's own directories (libzip does not expose offsets).
+struct StoredMember {
+  std::uint64_t offset = 0;
+  std::uint64_t size = 0;
+};
+StoredMember stored_member(const std::string& path, const std::string& member);
+
+}  // namespace mammoth::sparse

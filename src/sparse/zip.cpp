@@ -1,0 +1,342 @@
+// libzip behind ZipReader/ZipWriter; a source callback streams each member's header
+// and data straight from the matrix, so saving never copies the arrays.
+#include "mammoth/sparse/zip.hpp"
+
+#include <zip.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <optional>
+
+#include "mammoth/error.hpp"
+
+namespace mammoth::sparse {
+
+namespace {
+
+std::string zip_message(zip_t* z) { return z ? zip_strerror(z) : "unknown libzip error"; }
+
+struct FileCloser {
+  void operator()(zip_file_t* f) const { zip_fclose(f); }
+};
+using ZipFile = std::unique_ptr<zip_file_t, FileCloser>;
+
+}  // namespace
+
+struct ZipReader::Impl {
+  zip_t* zip = nullptr;
+  int fd = -1;  // for stored members: read straight into the destination with pread
+  ~Impl() {
+    if (zip) zip_discard(zip);
+    if (fd >= 0) ::close(fd);
+  }
+  // The stored member's data offset, or nullopt when libzip must inflate it.
+  std::optional<StoredMember> stored(const std::string& path, const std::string& member) {
+    const zip_int64_t index = zip_name_locate(zip, (member + ".npy").c_str(), 0);
+    zip_stat_t st;
+    if (index < 0 || zip_stat_index(zip, static_cast<zip_uint64_t>(index), 0, &st) != 0) return std::nullopt;
+    if (!(st.valid & ZIP_STAT_COMP_METHOD) || st.comp_method != ZIP_CM_STORE ||
+        (st.valid & ZIP_STAT_ENCRYPTION_METHOD && st.encryption_method != ZIP_EM_NONE))
+      return std::nullopt;
+    auto it = offsets.find(member);
+    if (it != offsets.end()) return it->second;
+    const StoredMember s = stored_member(path, member);
+    offsets.emplace(member, s);
+    return s;
+  }
+  std::map<std::string, StoredMember> offsets;
+};
+
+ZipReader::ZipReader(const std::string& path) : impl_(std::make_unique<Impl>()), path_(path) {
+  int err = 0;
+  impl_->zip = zip_open(path.c_str(), ZIP_RDONLY, &err);
+  if (!impl_->zip) {
+    zip_error_t e;
+    zip_error_init_with_code(&e, err);
+    const std::string msg = zip_error_strerror(&e);
+    zip_error_fini(&e);
+    if (err == ZIP_ER_OPEN || err == ZIP_ER_READ) throw IoError(path + ": cannot open: " + msg, errno);
+    throw FormatError(path + ": not a .npz (zip) file: " + msg);
+  }
+}
+ZipReader::~ZipReader() = default;
+ZipReader::ZipReader(ZipReader&&) noexcept = default;
+ZipReader& ZipReader::operator=(ZipReader&&) noexcept = default;
+
+bool ZipReader::has(const std::string& member) const {
+  return zip_name_locate(impl_->zip, (member + ".npy").c_str(), 0) >= 0;
+}
+
+static ZipFile open_member(zip_t* z, const std::string& path, const std::string& member) {
+  const zip_int64_t index = zip_name_locate(z, (member + ".npy").c_str(), 0);
+  if (index < 0) throw FormatError(path + ": no member '" + member + ".npy' in the archive");
+  ZipFile f(zip_fopen_index(z, static_cast<zip_uint64_t>(index), 0));
+  if (!f) throw FormatError(path + ": cannot open member '" + member + ".npy': " + zip_message(z));
+  return f;
+}
+
+static void read_exact(zip_file_t* f, void* dst, std::size_t bytes, const std::string& context) {
+  auto* out = static_cast<char*>(dst);
+  while (bytes > 0) {
+    const zip_int64_t got = zip_fread(f, out, bytes);
+    if (got < 0) throw FormatError(context + ": read failed: " + zip_file_strerror(f));
+    if (got == 0) throw FormatError(context + ": member is truncated");
+    out += got;
+    bytes -= static_cast<std::size_t>(got);
+  }
+}
+
+NpyHeader ZipReader::header(const std::string& member) {
+  const std::string context = path_ + ": " + member + ".npy";
+  ZipFile f = open_member(impl_->zip, path_, member);
+  std::string bytes(12, '\0');
+  read_exact(f.get(), bytes.data(), 10, context);
+  NpyHeader h = parse_npy_header(bytes.substr(0, 10), context);  // validates the magic
+  std::size_t need = 10;
+  const int major = static_cast<unsigned char>(bytes[6]);
+  if (major == 1)
+    need = 10 + (static_cast<unsigned char>(bytes[8]) |
+                 (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8));
+  else {
+    read_exact(f.get(), bytes.data() + 10, 2, context);
+    need = 12;
+    for (int k = 0; k < 4; ++k) need += static_cast<std::size_t>(static_cast<unsigned char>(bytes[8 + k])) << (8 * k);
+  }
+  const std::size_t have = major == 1 ? 10 : 12;
+  bytes.resize(need);
+  read_exact(f.get(), bytes.data() + have, need - have, context);
+  h = parse_npy_header(bytes, context);
+  if (h.fortran_order && h.shape.size() > 1)
+    throw FormatError(context + ": Fortran-order arrays are not expected in a sparse .npz");
+  return h;
+}
+
+void ZipReader::read_data(const std::string& member, void* dst, std::size_t bytes) {
+  const std::string context = path_ + ": " + member + ".npy";
+  const NpyHeader h = header(member);
+  // Stored members (np.savez): one pread per member, no CRC pass (the structure is
+  // validated after loading instead), as fast as the disk.
+  if (const auto s = impl_->stored(path_, member)) {
+    if (h.header_bytes + bytes > s->size) throw FormatError(context + ": member is truncated");
+    if (impl_->fd < 0) impl_->fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (impl_->fd < 0) throw_io_error(path_, "cannot open", errno);
+    auto* out = static_cast<char*>(dst);
+    std::uint64_t at = s->offset + h.header_bytes;
+    while (bytes > 0) {
+      const ssize_t n =
+          ::pread(impl_->fd, out, std::min<std::size_t>(bytes, std::size_t{1} << 30), static_cast<off_t>(at));
+      if (n < 0) throw_io_error(context, "read failed", errno);
+      if (n == 0) throw FormatError(context + ": member is truncated");
+      out += n;
+      at += static_cast<std::uint64_t>(n);
+      bytes -= static_cast<std::size_t>(n);
+    }
+    return;
+  }
+  ZipFile f = open_member(impl_->zip, path_, member);
+  std::string skip(h.header_bytes, '\0');
+  read_exact(f.get(), skip.data(), skip.size(), context);
+  read_exact(f.get(), dst, bytes, context);
+}
+
+std::string ZipReader::read_text(const std::string& member) {
+  const std::string context = path_ + ": " + member + ".npy";
+  const NpyHeader h = header(member);
+  if (!h.is_text) throw FormatError(context + ": expected a string, found dtype " + h.descr);
+  std::string raw(h.data_bytes(), '\0');
+  read_data(member, raw.data(), raw.size());
+  std::string out;
+  const std::size_t step = h.descr[1] == 'U' ? 4 : 1;
+  for (std::size_t k = 0; k < raw.size(); k += step)
+    if (raw[k] != '\0') out += raw[k];
+  return out;
+}
+
+// ---- writer ----
+
+namespace {
+
+struct MemberSource {
+  std::string header;
+  const char* data = nullptr;
+  std::size_t bytes = 0;
+  std::size_t pos = 0;
+  zip_error_t error{};
+};
+
+zip_int64_t member_callback(void* state, void* out, zip_uint64_t len, zip_source_cmd_t cmd) {
+  auto* s = static_cast<MemberSource*>(state);
+  switch (cmd) {
+    case ZIP_SOURCE_OPEN:
+      s->pos = 0;
+      return 0;
+    case ZIP_SOURCE_READ: {
+      const std::size_t total = s->header.size() + s->bytes;
+      std::size_t n = std::min<std::size_t>(len, total - s->pos);
+      auto* dst = static_cast<char*>(out);
+      std::size_t done = 0;
+      if (s->pos < s->header.size()) {
+        const std::size_t h = std::min(n, s->header.size() - s->pos);
+        std::memcpy(dst, s->header.data() + s->pos, h);
+        done = h;
+      }
+      if (done < n) std::memcpy(dst + done, s->data + (s->pos + done - s->header.size()), n - done);
+      s->pos += n;
+      return static_cast<zip_int64_t>(n);
+    }
+    case ZIP_SOURCE_CLOSE:
+      return 0;
+    case ZIP_SOURCE_STAT: {
+      auto* st = static_cast<zip_stat_t*>(out);
+      zip_stat_init(st);
+      st->size = s->header.size() + s->bytes;
+      st->mtime = 315532800;  // 1980-01-01, zip's epoch: reproducible archives
+      st->valid |= ZIP_STAT_SIZE | ZIP_STAT_MTIME;
+      return sizeof(zip_stat_t);
+    }
+    case ZIP_SOURCE_ERROR:
+      return zip_error_to_data(&s->error, out, len);
+    case ZIP_SOURCE_FREE:
+      return 0;
+    case ZIP_SOURCE_SUPPORTS:
+      return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
+                                            ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, ZIP_SOURCE_SUPPORTS, -1);
+    default:
+      zip_error_set(&s->error, ZIP_ER_OPNOTSUPP, 0);
+      return -1;
+  }
+}
+
+}  // namespace
+
+struct ZipWriter::Impl {
+  zip_t* zip = nullptr;
+  bool compressed = false;
+  std::vector<std::unique_ptr<MemberSource>> sources;
+  ~Impl() {
+    if (zip) zip_discard(zip);
+  }
+};
+
+ZipWriter::ZipWriter(const std::string& path, bool compressed) : impl_(std::make_unique<Impl>()), path_(path) {
+  int err = 0;
+  impl_->zip = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
+  if (!impl_->zip) {
+    zip_error_t e;
+    zip_error_init_with_code(&e, err);
+    const std::string msg = zip_error_strerror(&e);
+    zip_error_fini(&e);
+    throw IoError(path + ": cannot create: " + msg, errno);
+  }
+  impl_->compressed = compressed;
+}
+ZipWriter::~ZipWriter() = default;
+ZipWriter::ZipWriter(ZipWriter&&) noexcept = default;
+ZipWriter& ZipWriter::operator=(ZipWriter&&) noexcept = default;
+
+void ZipWriter::add(const std::string& member, std::string header, const void* data, std::size_t bytes) {
+  auto src = std::make_unique<MemberSource>();
+  src->header = std::move(header);
+  src->data = static_cast<const char*>(data);
+  src->bytes = bytes;
+  zip_error_init(&src->error);
+  zip_source_t* zs = zip_source_function(impl_->zip, member_callback, src.get());
+  if (!zs) throw IoError(path_ + ": cannot add " + member + ".npy: " + zip_message(impl_->zip), 0);
+  const zip_int64_t index = zip_file_add(impl_->zip, (member + ".npy").c_str(), zs, ZIP_FL_OVERWRITE);
+  if (index < 0) {
+    zip_source_free(zs);
+    throw IoError(path_ + ": cannot add " + member + ".npy: " + zip_message(impl_->zip), 0);
+  }
+  zip_set_file_compression(impl_->zip, static_cast<zip_uint64_t>(index),
+                           impl_->compressed ? ZIP_CM_DEFLATE : ZIP_CM_STORE, impl_->compressed ? 6 : 0);
+  impl_->sources.push_back(std::move(src));
+}
+
+void ZipWriter::close() {
+  if (zip_close(impl_->zip) != 0) {
+    const std::string msg = zip_message(impl_->zip);
+    throw IoError(path_ + ": cannot write the archive: " + msg, errno);
+  }
+  impl_->zip = nullptr;
+}
+
+// ---- local directory parsing for stored members ----
+
+namespace {
+
+std::uint64_t le(const unsigned char* p, int n) {
+  std::uint64_t v = 0;
+  for (int k = n - 1; k >= 0; --k) v = (v << 8) | p[k];
+  return v;
+}
+
+}  // namespace
+
+StoredMember stored_member(const std::string& path, const std::string& member) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(path + ": cannot open", errno);
+  in.seekg(0, std::ios::end);
+  const auto file_size = static_cast<std::uint64_t>(in.tellg());
+  const std::uint64_t tail = std::min<std::uint64_t>(file_size, 65536 + 22 + 20 + 56);
+  std::vector<unsigned char> t(tail);
+  in.seekg(static_cast<std::streamoff>(file_size - tail));
+  in.read(reinterpret_cast<char*>(t.data()), static_cast<std::streamsize>(tail));
+  std::int64_t eocd = -1;
+  for (std::int64_t k = static_cast<std::int64_t>(tail) - 22; k >= 0; --k)
+    if (le(&t[static_cast<std::size_t>(k)], 4) == 0x06054b50) {
+      eocd = k;
+      break;
+    }
+  if (eocd < 0) throw FormatError(path + ": no zip end-of-central-directory record");
+  std::uint64_t cd_offset = le(&t[static_cast<std::size_t>(eocd) + 16], 4);
+  std::uint64_t cd_size = le(&t[static_cast<std::size_t>(eocd) + 12], 4);
+  if (cd_offset == 0xffffffff && eocd >= 20 && le(&t[static_cast<std::size_t>(eocd) - 20], 4) == 0x07064b50) {
+    const std::uint64_t z64 = le(&t[static_cast<std::size_t>(eocd) - 20 + 8], 8);
+    unsigned char rec[56];
+    in.seekg(static_cast<std::streamoff>(z64));
+    in.read(reinterpret_cast<char*>(rec), 56);
+    cd_size = le(rec + 40, 8);
+    cd_offset = le(rec + 48, 8);
+  }
+  std::vector<unsigned char> cd(cd_size);
+  in.seekg(static_cast<std::streamoff>(cd_offset));
+  in.read(reinterpret_cast<char*>(cd.data()), static_cast<std::streamsize>(cd_size));
+  if (!in) throw FormatError(path + ": truncated zip central directory");
+  const std::string want = member + ".npy";
+  for (std::size_t p = 0; p + 46 <= cd.size();) {
+    if (le(&cd[p], 4) != 0x02014b50) throw FormatError(path + ": corrupt zip central directory");
+    const auto method = le(&cd[p + 10], 2);
+    std::uint64_t csize = le(&cd[p + 20], 4), usize = le(&cd[p + 24], 4), local = le(&cd[p + 42], 4);
+    const auto name_len = le(&cd[p + 28], 2), extra_len = le(&cd[p + 30], 2), comment_len = le(&cd[p + 32], 2);
+    const std::string name(reinterpret_cast<const char*>(&cd[p + 46]), name_len);
+    if (name == want) {
+      // zip64 extra field: the 0xffffffff fields appear in order usize, csize, local.
+      for (std::size_t e = p + 46 + name_len; e + 4 <= p + 46 + name_len + extra_len;) {
+        const auto id = le(&cd[e], 2), sz = le(&cd[e + 2], 2);
+        if (id == 1) {
+          std::size_t q = e + 4;
+          if (usize == 0xffffffff) usize = le(&cd[q], 8), q += 8;
+          if (csize == 0xffffffff) csize = le(&cd[q], 8), q += 8;
+          if (local == 0xffffffff) local = le(&cd[q], 8);
+        }
+        e += 4 + sz;
+      }
+      if (method != 0)
+        throw FormatError(path + ": member " + want +
+                          " is compressed; streaming needs an uncompressed .npz (save_npz(..., compressed=False))");
+      unsigned char lh[30];
+      in.seekg(static_cast<std::streamoff>(local));
+      in.read(reinterpret_cast<char*>(lh), 30);
+      if (!in || le(lh, 4) != 0x04034b50) throw FormatError(path + ": corrupt local header for " + want);
+      return {local + 30 + le(lh + 26, 2) + le(lh + 28, 2), usize};
+    }
+    p += 46 + name_len + extra_len + comment_len;
+  }
+  throw FormatError(path + ": no member '" + want + "' in the archive");
+}
+
+}  // namespace mammoth::sparse

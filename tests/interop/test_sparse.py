@@ -1,0 +1,277 @@
+"""mammoth's sparse files and operations against the real scipy (Debian python3-scipy).
+
+scipy writes, mammoth reads (and the reverse); every operation mammoth exposes is
+compared with scipy's answer on the same input.
+"""
+import json, os, subprocess, tempfile, unittest
+
+import numpy as np
+import scipy.io
+import scipy.sparse as sp
+
+CLI = os.environ.get('MAMMOTH_CLI', 'mammoth')
+
+
+def run(*args, ok=True):
+    p = subprocess.run([CLI, *map(str, args)], capture_output=True, text=True)
+    if ok and p.returncode != 0:
+        raise AssertionError(f"mammoth {' '.join(map(str, args))} failed ({p.returncode}): {p.stderr}")
+    return p
+
+
+def dense(m):
+    return m.toarray() if sp.issparse(m) else np.asarray(m)
+
+
+class SparseInterop(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+        rng = np.random.default_rng(0)
+        self.a = sp.random(23, 31, density=0.15, format='csr', random_state=rng)
+        self.b = sp.random(23, 31, density=0.15, format='csr', random_state=rng)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def p(self, name):
+        return os.path.join(self.dir, name)
+
+    def test_we_load_every_format_scipy_saves(self):
+        for fmt in ('csr', 'csc', 'coo', 'bsr', 'dia'):
+            for dtype in (np.float64, np.float32, np.int32, np.int64, np.complex128, np.bool_, np.int8):
+                for compressed in (True, False):
+                    with self.subTest(fmt=fmt, dtype=dtype, compressed=compressed):
+                        m = (self.a * 10).astype(dtype).asformat(fmt)
+                        if fmt == 'bsr':
+                            m = sp.random(24, 30, density=0.2, format='csr', random_state=1).astype(dtype).tobsr(blocksize=(3, 2))
+                        src, dst = self.p('s.npz'), self.p('o.npz')
+                        sp.save_npz(src, m, compressed=compressed)
+                        info = json.loads(run('sparse', 'info', '--json', src).stdout)
+                        self.assertEqual(info['format'], fmt)
+                        self.assertEqual(info['shape'], list(m.shape))
+                        run('sparse', 'convert', src, dst)  # keeps the format
+                        back = sp.load_npz(dst)
+                        self.assertEqual(back.format, fmt)
+                        if dtype in (np.float64, np.float32, np.int32, np.int64, np.complex128, np.bool_):
+                            self.assertEqual(back.dtype, m.dtype)
+                        np.testing.assert_array_equal(dense(back), dense(m).astype(back.dtype))
+                        if fmt == 'bsr':
+                            self.assertEqual(back.blocksize, m.blocksize)
+
+    def test_scipy_loads_what_we_save_in_every_format(self):
+        src = self.p('a.npz')
+        sp.save_npz(src, self.a)
+        for fmt in ('csr', 'csc', 'coo', 'bsr', 'dia'):
+            for flag in ([], ['--uncompressed']):
+                with self.subTest(fmt=fmt, flag=flag):
+                    dst = self.p(f'{fmt}.npz')
+                    run('sparse', 'convert', src, dst, '--format', fmt, *flag)
+                    m = sp.load_npz(dst)
+                    self.assertEqual(m.format, fmt)
+                    np.testing.assert_array_equal(dense(m), dense(self.a))
+
+    def test_random_matches_scipy_semantics(self):
+        for fmt in ('csr', 'csc', 'coo', 'bsr', 'dia'):
+            for dtype in ('float64', 'float32', 'complex64', 'int64', 'bool'):
+                with self.subTest(fmt=fmt, dtype=dtype):
+                    path = self.p('r.npz')
+                    run('sparse', 'random', path, '--shape', '40,50', '--density', '0.1', '--format', fmt,
+                        '--dtype', dtype, '--seed', 5)
+                    m = sp.load_npz(path)
+                    self.assertEqual(m.format, fmt)
+                    self.assertEqual(m.dtype, np.dtype(dtype))
+                    c = m.tocoo()
+                    self.assertEqual(len(set(zip(c.row, c.col))), 200)  # exactly round(0.1·40·50) distinct
+                    if dtype == 'float64':
+                        d = m.toarray()
+                        self.assertTrue(((d >= 0) & (d < 1)).all())
+                        self.assertEqual(np.count_nonzero(d), 200)
+        big = self.p('big.npz')
+        run('sparse', 'random', big, '--shape', '1000,3000', '--density', '0.01')
+        m = sp.load_npz(big)
+        self.assertEqual(m.nnz, 30000)
+        self.assertEqual(m.indices.dtype, np.int32)
+        self.assertTrue(m.has_canonical_format)
+
+    def test_matrix_market_both_ways(self):
+        cases = {
+            'real': self.a,
+            'integer': (self.a * 100).astype(np.int64),
+            'complex': (self.a + 1j * self.b).tocsr(),
+            'symmetric': (self.a[:, :23] + self.a[:, :23].T).tocsr(),
+            'skew': (self.a[:, :23] - self.a[:, :23].T).tocsr(),
+            'hermitian': (self.a[:, :23] * (1 + 2j) + (self.a[:, :23] * (1 + 2j)).conj().T).tocsr(),
+        }
+        for name, m in cases.items():
+            for kind in ('coordinate', 'array'):
+                with self.subTest(name=name, kind=kind):
+                    path = self.p(f'{name}.mtx')
+                    symmetry = {'symmetric': 'symmetric', 'skew': 'skew-symmetric', 'hermitian': 'hermitian'}.get(name, 'general')
+                    target = m if kind == 'coordinate' else m.toarray()
+                    scipy.io.mmwrite(path, target, symmetry=symmetry)
+                    out = self.p('m.npz')
+                    run('sparse', 'convert', path, out)
+                    np.testing.assert_allclose(dense(sp.load_npz(out)), dense(m), rtol=1e-15, atol=0)
+        pattern = self.p('pattern.mtx')
+        scipy.io.mmwrite(pattern, self.a, field='pattern')
+        run('sparse', 'convert', pattern, self.p('p.npz'))
+        np.testing.assert_array_equal(dense(sp.load_npz(self.p('p.npz'))) != 0, dense(self.a) != 0)
+        # Ours → scipy's reader, bit for bit.
+        src = self.p('a.npz')
+        sp.save_npz(src, self.a)
+        run('sparse', 'convert', src, self.p('ours.mtx'))
+        np.testing.assert_array_equal(dense(scipy.io.mmread(self.p('ours.mtx'))), dense(self.a))
+
+    def test_spmv_spmm_and_streaming(self):
+        src, x, y = self.p('a.npz'), self.p('x.npy'), self.p('y.npy')
+        for fmt in ('csr', 'csc', 'coo', 'bsr', 'dia'):
+            with self.subTest(fmt=fmt):
+                sp.save_npz(src, self.a.asformat(fmt))
+                v = np.linspace(-1, 1, 31)
+                np.save(x, v)
+                run('spmv', src, x, '-o', y)
+                np.testing.assert_allclose(np.load(y), self.a @ v, rtol=1e-13, atol=1e-15)
+        big = sp.random(2000, 500, density=0.05, format='csr', random_state=3)
+        sp.save_npz(src, big, compressed=False)
+        v = np.random.default_rng(1).random(500)
+        np.save(x, v)
+        run('spmv', src, x, '-o', y, '--budget', '16K')
+        np.testing.assert_allclose(np.load(y), big @ v, rtol=1e-13)
+        run('sparse', 'convert', src, self.p('big.h5') + ':/X')
+        run('spmv', self.p('big.h5') + ':/X', x, '-o', y, '--budget', '16K')
+        np.testing.assert_allclose(np.load(y), big @ v, rtol=1e-13)
+        X = np.random.default_rng(2).random((31, 4))
+        np.save(x, X)
+        sp.save_npz(src, self.a)
+        run('sparse', 'op', 'spmm', src, '--b', x, '-o', y)
+        np.testing.assert_allclose(np.load(y), self.a @ X, rtol=1e-13)
+
+    def test_dense_npy_both_ways(self):
+        src, out = self.p('a.npz'), self.p('a.npy')
+        for dtype in (np.float64, np.float32, np.int64, np.complex64, np.bool_):
+            with self.subTest(dtype=dtype):
+                m = (self.a * 7).astype(dtype)
+                sp.save_npz(src, m)
+                run('sparse', 'convert', src, out)
+                d = np.load(out)
+                self.assertEqual(d.dtype, m.dtype)
+                np.testing.assert_array_equal(d, m.toarray())
+                np.save(out, m.toarray())
+                run('sparse', 'convert', out, self.p('b.npz'), '--format', 'csc')
+                back = sp.load_npz(self.p('b.npz'))
+                self.assertEqual(back.format, 'csc')
+                self.assertEqual(back.dtype, m.dtype)
+                np.testing.assert_array_equal(back.toarray(), m.toarray())
+
+    def test_operations_match_scipy(self):
+        A, B = self.p('A.npz'), self.p('B.npz')
+        sp.save_npz(A, self.a)
+        sp.save_npz(B, self.b)
+        sp.save_npz(self.p('Bt.npz'), self.b.T.tocsr())
+        out = self.p('out.npz')
+        checks = {
+            'add': (['--b', B], self.a + self.b),
+            'subtract': (['--b', B], self.a - self.b),
+            'multiply': (['--b', B], self.a.multiply(self.b)),
+            'matmul': (['--b', self.p('Bt.npz')], self.a @ self.b.T),
+            'scale': (['--alpha', 2.5], self.a * 2.5),
+            'transpose': ([], self.a.T),
+            'slice': (['--args', 3, 17, 5, 29], self.a[3:17, 5:29]),
+            'roundtrip': (['--args', 1, 1], self.a),
+        }
+        for name, (extra, want) in checks.items():
+            with self.subTest(op=name):
+                run('sparse', 'op', name, A, *extra, '-o', out)
+                got = sp.load_npz(out)
+                np.testing.assert_allclose(dense(got), dense(want), rtol=1e-14, atol=1e-15)
+                self.assertTrue(got.has_canonical_format)
+        sq = self.p('sq.npz')
+        sp.save_npz(sq, self.a[:, :23].tocsr())
+        run('sparse', 'op', 'roundtrip', sq, '--args', 23, 1, '-o', out)
+        np.testing.assert_array_equal(dense(sp.load_npz(out)), dense(self.a[:, :23]))
+        vec = self.p('v.npy')
+        for name, want in (('sum0', self.a.sum(axis=0)), ('sum1', self.a.sum(axis=1)),
+                           ('mean0', self.a.mean(axis=0)), ('mean1', self.a.mean(axis=1))):
+            with self.subTest(op=name):
+                run('sparse', 'op', name, A, '-o', vec)
+                np.testing.assert_allclose(np.load(vec), np.asarray(want).ravel(), rtol=1e-13)
+        for k in (0, 3, -4):
+            run('sparse', 'op', 'diagonal', A, '--args', k, '-o', vec)
+            np.testing.assert_array_equal(np.load(vec), self.a.diagonal(k))
+        z = self.a.copy()
+        z.data[::3] = 0
+        sp.save_npz(self.p('z.npz'), z)
+        run('sparse', 'op', 'eliminate_zeros', self.p('z.npz'), '-o', out)
+        z.eliminate_zeros()
+        self.assertEqual(sp.load_npz(out).nnz, z.nnz)
+        # Duplicates in COO are summed, as scipy's tocsr does.
+        coo = sp.coo_matrix(([1.0, 2.0, 3.0], ([0, 0, 1], [1, 1, 0])), shape=(2, 2))
+        sp.save_npz(self.p('dup.npz'), coo)
+        run('sparse', 'convert', self.p('dup.npz'), out, '--format', 'csr')
+        got = sp.load_npz(out)
+        self.assertEqual(got.nnz, 2)
+        np.testing.assert_array_equal(got.toarray(), coo.toarray())
+
+    def test_hdf5_group_as_anndata_lays_it_out(self):
+        import h5py
+        h5 = self.p('m.h5')
+        # What anndata writes (encoding-type/-version + shape), made with h5py.
+        with h5py.File(h5, 'w') as f:
+            for name, m in (('X', self.a), ('layers/c', self.a.tocsc())):
+                g = f.create_group(name)
+                g.attrs['encoding-type'] = f'{m.format}_matrix'
+                g.attrs['encoding-version'] = '0.1.0'
+                g.attrs['shape'] = np.array(m.shape)
+                g['data'], g['indices'], g['indptr'] = m.data, m.indices, m.indptr
+            old = f.create_group('old')  # h5sparse's older attribute names
+            old.attrs['h5sparse_format'] = 'csr'
+            old.attrs['h5sparse_shape'] = np.array(self.a.shape)
+            old['data'], old['indices'], old['indptr'] = self.a.data, self.a.indices, self.a.indptr
+        for group in ('X', 'layers/c', 'old'):
+            with self.subTest(group=group):
+                out = self.p('o.npz')
+                run('sparse', 'convert', f'{h5}:/{group}', out)
+                np.testing.assert_array_equal(sp.load_npz(out).toarray(), self.a.toarray())
+        # Ours, read back by h5py the anndata way.
+        src = self.p('a.npz')
+        sp.save_npz(src, self.a)
+        for fmt in ('csr', 'csc'):
+            run('sparse', 'convert', src, f'{h5}:/ours_{fmt}', '--format', fmt)
+            with h5py.File(h5, 'r') as f:
+                g = f[f'ours_{fmt}']
+                self.assertEqual(g.attrs['encoding-type'], f'{fmt}_matrix')
+                cls = sp.csr_matrix if fmt == 'csr' else sp.csc_matrix
+                m = cls((g['data'][:], g['indices'][:], g['indptr'][:]), shape=tuple(g.attrs['shape']))
+                np.testing.assert_array_equal(m.toarray(), self.a.toarray())
+        info = json.loads(run('sparse', 'info', '--json', f'{h5}:/X').stdout)
+        self.assertEqual((info['format'], info['nnz']), ('csr', self.a.nnz))
+        p = run('sparse', 'info', f'{h5}:/layers', ok=False)
+        self.assertIn('not a sparse group', p.stderr)
+
+    def test_info_and_errors(self):
+        src = self.p('a.npz')
+        sp.save_npz(src, self.a)
+        info = json.loads(run('sparse', 'info', '--json', src).stdout)
+        self.assertEqual(info['nnz'], self.a.nnz)
+        self.assertEqual(info['csr_bytes'], self.a.data.nbytes + self.a.indices.nbytes + self.a.indptr.nbytes)
+        self.assertEqual(info['dense_bytes'], 23 * 31 * 8)
+        # Invalid structures from outside are refused with the reason, not a crash.
+        bad = sp.csr_matrix(self.a)
+        bad.indices[2] = 99
+        np.savez(self.p('bad.npz'), format=np.array(b'csr'), shape=np.array(bad.shape), data=bad.data,
+                 indices=bad.indices, indptr=bad.indptr)
+        p = run('sparse', 'convert', self.p('bad.npz'), self.p('o.mtx'), ok=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn('indices[2] = 99 is outside [0, 31)', p.stderr)
+        np.savez(self.p('plain.npz'), x=np.arange(3))
+        p = run('sparse', 'info', self.p('plain.npz'), ok=False)
+        self.assertIn('does not contain a sparse matrix', p.stderr)
+        bsr = np.savez(self.p('bsr.npz'), format=np.array(b'bsr'), shape=np.array([5, 4]),
+                       data=np.zeros((1, 2, 2)), indices=np.array([0], np.int32), indptr=np.array([0, 1, 1], np.int32))
+        p = run('sparse', 'convert', self.p('bsr.npz'), self.p('o.mtx'), ok=False)
+        self.assertIn('does not divide the matrix', p.stderr)
+
+
+if __name__ == '__main__':
+    unittest.main()

@@ -1,0 +1,290 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "mammoth/sparse/files.hpp"
+#include "mammoth/sparse/ops.hpp"
+#include "mammoth/sparse/random.hpp"
+#include "mammoth/sparse/spmv.hpp"
+#include "mammoth/sparse/spy.hpp"
+#include "mammoth/sparse/stream.hpp"
+#include "mammoth/sparse/vector_io.hpp"
+#include "test_support.hpp"
+
+using namespace mammoth;
+using namespace mammoth::sparse;
+using mammoth::testing::TempDir;
+using mammoth::testing::write_file;
+
+namespace {
+
+template <class V>
+auto vec(const V& v) {
+  return std::vector<typename V::value_type>(v.begin(), v.end());
+}
+
+template <class T, class I>
+void expect_equal(const Csr<T, I>& a, const Csr<T, I>& b) {
+  EXPECT_EQ(a.rows, b.rows);
+  EXPECT_EQ(a.cols, b.cols);
+  EXPECT_EQ(vec(a.indptr), vec(b.indptr));
+  EXPECT_EQ(vec(a.indices), vec(b.indices));
+  EXPECT_EQ(vec(a.data), vec(b.data));
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST(Npz, EveryFormatRoundTripsCompressedAndNot) {
+  TempDir dir;
+  const auto a = random_csr<double, std::int32_t>(40, 60, 0.1, 2);
+  for (bool compressed : {true, false}) {
+    const std::string p = dir.file(compressed ? "z.npz" : "s.npz");
+    save_npz(p, a, compressed);
+    expect_equal(load_npz<Csr<double, std::int32_t>>(p), a);
+    save_npz(p, to_csc(a), compressed);
+    expect_equal(to_csr(load_npz<Csc<double, std::int32_t>>(p)), a);
+    save_npz(p, to_coo(a), compressed);
+    expect_equal(to_csr(load_npz<Coo<double, std::int32_t>>(p)), a);
+    save_npz(p, to_bsr(a, 4, 3), compressed);
+    const auto b = load_npz<Bsr<double, std::int32_t>>(p);
+    EXPECT_EQ(b.block_rows, 4);
+    EXPECT_EQ(b.block_cols, 3);
+    auto back = to_csr(b);
+    eliminate_zeros(back);
+    expect_equal(back, a);
+    save_npz(p, to_dia(a), compressed);
+    auto d = to_csr(load_npz<Dia<double, std::int32_t>>(p));
+    eliminate_zeros(d);
+    expect_equal(d, a);
+    EXPECT_EQ(npz_info(p).format, Format::Dia);
+  }
+}
+
+TEST(Npz, ConvertsDtypesOnLoadAndKeepsComplexAndInts) {
+  TempDir dir;
+  const auto c = random_csr<std::complex<float>, std::int64_t>(10, 12, 0.3, 4);
+  save_npz(dir.file("c.npz"), c);
+  expect_equal(load_npz<Csr<std::complex<float>, std::int64_t>>(dir.file("c.npz")), c);
+  const auto i = random_csr<std::int32_t, std::int32_t>(10, 12, 0.3, 4);
+  save_npz(dir.file("i.npz"), i);
+  const auto wide = load_npz<Csr<std::int64_t, std::int64_t>>(dir.file("i.npz"));
+  EXPECT_EQ(wide.data[0], static_cast<std::int64_t>(i.data[0]));
+  EXPECT_EQ(npz_info(dir.file("i.npz")).data.descr, "<i4");
+}
+
+TEST(Npz, RejectsWrongFormatAndBadFiles) {
+  TempDir dir;
+  const auto a = random_csr<double, std::int32_t>(5, 5, 0.4, 1);
+  save_npz(dir.file("a.npz"), a);
+  EXPECT_NE(
+      error_of([&] { load_npz<Csc<double, std::int32_t>>(dir.file("a.npz")); }).find("holds a csr matrix, not csc"),
+      std::string::npos);
+  write_file(dir.file("junk.npz"), "this is not a zip");
+  EXPECT_THROW(npz_info(dir.file("junk.npz")), FormatError);
+  EXPECT_THROW(npz_info(dir.file("missing.npz")), Error);
+  // A structurally broken CSR (index out of range) is refused with the reason.
+  Csr<double, std::int32_t> bad{2, 2, {0, 1, 2}, {0, 5}, {1, 1}};
+  save_npz(dir.file("bad.npz"), bad);
+  const std::string e = error_of([&] { load_npz<Csr<double, std::int32_t>>(dir.file("bad.npz")); });
+  EXPECT_NE(e.find("indices[1] = 5 is outside [0, 2)"), std::string::npos) << e;
+  // A truncated archive.
+  const std::string bytes = mammoth::testing::read_file(dir.file("a.npz"));
+  write_file(dir.file("cut.npz"), bytes.substr(0, bytes.size() / 2));
+  EXPECT_THROW((load_npz<Csr<double, std::int32_t>>(dir.file("cut.npz"))), Error);
+}
+
+TEST(NpyMember, HeaderRoundTrip) {
+  const std::string h = npy_header("<f8", {3, 4});
+  EXPECT_EQ(h.size() % 64, 0u);
+  const auto p = parse_npy_header(h, "t");
+  EXPECT_EQ(p.shape, (Shape{3, 4}));
+  EXPECT_EQ(p.dtype, DType(ScalarType::Float64));
+  EXPECT_EQ(p.header_bytes, h.size());
+  EXPECT_EQ(parse_npy_header(npy_header("<i8", {5}), "t").shape, (Shape{5}));
+  EXPECT_EQ(parse_npy_header(npy_header("|S3", {}), "t").text_chars, 3u);
+  EXPECT_THROW(parse_npy_header(std::string("\x93NUMPX\x01\x00\x10\x00{}              ", 26), "t"), FormatError);
+}
+
+TEST(Mtx, RoundTripRealIntegerComplexArray) {
+  TempDir dir;
+  const auto a = random_csr<double, std::int32_t>(30, 20, 0.2, 9);
+  write_mtx(dir.file("a.mtx"), a);
+  expect_equal(to_csr(read_mtx<double, std::int32_t>(dir.file("a.mtx"))), a);
+  write_mtx(dir.file("arr.mtx"), a,
+            MtxWriteOptions{.array = true, .symmetry = MtxSymmetry::General, .pattern = false, .comment = ""});
+  auto arr = to_csr(read_mtx<double, std::int32_t>(dir.file("arr.mtx")));
+  eliminate_zeros(arr);
+  expect_equal(arr, a);
+  const auto c = random_csr<std::complex<double>, std::int32_t>(8, 8, 0.3, 1);
+  write_mtx(dir.file("c.mtx"), c);
+  expect_equal(to_csr(read_mtx<std::complex<double>, std::int32_t>(dir.file("c.mtx"))), c);
+  EXPECT_THROW((read_mtx<double, std::int32_t>(dir.file("c.mtx"))), TypeError);
+  const auto i = random_csr<std::int64_t, std::int32_t>(8, 8, 0.3, 1);
+  write_mtx(dir.file("i.mtx"), i);
+  EXPECT_EQ(mtx_info(dir.file("i.mtx")).field, MtxField::Integer);
+  expect_equal(to_csr(read_mtx<std::int64_t, std::int32_t>(dir.file("i.mtx"))), i);
+  const auto s = add(a.rows == a.cols ? a : slice(a, 0, 20, 0, 20), transpose(slice(a, 0, 20, 0, 20)));
+  write_mtx(dir.file("s.mtx"), s,
+            MtxWriteOptions{.array = false, .symmetry = MtxSymmetry::Symmetric, .pattern = false, .comment = ""});
+  EXPECT_EQ(mtx_info(dir.file("s.mtx")).symmetry, MtxSymmetry::Symmetric);
+  expect_equal(to_csr(read_mtx<double, std::int32_t>(dir.file("s.mtx"))), s);
+  EXPECT_THROW(
+      write_mtx(dir.file("x.mtx"), slice(a, 0, 20, 0, 20),
+                MtxWriteOptions{.array = false, .symmetry = MtxSymmetry::Symmetric, .pattern = false, .comment = ""}),
+      ShapeError);
+}
+
+TEST(Mtx, SymmetryKindsCommentsAndBlankLines) {
+  TempDir dir;
+  write_file(dir.file("s.mtx"),
+             "%%MatrixMarket matrix coordinate real skew-symmetric\n% a comment\n\n3 3 2\n2 1 5\n\n% mid comment\n3 2 "
+             "-1.5e0\n");
+  auto d = to_dense(read_mtx<double, std::int32_t>(dir.file("s.mtx")));
+  EXPECT_EQ(std::vector<double>(d.data(), d.data() + 9), (std::vector<double>{0, -5, 0, 5, 0, 1.5, 0, -1.5, 0}));
+  write_file(dir.file("h.mtx"), "%%MatrixMarket matrix coordinate complex hermitian\n2 2 2\n1 1 1 0\n2 1 2 3\n");
+  auto h = to_dense(read_mtx<std::complex<double>, std::int32_t>(dir.file("h.mtx")));
+  EXPECT_EQ(h(0, 1), std::complex<double>(2, -3));
+  EXPECT_EQ(h(1, 0), std::complex<double>(2, 3));
+  write_file(dir.file("p.mtx"), "%%MatrixMarket matrix coordinate pattern symmetric\n3 3 2\n1 1\n3 1\n");
+  auto p = to_dense(read_mtx<float, std::int32_t>(dir.file("p.mtx")));
+  EXPECT_EQ(p(0, 2), 1.0f);
+  EXPECT_EQ(p(2, 0), 1.0f);
+  write_file(dir.file("a.mtx"), "%%MatrixMarket matrix array integer symmetric\n2 2\n1\n2\n3\n");
+  auto a = to_dense(read_mtx<std::int64_t, std::int32_t>(dir.file("a.mtx")));
+  EXPECT_EQ(std::vector<std::int64_t>(a.data(), a.data() + 4), (std::vector<std::int64_t>{1, 2, 2, 3}));
+}
+
+TEST(Mtx, MalformedFilesNameTheLine) {
+  TempDir dir;
+  auto expect_error = [&](const std::string& text, const std::string& want) {
+    write_file(dir.file("m.mtx"), text);
+    const std::string e = error_of([&] { read_mtx<double, std::int32_t>(dir.file("m.mtx")); });
+    EXPECT_NE(e.find(want), std::string::npos) << "got: " << e << "\nwanted: " << want;
+  };
+  expect_error("", "m.mtx:1: empty file");
+  expect_error("%%MatrixMarket matrix coordinate reel general\n1 1 1\n1 1 1\n", "m.mtx:1: field 'reel'");
+  expect_error("%MatrixMarket matrix coordinate real general\n", "m.mtx:1: bad banner");
+  expect_error("%%MatrixMarket matrix coordinate real general\n% c\n2 x 1\n", "m.mtx:3: bad size line");
+  expect_error("%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n3 1 1\n",
+               "m.mtx:4: index (3, 1) is outside");
+  expect_error("%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n0 1 1\n", "m.mtx:4: index (0, 1)");
+  expect_error("%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 abc\n", "m.mtx:3: bad value");
+  expect_error("%%MatrixMarket matrix coordinate real general\n2 2 3\n1 1 1\n2 2 2\n",
+               "m.mtx:5: the file ends after 2 entries");
+  expect_error("%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 1\n\n2 2 2\n",
+               "m.mtx:5: more entries than the 1");
+  expect_error("%%MatrixMarket matrix coordinate real symmetric\n2 3 1\n1 1 1\n", "must be square");
+  expect_error("%%MatrixMarket matrix coordinate integer general\n1 1 1\n1 1 2.5\n", "m.mtx:3: bad value");
+}
+
+TEST(Mtx, ParallelParseOfABigFile) {
+  TempDir dir;
+  const auto a = random_csr<double, std::int32_t>(500, 800, 0.2, 3);  // > 1 MiB of text: chunked parse
+  write_mtx(dir.file("big.mtx"), a);
+  expect_equal(to_csr(read_mtx<double, std::int32_t>(dir.file("big.mtx"))), a);
+  // An error deep in the file still reports its own line.
+  std::string text = mammoth::testing::read_file(dir.file("big.mtx"));
+  std::size_t pos = 0;
+  for (int line = 1; line < 70000; ++line) pos = text.find('\n', pos) + 1;
+  text.insert(pos, "1 x 1\n");
+  text.replace(text.find("500 800 80000"), 13, "500 800 80001");
+  write_file(dir.file("bad.mtx"), text);
+  const std::string e = error_of([&] { read_mtx<double, std::int32_t>(dir.file("bad.mtx")); });
+  EXPECT_NE(e.find("bad.mtx:70000: bad entry"), std::string::npos) << e;
+}
+
+TEST(Stream, OutOfCoreSpmvMatchesInMemory) {
+  TempDir dir;
+  const auto a = random_csr<double, std::int32_t>(300, 500, 0.1, 6);
+  save_npz(dir.file("a.npz"), a, false);
+  std::vector<double> x(500), want(300), got(300);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = 1.0 / static_cast<double>(i + 1);
+  spmv(a, std::span<const double>(x), std::span<double>(want));
+  const StreamStats s = spmv_npz_stream(dir.file("a.npz"), x, got, 4096);
+  EXPECT_GT(s.blocks, 10);
+  EXPECT_LE(s.max_block_bytes, 4096 + 12 * 500);
+  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-12);
+  save_npz(dir.file("z.npz"), a, true);
+  EXPECT_NE(error_of([&] { spmv_npz_stream(dir.file("z.npz"), x, got, 4096); }).find("uncompressed"),
+            std::string::npos);
+}
+
+TEST(Spy, ShadesBlocksByDensity) {
+  const SpyGeometry g = spy_geometry(20, 20, 800);
+  EXPECT_EQ(g.width, 800);
+  EXPECT_EQ(g.height, 800);
+  const SpyGeometry big = spy_geometry(1000, 100000, 800);
+  EXPECT_EQ(big.width, 800);
+  EXPECT_EQ(big.height, 8);
+  // 4×4 matrix into 2×2 pixels: the top-left block holds 4 entries, the bottom-right 1.
+  Csr<double, std::int32_t> a{4, 4, {0, 2, 4, 4, 5}, {0, 1, 0, 1, 3}, {1, 1, 1, 1, 1}};
+  const auto px = spy_pixels(a.rows, a.cols, a.indptr.data(), a.indices.data(), spy_geometry(4, 4, 2));
+  EXPECT_EQ(px, (std::vector<std::uint8_t>{0, 255, 255, 191}));
+  TempDir dir;
+  spy(a, dir.file("a.png"));
+  const std::string png = mammoth::testing::read_file(dir.file("a.png"));
+  EXPECT_EQ(png.substr(1, 3), "PNG");
+}
+
+TEST(Cli, RandomInfoConvertSpmvSpy) {
+  TempDir dir;
+  using mammoth::testing::run_cli;
+  auto r = run_cli({"sparse", "random", dir.file("a.npz"), "--shape", "30,40", "--density", "0.1", "--seed", "3"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = run_cli({"sparse", "info", dir.file("a.npz")});
+  EXPECT_NE(r.out.find("nnz       120 (density 0.1)"), std::string::npos) << r.out;
+  r = run_cli({"sparse", "convert", dir.file("a.npz"), dir.file("b.npz"), "--format", "coo", "--uncompressed"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(npz_info(dir.file("b.npz")).format, Format::Coo);
+  r = run_cli({"sparse", "convert", dir.file("b.npz"), dir.file("c.mtx")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = run_cli({"sparse", "info", "--json", dir.file("c.mtx")});
+  EXPECT_NE(r.out.find("\"nnz\": 120"), std::string::npos) << r.out;
+  std::vector<double> x(40, 1.0);
+  write_npy_vector<double>(dir.file("x.npy"), x);
+  r = run_cli({"spmv", dir.file("c.mtx"), dir.file("x.npy"), "-o", dir.file("y.npy")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto y = read_npy_vector<double>(dir.file("y.npy"));
+  const auto a = load_npz<Csr<double, std::int32_t>>(dir.file("a.npz"));
+  const auto rows = sum(a, 1);
+  for (std::size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], rows[i], 1e-12);
+  r = run_cli({"spy", dir.file("a.npz"), "-o", dir.file("a.png"), "--size", "100"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = run_cli({"sparse", "random", dir.file("bad.npz"), "--shape", "3,4,5"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("2-d"), std::string::npos);
+  r = run_cli({"sparse", "convert", dir.file("a.npz"), dir.file("a.lil.npz"), "--format", "lil"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("save_npz supports"), std::string::npos) << r.err;
+}
+
+TEST(H5Group, CsrAndCscRoundTripAndBadGroupsAreRefused) {
+  TempDir dir;
+  const auto a = random_csr<double, std::int32_t>(30, 40, 0.1, 5);
+  const std::string x = dir.file("m.h5") + ":/X", y = dir.file("m.h5") + ":/sub/Y";
+  save_h5_group(x, a);
+  save_h5_group(y, to_csc(a));
+  EXPECT_EQ(h5_group_info(x).format, Format::Csr);
+  EXPECT_EQ(h5_group_info(y).format, Format::Csc);
+  expect_equal(load_h5_group<Csr<double, std::int32_t>>(x), a);
+  expect_equal(to_csr(load_h5_group<Csc<double, std::int32_t>>(y)), a);
+  expect_equal(load_csr_as<double, std::int32_t>(y), a);
+  save_h5_group(x, a);  // replaces the group
+  expect_equal(load_h5_group<Csr<double, std::int32_t>>(x), a);
+  EXPECT_THROW((load_h5_group<Csc<double, std::int32_t>>(x)), FormatError);
+  EXPECT_NE(error_of([&] { h5_group_info(dir.file("m.h5") + ":/sub"); }).find("not a sparse group"), std::string::npos);
+  Csr<double, std::int32_t> bad{2, 2, {0, 1, 2}, {0, 7}, {1, 1}};
+  save_h5_group(dir.file("m.h5") + ":/bad", bad);
+  EXPECT_NE(
+      error_of([&] { load_h5_group<Csr<double, std::int32_t>>(dir.file("m.h5") + ":/bad"); }).find("indices[1] = 7"),
+      std::string::npos);
+}

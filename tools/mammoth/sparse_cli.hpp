@@ -1,0 +1,26 @@
+// Sparse files behind the generic `info`, `random` and `convert` commands; each
+// function parses nothing, prints its result and returns the exit status.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mammoth::cli {
+
+// .npz or .mtx
+bool is_sparse_path(const std::string& path);
+// Format, shape, nnz, density, dtypes, CSR bytes vs dense bytes; `json` for one JSON object.
+int sparse_info(const std::string& path, bool json);
+// scipy.sparse.random(m, n, density, format, dtype) saved to `path` (.npz or .mtx).
+int sparse_random(const std::string& path, const std::vector<std::int64_t>& shape, double density,
+                  const std::string& format, const std::string& dtype, std::uint64_t seed, bool compressed = true);
+// Between .npz (any scipy format) and .mtx; `format` picks the .npz format ("" keeps the source's, else csr).
+int sparse_convert(const std::string& src, const std::string& dst, const std::string& format, bool compressed = true,
+                   const std::vector<std::int64_t>& blocksize = {});
+// y = M·x, x and y 1-d .npy; `budget` > 0 streams an uncompressed CSR .npz under that many bytes.
+int sparse_spmv(const std::string& matrix, const std::string& x, const std::string& y, std::int64_t budget);
+// The sparsity picture as PNG.
+int sparse_spy(const std::string& matrix, const std::string& png, std::int64_t size);
+
+}  // namespace mammoth::cli
