@@ -13,6 +13,7 @@
 #include "mammoth/ooc/output.hpp"
 #include "mammoth/store.hpp"
 #include "ooc_common.hpp"
+#include "sparse_cli.hpp"
 
 namespace mammoth::cli {
 namespace {
@@ -33,7 +34,8 @@ std::function<int()> setup_convert(CLI::App& app) {
     std::string src, dst, dtype, shape, order = "C", to_dtype, chunks, compression = "none";
     std::int64_t offset = 0;
     int level = 4;
-    bool shuffle = false, sparse = false, quiet = false;
+    bool shuffle = false, sparse = false, quiet = false, uncompressed = false;
+    std::string format;
     std::string budget = "64MiB";
   };
   auto o = std::make_shared<Options>();
@@ -53,7 +55,12 @@ std::function<int()> setup_convert(CLI::App& app) {
   app.add_flag("--sparse", o->sparse, "raw/.npy destination: do not preallocate");
   app.add_option("--budget", o->budget, "memory the copy may hold, e.g. 64MiB")->capture_default_str();
   app.add_flag("-q,--quiet", o->quiet, "no progress bar");
+  app.add_option("--format", o->format, "sparse destination: csr, csc, coo, bsr or dia (default: the source's)")
+      ->check(CLI::IsMember({"csr", "csc", "coo", "bsr", "dia", "lil", "dok"}));
+  app.add_flag("--uncompressed", o->uncompressed, "sparse .npz destination: store members uncompressed");
   return [o] {
+    if (o->dtype.empty() && (names_sparse_matrix(o->src) || is_npz_path_or_mtx(o->dst)))
+      return sparse_convert(o->src, o->dst, o->format, !o->uncompressed);
     std::signal(SIGXFSZ, SIG_IGN);
     std::optional<RawLayout> raw;
     if (!o->dtype.empty())
@@ -86,8 +93,10 @@ std::function<int()> setup_convert(CLI::App& app) {
   };
 }
 
-const bool registered = register_command(
-    {"convert", "copy an array between raw, .npy and HDF5 files, optionally changing its dtype", 30, setup_convert});
+const bool registered = register_command({"convert",
+                                          "copy an array between raw, .npy and HDF5 files (any size, bounded memory), "
+                                          "or a sparse matrix between .npz, .mtx, HDF5 groups and dense .npy",
+                                          30, setup_convert});
 
 }  // namespace
 }  // namespace mammoth::cli

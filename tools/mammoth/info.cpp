@@ -7,6 +7,7 @@
 
 #include "command.hpp"
 #include "mammoth/store.hpp"
+#include "sparse_cli.hpp"
 
 namespace mammoth::cli {
 namespace {
@@ -66,13 +67,17 @@ std::function<int()> setup_info(CLI::App& app) {
     bool json = false;
   };
   auto o = std::make_shared<Options>();
-  app.add_option("path", o->path, "FILE.npy, FILE.h5:/dataset, or a raw file with --dtype")->required();
+  app.add_option(
+         "path", o->path,
+         "FILE.npy, FILE.h5:/dataset, a sparse FILE.npz, FILE.mtx or FILE.h5:/group, or a raw file with --dtype")
+      ->required();
   app.add_flag("--json", o->json, "print one JSON object");
   app.add_option("--dtype", o->dtype, "raw file: element type (float32, <f4, int64…)");
   app.add_option("--shape", o->shape, "raw file: shape, e.g. 100,1000000 (default: as many items as the file holds)");
   app.add_option("--offset", o->offset, "raw file: bytes before the first element")->check(CLI::NonNegativeNumber);
   app.add_option("--order", o->order, "raw file: C or F")->check(CLI::IsMember({"C", "F"}));
   return [o] {
+    if (o->dtype.empty() && names_sparse_matrix(o->path)) return sparse_info(o->path, o->json);
     std::optional<RawLayout> raw;
     if (!o->dtype.empty())
       raw = RawLayout{DType::parse(o->dtype, "--dtype"), parse_shape(o->shape), o->offset,
@@ -88,8 +93,8 @@ std::function<int()> setup_info(CLI::App& app) {
   };
 }
 
-const bool registered =
-    register_command({"info", "show the dtype, shape, order, size and format of an array file", 10, setup_info});
+const bool registered = register_command(
+    {"info", "show the dtype, shape, order, size and format of an array or sparse matrix file", 10, setup_info});
 
 }  // namespace
 }  // namespace mammoth::cli

@@ -7,7 +7,9 @@
 
 #include "command.hpp"
 #include "mammoth/random.hpp"
+#include "mammoth/sparse/files.hpp"
 #include "mammoth/store.hpp"
+#include "sparse_cli.hpp"
 
 namespace mammoth::cli {
 namespace {
@@ -19,9 +21,14 @@ std::function<int()> setup_random(CLI::App& app) {
     double low = 0, high = 1, mean = 0, stddev = 1;
     int level = 4;
     bool shuffle = false, sparse = false, quiet = false;
+    double density = -1;
+    std::string format = "csr";
+    bool uncompressed = false;
   };
   auto o = std::make_shared<Options>();
-  app.add_option("path", o->path, "FILE.npy, FILE.h5:/dataset, or any other name for a raw file")->required();
+  app.add_option("path", o->path,
+                 "FILE.npy, FILE.h5:/dataset, FILE.npz/FILE.mtx (sparse), or any other name for a raw file")
+      ->required();
   app.add_option("--shape", o->shape, "shape, e.g. 100,1000000")->required();
   app.add_option("--dtype", o->dtype, "element type (default float64)");
   app.add_option("--seed", o->seed, "seed: the same seed gives the same array (default 0)");
@@ -38,7 +45,21 @@ std::function<int()> setup_random(CLI::App& app) {
   app.add_flag("--shuffle", o->shuffle, "HDF5: byte-shuffle filter before compression");
   app.add_flag("--sparse", o->sparse, "raw/.npy: do not preallocate the file's blocks");
   app.add_flag("-q,--quiet", o->quiet, "print nothing");
+  app.add_option("--density", o->density, "sparse matrix (FILE.npz, FILE.mtx, FILE.h5:/group): fraction of nonzeros")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--format", o->format, "sparse .npz: csr, csc, coo, bsr or dia (default csr)")
+      ->check(CLI::IsMember({"csr", "csc", "coo", "bsr", "dia", "lil", "dok"}));
+  app.add_flag("--uncompressed", o->uncompressed, "sparse .npz: store members uncompressed (mappable)");
   return [o] {
+    if (o->density >= 0 || is_npz_path_or_mtx(o->path)) {
+      const int rc = sparse_random(o->path, parse_shape(o->shape), o->density >= 0 ? o->density : 0.01, o->format,
+                                   o->dtype, o->seed, !o->uncompressed);
+      if (!o->quiet)
+        std::cout << o->path << ": sparse " << (sparse::is_mtx_path(o->path) ? "coordinate" : o->format) << " "
+                  << shape_string(parse_shape(o->shape)) << ", density " << (o->density >= 0 ? o->density : 0.01)
+                  << ", seed " << o->seed << "\n";
+      return rc;
+    }
     // Past RLIMIT_FSIZE the kernel sends SIGXFSZ; ignored, the write fails with EFBIG and we report it.
     std::signal(SIGXFSZ, SIG_IGN);
     CreateOptions options;
@@ -66,8 +87,9 @@ std::function<int()> setup_random(CLI::App& app) {
   };
 }
 
-const bool registered =
-    register_command({"random", "write a seeded random array (uniform, normal, integers) to a file", 20, setup_random});
+const bool registered = register_command(
+    {"random", "write a seeded random array (uniform, normal, integers) or sparse matrix (--density) to a file", 20,
+     setup_random});
 
 }  // namespace
 }  // namespace mammoth::cli

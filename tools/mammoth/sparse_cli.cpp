@@ -4,6 +4,7 @@
 #include "sparse_cli.hpp"
 
 #include <omp.h>
+#include <filesystem>
 
 #include <chrono>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include <memory>
 
 #include "command.hpp"
+#include "mammoth/h5/file.hpp"
 #include "mammoth/sparse/files.hpp"
 #include "mammoth/sparse/ops.hpp"
 #include "mammoth/sparse/random.hpp"
@@ -19,12 +21,22 @@
 #include "mammoth/sparse/spy.hpp"
 #include "mammoth/sparse/stream.hpp"
 #include "mammoth/sparse/vector_io.hpp"
+#include "mammoth/store.hpp"
 
 namespace mammoth::cli {
 
 using namespace mammoth::sparse;
 
 bool is_sparse_path(const std::string& path) { return sparse::is_sparse_path(path); }
+
+bool is_npz_path_or_mtx(const std::string& path) { return is_npz_path(path) || is_mtx_path(path); }
+
+bool names_sparse_matrix(const std::string& spec) {
+  if (is_npz_path_or_mtx(spec)) return true;
+  const StorePath path = parse_store_path(spec);
+  if (!path.is_hdf5() || !std::filesystem::exists(path.file)) return false;
+  return h5::File(path.file, Mode::Read).kind(path.inner) == h5::ObjectKind::Group;
+}
 
 namespace {
 

@@ -10,6 +10,11 @@ namespace mammoth::cli {
 
 // .npz or .mtx
 bool is_sparse_path(const std::string& path);
+// A sparse matrix file: .npz, .mtx, or an existing HDF5 group (anndata's CSR/CSC layout);
+// an HDF5 dataset is a dense array.
+bool names_sparse_matrix(const std::string& spec);
+// A file name that can only hold a sparse matrix: .npz or .mtx.
+bool is_npz_path_or_mtx(const std::string& path);
 // Format, shape, nnz, density, dtypes, CSR bytes vs dense bytes; `json` for one JSON object.
 int sparse_info(const std::string& path, bool json);
 // scipy.sparse.random(m, n, density, format, dtype) saved to `path` (.npz or .mtx).
