@@ -47,10 +47,10 @@ class SparseInterop(unittest.TestCase):
                             m = sp.random(24, 30, density=0.2, format='csr', random_state=1).astype(dtype).tobsr(blocksize=(3, 2))
                         src, dst = self.p('s.npz'), self.p('o.npz')
                         sp.save_npz(src, m, compressed=compressed)
-                        info = json.loads(run('sparse', 'info', '--json', src).stdout)
+                        info = json.loads(run('info', '--json', src).stdout)
                         self.assertEqual(info['format'], fmt)
                         self.assertEqual(info['shape'], list(m.shape))
-                        run('sparse', 'convert', src, dst)  # keeps the format
+                        run('convert', src, dst)  # keeps the format
                         back = sp.load_npz(dst)
                         self.assertEqual(back.format, fmt)
                         if dtype in (np.float64, np.float32, np.int32, np.int64, np.complex128, np.bool_):
@@ -66,7 +66,7 @@ class SparseInterop(unittest.TestCase):
             for flag in ([], ['--uncompressed']):
                 with self.subTest(fmt=fmt, flag=flag):
                     dst = self.p(f'{fmt}.npz')
-                    run('sparse', 'convert', src, dst, '--format', fmt, *flag)
+                    run('convert', src, dst, '--format', fmt, *flag)
                     m = sp.load_npz(dst)
                     self.assertEqual(m.format, fmt)
                     np.testing.assert_array_equal(dense(m), dense(self.a))
@@ -76,7 +76,7 @@ class SparseInterop(unittest.TestCase):
             for dtype in ('float64', 'float32', 'complex64', 'int64', 'bool'):
                 with self.subTest(fmt=fmt, dtype=dtype):
                     path = self.p('r.npz')
-                    run('sparse', 'random', path, '--shape', '40,50', '--density', '0.1', '--format', fmt,
+                    run('random', path, '--shape', '40,50', '--density', '0.1', '--format', fmt,
                         '--dtype', dtype, '--seed', 5)
                     m = sp.load_npz(path)
                     self.assertEqual(m.format, fmt)
@@ -88,7 +88,7 @@ class SparseInterop(unittest.TestCase):
                         self.assertTrue(((d >= 0) & (d < 1)).all())
                         self.assertEqual(np.count_nonzero(d), 200)
         big = self.p('big.npz')
-        run('sparse', 'random', big, '--shape', '1000,3000', '--density', '0.01')
+        run('random', big, '--shape', '1000,3000', '--density', '0.01')
         m = sp.load_npz(big)
         self.assertEqual(m.nnz, 30000)
         self.assertEqual(m.indices.dtype, np.int32)
@@ -111,16 +111,16 @@ class SparseInterop(unittest.TestCase):
                     target = m if kind == 'coordinate' else m.toarray()
                     scipy.io.mmwrite(path, target, symmetry=symmetry)
                     out = self.p('m.npz')
-                    run('sparse', 'convert', path, out)
+                    run('convert', path, out)
                     np.testing.assert_allclose(dense(sp.load_npz(out)), dense(m), rtol=1e-15, atol=0)
         pattern = self.p('pattern.mtx')
         scipy.io.mmwrite(pattern, self.a, field='pattern')
-        run('sparse', 'convert', pattern, self.p('p.npz'))
+        run('convert', pattern, self.p('p.npz'))
         np.testing.assert_array_equal(dense(sp.load_npz(self.p('p.npz'))) != 0, dense(self.a) != 0)
         # Ours → scipy's reader, bit for bit.
         src = self.p('a.npz')
         sp.save_npz(src, self.a)
-        run('sparse', 'convert', src, self.p('ours.mtx'))
+        run('convert', src, self.p('ours.mtx'))
         np.testing.assert_array_equal(dense(scipy.io.mmread(self.p('ours.mtx'))), dense(self.a))
 
     def test_spmv_spmm_and_streaming(self):
@@ -138,7 +138,7 @@ class SparseInterop(unittest.TestCase):
         np.save(x, v)
         run('spmv', src, x, '-o', y, '--budget', '16K')
         np.testing.assert_allclose(np.load(y), big @ v, rtol=1e-13)
-        run('sparse', 'convert', src, self.p('big.h5') + ':/X')
+        run('convert', src, self.p('big.h5') + ':/X')
         run('spmv', self.p('big.h5') + ':/X', x, '-o', y, '--budget', '16K')
         np.testing.assert_allclose(np.load(y), big @ v, rtol=1e-13)
         X = np.random.default_rng(2).random((31, 4))
@@ -153,12 +153,12 @@ class SparseInterop(unittest.TestCase):
             with self.subTest(dtype=dtype):
                 m = (self.a * 7).astype(dtype)
                 sp.save_npz(src, m)
-                run('sparse', 'convert', src, out)
+                run('convert', src, out)
                 d = np.load(out)
                 self.assertEqual(d.dtype, m.dtype)
                 np.testing.assert_array_equal(d, m.toarray())
                 np.save(out, m.toarray())
-                run('sparse', 'convert', out, self.p('b.npz'), '--format', 'csc')
+                run('convert', out, self.p('b.npz'), '--format', 'csc')
                 back = sp.load_npz(self.p('b.npz'))
                 self.assertEqual(back.format, 'csc')
                 self.assertEqual(back.dtype, m.dtype)
@@ -208,7 +208,7 @@ class SparseInterop(unittest.TestCase):
         # Duplicates in COO are summed, as scipy's tocsr does.
         coo = sp.coo_matrix(([1.0, 2.0, 3.0], ([0, 0, 1], [1, 1, 0])), shape=(2, 2))
         sp.save_npz(self.p('dup.npz'), coo)
-        run('sparse', 'convert', self.p('dup.npz'), out, '--format', 'csr')
+        run('convert', self.p('dup.npz'), out, '--format', 'csr')
         got = sp.load_npz(out)
         self.assertEqual(got.nnz, 2)
         np.testing.assert_array_equal(got.toarray(), coo.toarray())
@@ -231,28 +231,28 @@ class SparseInterop(unittest.TestCase):
         for group in ('X', 'layers/c', 'old'):
             with self.subTest(group=group):
                 out = self.p('o.npz')
-                run('sparse', 'convert', f'{h5}:/{group}', out)
+                run('convert', f'{h5}:/{group}', out)
                 np.testing.assert_array_equal(sp.load_npz(out).toarray(), self.a.toarray())
         # Ours, read back by h5py the anndata way.
         src = self.p('a.npz')
         sp.save_npz(src, self.a)
         for fmt in ('csr', 'csc'):
-            run('sparse', 'convert', src, f'{h5}:/ours_{fmt}', '--format', fmt)
+            run('convert', src, f'{h5}:/ours_{fmt}', '--format', fmt)
             with h5py.File(h5, 'r') as f:
                 g = f[f'ours_{fmt}']
                 self.assertEqual(g.attrs['encoding-type'], f'{fmt}_matrix')
                 cls = sp.csr_matrix if fmt == 'csr' else sp.csc_matrix
                 m = cls((g['data'][:], g['indices'][:], g['indptr'][:]), shape=tuple(g.attrs['shape']))
                 np.testing.assert_array_equal(m.toarray(), self.a.toarray())
-        info = json.loads(run('sparse', 'info', '--json', f'{h5}:/X').stdout)
+        info = json.loads(run('info', '--json', f'{h5}:/X').stdout)
         self.assertEqual((info['format'], info['nnz']), ('csr', self.a.nnz))
-        p = run('sparse', 'info', f'{h5}:/layers', ok=False)
+        p = run('info', f'{h5}:/layers', ok=False)
         self.assertIn('not a sparse group', p.stderr)
 
     def test_info_and_errors(self):
         src = self.p('a.npz')
         sp.save_npz(src, self.a)
-        info = json.loads(run('sparse', 'info', '--json', src).stdout)
+        info = json.loads(run('info', '--json', src).stdout)
         self.assertEqual(info['nnz'], self.a.nnz)
         self.assertEqual(info['csr_bytes'], self.a.data.nbytes + self.a.indices.nbytes + self.a.indptr.nbytes)
         self.assertEqual(info['dense_bytes'], 23 * 31 * 8)
@@ -261,15 +261,15 @@ class SparseInterop(unittest.TestCase):
         bad.indices[2] = 99
         np.savez(self.p('bad.npz'), format=np.array(b'csr'), shape=np.array(bad.shape), data=bad.data,
                  indices=bad.indices, indptr=bad.indptr)
-        p = run('sparse', 'convert', self.p('bad.npz'), self.p('o.mtx'), ok=False)
+        p = run('convert', self.p('bad.npz'), self.p('o.mtx'), ok=False)
         self.assertEqual(p.returncode, 1)
         self.assertIn('indices[2] = 99 is outside [0, 31)', p.stderr)
         np.savez(self.p('plain.npz'), x=np.arange(3))
-        p = run('sparse', 'info', self.p('plain.npz'), ok=False)
+        p = run('info', self.p('plain.npz'), ok=False)
         self.assertIn('does not contain a sparse matrix', p.stderr)
         bsr = np.savez(self.p('bsr.npz'), format=np.array(b'bsr'), shape=np.array([5, 4]),
                        data=np.zeros((1, 2, 2)), indices=np.array([0], np.int32), indptr=np.array([0, 1, 1], np.int32))
-        p = run('sparse', 'convert', self.p('bsr.npz'), self.p('o.mtx'), ok=False)
+        p = run('convert', self.p('bsr.npz'), self.p('o.mtx'), ok=False)
         self.assertIn('does not divide the matrix', p.stderr)
 
 

@@ -238,16 +238,16 @@ TEST(Spy, ShadesBlocksByDensity) {
 TEST(Cli, RandomInfoConvertSpmvSpy) {
   TempDir dir;
   using mammoth::testing::run_cli;
-  auto r = run_cli({"sparse", "random", dir.file("a.npz"), "--shape", "30,40", "--density", "0.1", "--seed", "3"});
+  auto r = run_cli({"random", dir.file("a.npz"), "--shape", "30,40", "--density", "0.1", "--seed", "3"});
   ASSERT_EQ(r.status, 0) << r.err;
-  r = run_cli({"sparse", "info", dir.file("a.npz")});
+  r = run_cli({"info", dir.file("a.npz")});
   EXPECT_NE(r.out.find("nnz       120 (density 0.1)"), std::string::npos) << r.out;
-  r = run_cli({"sparse", "convert", dir.file("a.npz"), dir.file("b.npz"), "--format", "coo", "--uncompressed"});
+  r = run_cli({"convert", dir.file("a.npz"), dir.file("b.npz"), "--format", "coo", "--uncompressed"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(npz_info(dir.file("b.npz")).format, Format::Coo);
-  r = run_cli({"sparse", "convert", dir.file("b.npz"), dir.file("c.mtx")});
+  r = run_cli({"convert", dir.file("b.npz"), dir.file("c.mtx")});
   ASSERT_EQ(r.status, 0) << r.err;
-  r = run_cli({"sparse", "info", "--json", dir.file("c.mtx")});
+  r = run_cli({"info", "--json", dir.file("c.mtx")});
   EXPECT_NE(r.out.find("\"nnz\": 120"), std::string::npos) << r.out;
   std::vector<double> x(40, 1.0);
   write_npy_vector<double>(dir.file("x.npy"), x);
@@ -259,10 +259,10 @@ TEST(Cli, RandomInfoConvertSpmvSpy) {
   for (std::size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], rows[i], 1e-12);
   r = run_cli({"spy", dir.file("a.npz"), "-o", dir.file("a.png"), "--size", "100"});
   ASSERT_EQ(r.status, 0) << r.err;
-  r = run_cli({"sparse", "random", dir.file("bad.npz"), "--shape", "3,4,5"});
+  r = run_cli({"random", dir.file("bad.npz"), "--shape", "3,4,5"});
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("2-d"), std::string::npos);
-  r = run_cli({"sparse", "convert", dir.file("a.npz"), dir.file("a.lil.npz"), "--format", "lil"});
+  r = run_cli({"convert", dir.file("a.npz"), dir.file("a.lil.npz"), "--format", "lil"});
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("save_npz supports"), std::string::npos) << r.err;
 }

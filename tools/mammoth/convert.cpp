@@ -36,6 +36,7 @@ std::function<int()> setup_convert(CLI::App& app) {
     int level = 4;
     bool shuffle = false, sparse = false, quiet = false, uncompressed = false;
     std::string format;
+    std::vector<std::int64_t> blocksize;
     std::string budget = "64MiB";
   };
   auto o = std::make_shared<Options>();
@@ -58,9 +59,11 @@ std::function<int()> setup_convert(CLI::App& app) {
   app.add_option("--format", o->format, "sparse destination: csr, csc, coo, bsr or dia (default: the source's)")
       ->check(CLI::IsMember({"csr", "csc", "coo", "bsr", "dia", "lil", "dok"}));
   app.add_flag("--uncompressed", o->uncompressed, "sparse .npz destination: store members uncompressed");
+  app.add_option("--blocksize", o->blocksize, "sparse bsr destination: block shape R,C (default: the source's, or 1,1)")
+      ->delimiter(',');
   return [o] {
     if (o->dtype.empty() && (names_sparse_matrix(o->src) || is_npz_path_or_mtx(o->dst)))
-      return sparse_convert(o->src, o->dst, o->format, !o->uncompressed);
+      return sparse_convert(o->src, o->dst, o->format, !o->uncompressed, o->blocksize);
     std::signal(SIGXFSZ, SIG_IGN);
     std::optional<RawLayout> raw;
     if (!o->dtype.empty())

@@ -1,13 +1,12 @@
-// The sparse commands' bodies (thin: parse, call the library, print) and the
-// `mammoth sparse random|convert|info|bench` group that exposes them until the
-// generic commands dispatch here.
+// The sparse commands' bodies (thin: parse, call the library, print), which the generic
+// info / random / convert commands dispatch to, and the `mammoth sparse op|bench` group.
 #include "sparse_cli.hpp"
 
 #include <omp.h>
-#include <filesystem>
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -348,32 +347,12 @@ int sparse_op(const std::string& name, const std::string& a_path, const std::str
 std::function<int()> setup_sparse(CLI::App& app) {
   app.require_subcommand(1);
   struct Args {
-    std::string path, src, dst, format, dtype = "float64", shape, op, input, b, out;
-    std::vector<std::int64_t> args, blocksize;
+    std::string path, shape, op, input, b, out;
+    std::vector<std::int64_t> args;
     double density = 0.01, alpha = 1;
-    std::uint64_t seed = 0;
-    bool json = false, uncompressed = false;
     int reps = 3;
   };
   auto a = std::make_shared<Args>();
-  auto* random = app.add_subcommand("random", "scipy.sparse.random saved as .npz or .mtx");
-  random->add_option("path", a->path, "output .npz or .mtx")->required();
-  random->add_option("--shape", a->shape, "m,n")->required();
-  random->add_option("--density", a->density, "fraction of stored entries (default 0.01)");
-  random->add_option("--format", a->format, "csr, csc, coo, bsr or dia (default csr)");
-  random->add_option("--dtype", a->dtype, "value type (default float64)");
-  random->add_option("--seed", a->seed, "random seed (default 0)");
-  random->add_flag("--uncompressed", a->uncompressed, "store .npz members (savez) instead of deflating them");
-  auto* convert = app.add_subcommand("convert", "between .npz (any scipy format) and .mtx");
-  convert->add_option("src", a->src, "input .npz or .mtx")->required();
-  convert->add_option("dst", a->dst, "output .npz or .mtx")->required();
-  convert->add_option("--format", a->format, ".npz format: csr, csc, coo, bsr, dia (default: the source's)");
-  convert->add_flag("--uncompressed", a->uncompressed, "store .npz members instead of deflating them");
-  convert->add_option("--blocksize", a->blocksize, "bsr block shape R,C (default: the source's, or 1,1)")
-      ->delimiter(',');
-  auto* info = app.add_subcommand("info", "format, shape, nnz, density and bytes of a sparse file");
-  info->add_option("path", a->path, ".npz or .mtx")->required();
-  info->add_flag("--json", a->json, "one JSON object");
   auto* bench = app.add_subcommand("bench", "time one operation in-process (for bench/peers_sparse.py)");
   bench->add_option("--op", a->op, "random, load, spmv, tocsc, tocoo, tocoo-copy, tolil, todok")->required();
   bench->add_option("--input", a->input, "CSR float64 .npz (all ops but random)");
@@ -389,12 +368,8 @@ std::function<int()> setup_sparse(CLI::App& app) {
   op->add_option("-o,--output", a->out, "result: .npz/.mtx matrix or .npy vector")->required();
   op->add_option("--args", a->args, "integers: slice r0 r1 c0 c1; diagonal k; spmm k; roundtrip R C");
   op->add_option("--alpha", a->alpha, "scale factor");
-  return [a, random, convert, info, bench, op] {
+  return [a, bench, op] {
     if (op->parsed()) return sparse_op(a->op, a->path, a->b, a->out, a->args, a->alpha);
-    if (random->parsed())
-      return sparse_random(a->path, parse_shape(a->shape), a->density, a->format, a->dtype, a->seed, !a->uncompressed);
-    if (convert->parsed()) return sparse_convert(a->src, a->dst, a->format, !a->uncompressed, a->blocksize);
-    if (info->parsed()) return sparse_info(a->path, a->json);
     if (bench->parsed())
       return sparse_bench(a->op, a->input, a->shape.empty() ? std::vector<std::int64_t>{} : parse_shape(a->shape),
                           a->density, a->reps);
@@ -402,8 +377,8 @@ std::function<int()> setup_sparse(CLI::App& app) {
   };
 }
 
-const bool registered =
-    register_command({"sparse", "sparse matrices: random, convert, info, bench (.npz, .mtx)", 45, setup_sparse});
+const bool registered = register_command(
+    {"sparse", "sparse matrices: one operation on files (op), in-process timings (bench)", 45, setup_sparse});
 
 }  // namespace
 
