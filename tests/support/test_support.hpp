@@ -7,6 +7,14 @@
 
 namespace mammoth::testing {
 
+// Under AddressSanitizer freed heap sits in a quarantine and every allocation carries
+// redzones and shadow memory, so bounds on resident heap memory do not hold there.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
 // A fresh folder under $TMPDIR, removed with everything in it when the object goes.
 class TempDir {
  public:
