@@ -22,6 +22,11 @@ class Xoshiro256pp {
   explicit Xoshiro256pp(std::uint64_t seed = 0);
   Xoshiro256pp(std::uint64_t s0, std::uint64_t s1, std::uint64_t s2, std::uint64_t s3) : s_{s0, s1, s2, s3} {}
 
+  // Generator number `stream` of `seed`: independent streams, so work split into numbered
+  // pieces (blocks of an array, columns of a sparse matrix) gives the same numbers
+  // whatever the number of threads.
+  static Xoshiro256pp stream(std::uint64_t seed, std::uint64_t stream);
+
   static constexpr result_type min() { return 0; }
   static constexpr result_type max() { return ~result_type{0}; }
   result_type operator()() {

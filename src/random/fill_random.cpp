@@ -20,17 +20,6 @@ namespace {
 // 64×64→128-bit products for unbiased range reduction (GCC/Clang extension).
 __extension__ using Wide = unsigned __int128;
 
-std::uint64_t mix(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-Xoshiro256pp block_generator(std::uint64_t seed, std::int64_t block) {
-  return Xoshiro256pp(mix(seed + 0x9e3779b97f4a7c15ULL) ^
-                      mix(static_cast<std::uint64_t>(block) + 0x632be59bd9b4e019ULL));
-}
-
 void skip(Xoshiro256pp& g, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) g();
 }
@@ -120,7 +109,7 @@ void fill_reals(R* dst, std::int64_t first, std::int64_t count, const RandomSpec
   for (std::int64_t b = b0; b <= b1; ++b) {
     const std::int64_t lo = std::max(first, b * kRandomBlock);
     const std::int64_t hi = std::min(first + count, (b + 1) * kRandomBlock);
-    Xoshiro256pp g = block_generator(spec.seed, b);
+    Xoshiro256pp g = Xoshiro256pp::stream(spec.seed, static_cast<std::uint64_t>(b));
     generate<R>(g, dst + (lo - first), lo - b * kRandomBlock, hi - b * kRandomBlock, spec);
   }
 }

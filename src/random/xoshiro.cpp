@@ -19,6 +19,20 @@ Xoshiro256pp::Xoshiro256pp(std::uint64_t seed) {
   for (auto& word : s_) word = splitmix64(seed);
 }
 
+namespace {
+
+std::uint64_t mix(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+Xoshiro256pp Xoshiro256pp::stream(std::uint64_t seed, std::uint64_t stream) {
+  return Xoshiro256pp(mix(seed + 0x9e3779b97f4a7c15ULL) ^ mix(stream + 0x632be59bd9b4e019ULL));
+}
+
 void Xoshiro256pp::jump() {
   static constexpr std::uint64_t kJump[] = {0x180ec6d33cfd0aba, 0xd5a61266f0c9392c, 0xa9582618e03fc9aa,
                                             0x39abdc4529b1661c};

@@ -13,6 +13,7 @@
 
 #include "command.hpp"
 #include "mammoth/h5/file.hpp"
+#include "mammoth/ooc/budget.hpp"
 #include "mammoth/sparse/files.hpp"
 #include "mammoth/sparse/ops.hpp"
 #include "mammoth/sparse/random.hpp"
@@ -38,18 +39,6 @@ bool names_sparse_matrix(const std::string& spec) {
 }
 
 namespace {
-
-std::string human_bytes(double b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (b >= 1024 && u < 4) {
-    b /= 1024;
-    ++u;
-  }
-  char buf[64];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
-  return buf;
-}
 
 std::string dtype_name(const SparseFileInfo& info) {
   if (info.kind == "mtx") return info.value_descr;
@@ -82,8 +71,8 @@ int sparse_info(const std::string& path, bool json) {
   std::printf("  shape     (%lld, %lld)\n", static_cast<long long>(info.rows), static_cast<long long>(info.cols));
   std::printf("  nnz       %lld (density %.4g)\n", static_cast<long long>(info.nnz), density);
   std::printf("  dtype     %s, indices %s\n", dtype_name(info).c_str(), info.index.name().c_str());
-  std::printf("  bytes     %s as CSR vs %s dense (%.1f%%)\n", human_bytes(static_cast<double>(csr_bytes)).c_str(),
-              human_bytes(static_cast<double>(dense)).c_str(),
+  std::printf("  bytes     %s as CSR vs %s dense (%.1f%%)\n", ooc::format_bytes(static_cast<double>(csr_bytes)).c_str(),
+              ooc::format_bytes(static_cast<double>(dense)).c_str(),
               dense > 0 ? 100.0 * static_cast<double>(csr_bytes) / static_cast<double>(dense) : 0.0);
   return 0;
 }
@@ -179,7 +168,7 @@ int sparse_spmv(const std::string& matrix, const std::string& xpath, const std::
         is_h5_group_path(matrix) ? spmv_h5_stream(matrix, x, y, budget) : spmv_npz_stream(matrix, x, y, budget);
     write_npy_vector<double>(ypath, y);
     std::fprintf(stderr, "streamed %lld row blocks of at most %s\n", static_cast<long long>(s.blocks),
-                 human_bytes(static_cast<double>(s.max_block_bytes)).c_str());
+                 ooc::format_bytes(static_cast<double>(s.max_block_bytes)).c_str());
     return 0;
   }
   visit_csr_file(matrix, [&](auto& a, const SparseFileInfo&) {

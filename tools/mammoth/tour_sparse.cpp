@@ -53,7 +53,7 @@ void run_sparse(TourContext& ctx) {
   ctx.step("B = A.toarray() (dense)", [&] { B = to_dense(A); });
   ctx.note("size of A (CSR): " + mib(footprint(A)) + "; size of B (dense): " + mib(dense_bytes<double>(rows, cols)));
   std::vector<double> b(static_cast<std::size_t>(cols)), y(static_cast<std::size_t>(rows));
-  Xoshiro256 rng(1);
+  Xoshiro256pp rng(1);
   for (double& v : b) v = rng.uniform();
   const int reps = ctx.small ? 3 : 10;
   double sparse_s = 0, dense_s = 0;

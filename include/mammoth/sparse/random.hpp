@@ -12,9 +12,9 @@
 #include <limits>
 #include <unordered_set>
 
+#include "mammoth/random.hpp"
 #include "mammoth/sparse/convert.hpp"
 #include "mammoth/sparse/csr.hpp"
-#include "mammoth/sparse/rng.hpp"
 
 namespace mammoth::sparse {
 
@@ -41,7 +41,7 @@ void random_pattern(std::int64_t m, std::int64_t n, double density, std::uint64_
 #pragma omp parallel for schedule(dynamic, 1) if (k > (1 << 16))
   for (std::int64_t c = 0; c < kChunks; ++c) {
     const std::int64_t r0 = m * c / kChunks, r1 = m * (c + 1) / kChunks;
-    Xoshiro256 rng(seed, static_cast<std::uint64_t>(c));
+    auto rng = Xoshiro256pp::stream(seed, static_cast<std::uint64_t>(c));
     auto& out = chunk_cols[static_cast<std::size_t>(c)];
     out.reserve(static_cast<std::size_t>(p * static_cast<double>((r1 - r0) * n) * 1.01 + 64));
     std::int64_t row = r0, row_end = (r0 + 1) * n;
@@ -51,7 +51,7 @@ void random_pattern(std::int64_t m, std::int64_t n, double density, std::uint64_
       if (p >= 1.0) {
         ++pos;
       } else {
-        const double gap = std::floor(std::log(rng.uniform_open0()) / log_q);
+        const double gap = std::floor(std::log(1.0 - rng.uniform()) / log_q);
         if (gap >= static_cast<double>(end - pos)) break;
         pos += 1 + static_cast<std::int64_t>(gap);
       }
@@ -66,7 +66,7 @@ void random_pattern(std::int64_t m, std::int64_t n, double density, std::uint64_
   }
   for (std::int64_t r = 0; r < m; ++r) indptr[static_cast<std::size_t>(r) + 1] += indptr[static_cast<std::size_t>(r)];
   const std::int64_t got = indptr.back();
-  Xoshiro256 fix(seed, ~std::uint64_t{0});
+  auto fix = Xoshiro256pp::stream(seed, ~std::uint64_t{0});
   // Surplus: drop got − k entries chosen uniformly (Floyd's algorithm), sorted.
   std::vector<std::int64_t> drop;
   if (got > k) {
@@ -150,7 +150,7 @@ void random_values(std::uint64_t seed, T* out, std::int64_t n) {
   const std::int64_t chunks = (n + kChunk - 1) / kChunk;
 #pragma omp parallel for schedule(static) if (chunks > 1)
   for (std::int64_t c = 0; c < chunks; ++c) {
-    Xoshiro256 rng(seed ^ 0x5bd1e995ULL, static_cast<std::uint64_t>(c));
+    auto rng = Xoshiro256pp::stream(seed ^ 0x5bd1e995ULL, static_cast<std::uint64_t>(c));
     const std::int64_t end = std::min(n, (c + 1) * kChunk);
     for (std::int64_t k = c * kChunk; k < end; ++k) {
       if constexpr (std::is_same_v<T, bool>)
@@ -161,7 +161,7 @@ void random_values(std::uint64_t seed, T* out, std::int64_t n) {
       else if constexpr (std::is_floating_point_v<T>)
         out[k] = static_cast<T>(rng.uniform());
       else
-        out[k] = static_cast<T>(rng.next());
+        out[k] = static_cast<T>(rng());
     }
   }
 }
