@@ -6,7 +6,11 @@ namespace mammoth {
 
 AnyArray::AnyArray(std::shared_ptr<Storage> storage, std::byte* data, DType dtype, Shape shape, Strides strides,
                    bool writable)
-    : storage_(std::move(storage)), data_(data), dtype_(dtype), shape_(std::move(shape)), strides_(std::move(strides)),
+    : storage_(std::move(storage)),
+      data_(data),
+      dtype_(dtype),
+      shape_(std::move(shape)),
+      strides_(std::move(strides)),
       writable_(writable) {}
 
 AnyArray AnyArray::empty(DType dtype, const Shape& shape, Order order) {

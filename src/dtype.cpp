@@ -16,12 +16,12 @@ struct Spelling {
 };
 
 constexpr Spelling kSpellings[] = {
-    {'b', 1, ScalarType::Bool, "bool"},          {'i', 1, ScalarType::Int8, "int8"},
-    {'i', 2, ScalarType::Int16, "int16"},        {'i', 4, ScalarType::Int32, "int32"},
-    {'i', 8, ScalarType::Int64, "int64"},        {'u', 1, ScalarType::UInt8, "uint8"},
-    {'u', 2, ScalarType::UInt16, "uint16"},      {'u', 4, ScalarType::UInt32, "uint32"},
-    {'u', 8, ScalarType::UInt64, "uint64"},      {'f', 2, ScalarType::Float16, "float16"},
-    {'f', 4, ScalarType::Float32, "float32"},    {'f', 8, ScalarType::Float64, "float64"},
+    {'b', 1, ScalarType::Bool, "bool"},           {'i', 1, ScalarType::Int8, "int8"},
+    {'i', 2, ScalarType::Int16, "int16"},         {'i', 4, ScalarType::Int32, "int32"},
+    {'i', 8, ScalarType::Int64, "int64"},         {'u', 1, ScalarType::UInt8, "uint8"},
+    {'u', 2, ScalarType::UInt16, "uint16"},       {'u', 4, ScalarType::UInt32, "uint32"},
+    {'u', 8, ScalarType::UInt64, "uint64"},       {'f', 2, ScalarType::Float16, "float16"},
+    {'f', 4, ScalarType::Float32, "float32"},     {'f', 8, ScalarType::Float64, "float64"},
     {'c', 8, ScalarType::Complex64, "complex64"}, {'c', 16, ScalarType::Complex128, "complex128"},
 };
 
@@ -32,19 +32,24 @@ const Spelling& spelling_of(ScalarType type) {
 }
 
 [[noreturn]] void unsupported(std::string_view context, std::string_view text, std::string_view why) {
-  throw TypeError(std::string(context) + ": unsupported dtype '" + std::string(text) + "' (" +
-                  std::string(why) + "; expected bool, int8..64, uint8..64, float16/32/64 or complex64/128)");
+  throw TypeError(std::string(context) + ": unsupported dtype '" + std::string(text) + "' (" + std::string(why) +
+                  "; expected bool, int8..64, uint8..64, float16/32/64 or complex64/128)");
 }
 
 }  // namespace
 
 Kind DType::kind() const {
   switch (spelling_of(type_).code) {
-    case 'b': return Kind::Bool;
-    case 'i': return Kind::Int;
-    case 'u': return Kind::UInt;
-    case 'f': return Kind::Float;
-    default: return Kind::Complex;
+    case 'b':
+      return Kind::Bool;
+    case 'i':
+      return Kind::Int;
+    case 'u':
+      return Kind::UInt;
+    case 'f':
+      return Kind::Float;
+    default:
+      return Kind::Complex;
   }
 }
 
@@ -85,15 +90,13 @@ DType DType::from_descr(std::string_view descr, std::string_view context) {
 
 DType DType::parse(std::string_view text, std::string_view context) {
   static const std::pair<const char*, const char*> kAliases[] = {
-      {"bool", "|b1"},     {"int8", "|i1"},     {"int16", "i2"},       {"int32", "i4"},
-      {"int64", "i8"},     {"int", "i8"},       {"uint8", "|u1"},      {"uint16", "u2"},
-      {"uint32", "u4"},    {"uint64", "u8"},    {"float16", "f2"},     {"half", "f2"},
-      {"float32", "f4"},   {"single", "f4"},    {"float", "f8"},       {"float64", "f8"},
-      {"double", "f8"},    {"complex64", "c8"}, {"complex128", "c16"}, {"complex", "c16"},
-      {"f", "f4"},         {"d", "f8"},         {"i", "i4"},           {"b", "|i1"},
-      {"B", "|u1"},        {"h", "i2"},         {"H", "u2"},           {"l", "i8"},
-      {"L", "u8"},         {"q", "i8"},         {"Q", "u8"},           {"F", "c8"},
-      {"D", "c16"},        {"?", "|b1"},
+      {"bool", "|b1"},   {"int8", "|i1"},  {"int16", "i2"},     {"int32", "i4"},       {"int64", "i8"},
+      {"int", "i8"},     {"uint8", "|u1"}, {"uint16", "u2"},    {"uint32", "u4"},      {"uint64", "u8"},
+      {"float16", "f2"}, {"half", "f2"},   {"float32", "f4"},   {"single", "f4"},      {"float", "f8"},
+      {"float64", "f8"}, {"double", "f8"}, {"complex64", "c8"}, {"complex128", "c16"}, {"complex", "c16"},
+      {"f", "f4"},       {"d", "f8"},      {"i", "i4"},         {"b", "|i1"},          {"B", "|u1"},
+      {"h", "i2"},       {"H", "u2"},      {"l", "i8"},         {"L", "u8"},           {"q", "i8"},
+      {"Q", "u8"},       {"F", "c8"},      {"D", "c16"},        {"?", "|b1"},
   };
   for (const auto& [alias, descr] : kAliases)
     if (text == alias) return from_descr(descr, context);
@@ -174,8 +177,7 @@ void with_native_source(const void* src, DType src_type, std::size_t n, std::vec
 }  // namespace
 
 void convert(const void* src, DType src_type, void* dst, DType dst_type, std::size_t n) {
-  if (dst_type.type() == ScalarType::Float16)
-    throw TypeError("convert: float16 is supported as a source type only");
+  if (dst_type.type() == ScalarType::Float16) throw TypeError("convert: float16 is supported as a source type only");
   if (src_type.type() == dst_type.type()) {
     std::memcpy(dst, src, n * src_type.itemsize());
     if (src_type.byte_order() != dst_type.byte_order()) byteswap(dst, n, dst_type);

@@ -25,7 +25,8 @@ std::int64_t element_count(const Shape& shape, std::size_t itemsize, const std::
   std::int64_t n = 1;
   for (std::int64_t extent : shape) {
     if (extent < 0) throw ShapeError(context + ": negative extent in shape " + shape_string(shape));
-    if (extent != 0 && n > kLimit / extent) throw ShapeError(context + ": shape " + shape_string(shape) + " is too large");
+    if (extent != 0 && n > kLimit / extent)
+      throw ShapeError(context + ": shape " + shape_string(shape) + " is too large");
     n *= extent;
   }
   if (itemsize > 0 && n > kLimit / static_cast<std::int64_t>(itemsize))

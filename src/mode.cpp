@@ -16,12 +16,18 @@ Mode parse_mode(std::string_view text) {
 
 std::string mode_string(Mode mode) {
   switch (mode) {
-    case Mode::Read: return "r";
-    case Mode::ReadWrite: return "r+";
-    case Mode::Write: return "w+";
-    case Mode::Exclusive: return "x";
-    case Mode::Append: return "a";
-    case Mode::CopyOnWrite: return "c";
+    case Mode::Read:
+      return "r";
+    case Mode::ReadWrite:
+      return "r+";
+    case Mode::Write:
+      return "w+";
+    case Mode::Exclusive:
+      return "x";
+    case Mode::Append:
+      return "a";
+    case Mode::CopyOnWrite:
+      return "c";
   }
   return "?";
 }

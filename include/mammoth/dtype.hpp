@@ -55,18 +55,23 @@ class DType {
     switch (type_) {
       case ScalarType::Bool:
       case ScalarType::Int8:
-      case ScalarType::UInt8: return 1;
+      case ScalarType::UInt8:
+        return 1;
       case ScalarType::Int16:
       case ScalarType::UInt16:
-      case ScalarType::Float16: return 2;
+      case ScalarType::Float16:
+        return 2;
       case ScalarType::Int32:
       case ScalarType::UInt32:
-      case ScalarType::Float32: return 4;
+      case ScalarType::Float32:
+        return 4;
       case ScalarType::Int64:
       case ScalarType::UInt64:
       case ScalarType::Float64:
-      case ScalarType::Complex64: return 8;
-      case ScalarType::Complex128: return 16;
+      case ScalarType::Complex64:
+        return 8;
+      case ScalarType::Complex128:
+        return 16;
     }
     return 0;
   }
@@ -85,9 +90,7 @@ class DType {
   // Parses a user's spelling: "float32", "f4", "<f4", "int", "double", "complex64"…
   static DType parse(std::string_view text, std::string_view context = "dtype");
 
-  friend constexpr bool operator==(DType a, DType b) {
-    return a.type_ == b.type_ && a.byte_order() == b.byte_order();
-  }
+  friend constexpr bool operator==(DType a, DType b) { return a.type_ == b.type_ && a.byte_order() == b.byte_order(); }
 
  private:
   ScalarType type_ = ScalarType::Float64;
@@ -96,9 +99,9 @@ class DType {
 
 template <class T>
 struct ScalarTraits;
-#define MAMMOTH_SCALAR(T, S)                           \
-  template <>                                          \
-  struct ScalarTraits<T> {                             \
+#define MAMMOTH_SCALAR(T, S)                          \
+  template <>                                         \
+  struct ScalarTraits<T> {                            \
     static constexpr ScalarType type = ScalarType::S; \
   }
 MAMMOTH_SCALAR(bool, Bool);
@@ -118,7 +121,9 @@ MAMMOTH_SCALAR(std::complex<double>, Complex128);
 
 // The element types an NdArray<T> may hold.
 template <class T>
-concept Scalar = requires { ScalarTraits<std::remove_cv_t<T>>::type; };
+concept Scalar = requires {
+  ScalarTraits<std::remove_cv_t<T>>::type;
+};
 
 template <Scalar T>
 constexpr DType dtype_of() {
@@ -130,20 +135,34 @@ constexpr DType dtype_of() {
 template <class F>
 decltype(auto) visit_scalar(ScalarType type, F&& f) {
   switch (type) {
-    case ScalarType::Bool: return f(std::type_identity<bool>{});
-    case ScalarType::Int8: return f(std::type_identity<std::int8_t>{});
-    case ScalarType::Int16: return f(std::type_identity<std::int16_t>{});
-    case ScalarType::Int32: return f(std::type_identity<std::int32_t>{});
-    case ScalarType::Int64: return f(std::type_identity<std::int64_t>{});
-    case ScalarType::UInt8: return f(std::type_identity<std::uint8_t>{});
-    case ScalarType::UInt16: return f(std::type_identity<std::uint16_t>{});
-    case ScalarType::UInt32: return f(std::type_identity<std::uint32_t>{});
-    case ScalarType::UInt64: return f(std::type_identity<std::uint64_t>{});
-    case ScalarType::Float32: return f(std::type_identity<float>{});
-    case ScalarType::Float64: return f(std::type_identity<double>{});
-    case ScalarType::Complex64: return f(std::type_identity<std::complex<float>>{});
-    case ScalarType::Complex128: return f(std::type_identity<std::complex<double>>{});
-    case ScalarType::Float16: break;
+    case ScalarType::Bool:
+      return f(std::type_identity<bool>{});
+    case ScalarType::Int8:
+      return f(std::type_identity<std::int8_t>{});
+    case ScalarType::Int16:
+      return f(std::type_identity<std::int16_t>{});
+    case ScalarType::Int32:
+      return f(std::type_identity<std::int32_t>{});
+    case ScalarType::Int64:
+      return f(std::type_identity<std::int64_t>{});
+    case ScalarType::UInt8:
+      return f(std::type_identity<std::uint8_t>{});
+    case ScalarType::UInt16:
+      return f(std::type_identity<std::uint16_t>{});
+    case ScalarType::UInt32:
+      return f(std::type_identity<std::uint32_t>{});
+    case ScalarType::UInt64:
+      return f(std::type_identity<std::uint64_t>{});
+    case ScalarType::Float32:
+      return f(std::type_identity<float>{});
+    case ScalarType::Float64:
+      return f(std::type_identity<double>{});
+    case ScalarType::Complex64:
+      return f(std::type_identity<std::complex<float>>{});
+    case ScalarType::Complex128:
+      return f(std::type_identity<std::complex<double>>{});
+    case ScalarType::Float16:
+      break;
   }
   throw TypeError("float16 has no C++ element type; read it as float32");
 }

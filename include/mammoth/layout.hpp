@@ -54,7 +54,7 @@ struct Slice {
   std::int64_t step = 1;
   bool is_index = false;
 
-  Slice() = default;  // ':' — the whole axis
+  Slice() = default;                                           // ':' — the whole axis
   Slice(std::int64_t index) : start(index), is_index(true) {}  // NOLINT: implicit like numpy's a[3]
   static Slice range(std::int64_t start, std::int64_t stop, std::int64_t step = 1) {
     Slice s;

@@ -27,7 +27,10 @@ class NdArray {
   NdArray() : NdArray(empty({0})) {}
   // A view of `storage`: `data` is the element at index (0, …, 0).
   NdArray(std::shared_ptr<Storage> storage, T* data, Shape shape, Strides strides, bool writable = true)
-      : storage_(std::move(storage)), data_(data), shape_(std::move(shape)), strides_(std::move(strides)),
+      : storage_(std::move(storage)),
+        data_(data),
+        shape_(std::move(shape)),
+        strides_(std::move(strides)),
         writable_(writable) {}
 
   static NdArray empty(const Shape& shape, Order order = Order::C) {

@@ -100,9 +100,9 @@ struct CreateOptions {
   DType dtype;
   Shape shape;
   Order order = Order::C;
-  Shape chunks;           // HDF5: chunk shape; empty = contiguous unless a filter needs chunks
-  int gzip_level = -1;    // HDF5: -1 = no compression
-  bool shuffle = false;   // HDF5
+  Shape chunks;             // HDF5: chunk shape; empty = contiguous unless a filter needs chunks
+  int gzip_level = -1;      // HDF5: -1 = no compression
+  bool shuffle = false;     // HDF5
   bool preallocate = true;  // memmap/.npy: allocate the blocks now (a full disk fails here)
 };
 

@@ -10,8 +10,8 @@
 using namespace mammoth;
 
 TEST(DType, DescrRoundTripsEverySupportedType) {
-  for (const char* d : {"|b1", "|i1", "<i2", "<i4", "<i8", "|u1", "<u2", "<u4", "<u8", "<f2", "<f4", "<f8", "<c8", "<c16",
-                        ">i2", ">i8", ">f4", ">f8", ">c16", ">u4"})
+  for (const char* d : {"|b1", "|i1", "<i2", "<i4",  "<i8", "|u1", "<u2", "<u4", "<u8",  "<f2",
+                        "<f4", "<f8", "<c8", "<c16", ">i2", ">i8", ">f4", ">f8", ">c16", ">u4"})
     EXPECT_EQ(DType::from_descr(d).descr(), d) << d;
 }
 

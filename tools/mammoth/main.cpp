@@ -29,7 +29,8 @@ const std::vector<Command>& commands() {
 std::vector<std::int64_t> parse_shape(const std::string& text) {
   std::vector<std::int64_t> shape;
   std::size_t pos = 0;
-  const std::string trimmed = text.size() >= 2 && text.front() == '(' && text.back() == ')' ? text.substr(1, text.size() - 2) : text;
+  const std::string trimmed =
+      text.size() >= 2 && text.front() == '(' && text.back() == ')' ? text.substr(1, text.size() - 2) : text;
   while (pos <= trimmed.size() && !trimmed.empty()) {
     const std::size_t comma = trimmed.find(',', pos);
     const std::string part = trimmed.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
@@ -41,7 +42,8 @@ std::vector<std::int64_t> parse_shape(const std::string& text) {
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used != part.size() || v < 0) throw CLI::ValidationError("--shape", "bad shape '" + text + "' (expected e.g. 100,1000000)");
+    if (used != part.size() || v < 0)
+      throw CLI::ValidationError("--shape", "bad shape '" + text + "' (expected e.g. 100,1000000)");
     shape.push_back(v);
     if (comma == std::string::npos) break;
     pos = comma + 1;
@@ -64,8 +66,9 @@ void prefer_passive_openmp_threads(char** argv) {
 int main(int argc, char** argv) {
   using namespace mammoth::cli;
   prefer_passive_openmp_threads(argv);
-  CLI::App app{"mammoth — arrays too big for memory: memory-mapped .npy, HDF5, out-of-core algorithms, sparse matrices, "
-               "memory profiling"};
+  CLI::App app{
+      "mammoth — arrays too big for memory: memory-mapped .npy, HDF5, out-of-core algorithms, sparse matrices, "
+      "memory profiling"};
   app.set_version_flag("--version", std::string("mammoth ") + MAMMOTH_VERSION);
   app.require_subcommand(1);
   app.fallthrough(false);

@@ -136,6 +136,24 @@ void check_indices(const std::string& format, std::int64_t rows, std::int64_t co
                   std::to_string(bound) + ")");
 }
 
+// What CSR and CSC share: `major` compressed slices (rows of a CSR, columns of a CSC),
+// each a run of `indices` below `minor`, with `data` beside them.
+template <Index I, class Values>
+void check_compressed(const std::string& format, std::int64_t rows, std::int64_t cols, std::int64_t major,
+                      std::int64_t minor, const Vec<I>& indptr, const Vec<I>& indices, const Values& data) {
+  check_shape(format, rows, cols);
+  if (static_cast<std::int64_t>(indptr.size()) != major + 1)
+    invalid(format, rows, cols,
+            "indptr has " + std::to_string(indptr.size()) + " entries, expected " +
+                (format == "csc" ? "cols" : "rows") + " + 1");
+  if (indices.size() != data.size())
+    invalid(format, rows, cols,
+            "indices has " + std::to_string(indices.size()) + " entries but data has " + std::to_string(data.size()));
+  const auto nnz = static_cast<std::int64_t>(data.size());
+  check_indptr(format, rows, cols, indptr.data(), major, nnz);
+  check_indices(format, rows, cols, "indices", indices.data(), nnz, minor);
+}
+
 // Which of scipy's seven formats.
 enum class Format { Coo, Csr, Csc, Bsr, Lil, Dok, Dia };
 
