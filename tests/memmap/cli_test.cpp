@@ -1,6 +1,7 @@
 // The CLI's info, random, convert and tour section 2, run as a user would.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 
@@ -79,6 +80,28 @@ TEST(Cli, ConvertRawToNpyAndBack) {
   EXPECT_EQ(read_file(dir.file("back.dat")), raw.substr(16));
   r = run_cli({"info", dir.file("back.dat"), "--dtype", "int32", "--shape", "3,2"});
   EXPECT_NE(r.out.find("format:  raw"), std::string::npos) << r.out;
+}
+
+TEST(Cli, ConvertLeavesOnlyTheFinishedDestination) {
+  TempDir dir;
+  const std::string src = dir.file("a.npy");
+  ASSERT_EQ(run_cli({"random", src, "--shape", "300,700", "--dtype", "float32", "-q"}).status, 0);
+  // A budget far below one row forces many blocks through the engine.
+  auto r = run_cli({"convert", src, dir.file("b.h5") + ":/x", "--to-dtype", "float64", "--budget", "64KiB", "-q"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"a.npy", "b.h5"}));  // no temporary left behind
+  r = run_cli({"convert", dir.file("b.h5") + ":/x", dir.file("c.npy"), "-q"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const AnyArray a = load_npy(src), c = load_npy(dir.file("c.npy"));
+  EXPECT_EQ(c.dtype(), DType(ScalarType::Float64));
+  EXPECT_EQ(static_cast<double>(a.as<float>()(299, 699)), c.as<double>()(299, 699));
+  // A failed conversion leaves nothing under the destination's name.
+  r = run_cli({"convert", src, dir.file("d.npy"), "--budget", "1"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("d.npy")));
 }
 
 TEST(Cli, ErrorsAndUsage) {
