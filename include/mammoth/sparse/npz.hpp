@@ -3,6 +3,7 @@
 // bsr's block shape is data's trailing (R, C); dia's data is (ndiag, length).
 #pragma once
 
+#include <concepts>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -72,17 +73,17 @@ struct npz_traits<Dia<T, I>> {
   static constexpr Format format = Format::Dia;
 };
 
-template <Scalar T, Index I>
-void load_members(ZipReader& z, const NpzInfo& info, Csr<T, I>& m) {
+// CSR and CSC store the same three members; only the meaning of indptr differs.
+template <class M>
+concept CompressedMatrix = std::same_as<M, Csr<typename M::value_type, typename M::index_type>> ||
+    std::same_as<M, Csc<typename M::value_type, typename M::index_type>>;
+
+template <CompressedMatrix M>
+void load_members(ZipReader& z, const NpzInfo& info, M& m) {
+  using I = typename M::index_type;
   m.indptr = read_member<I>(z, "indptr");
   m.indices = read_member<I>(z, "indices", info.index);
-  m.data = read_member<T>(z, "data", info.data);
-}
-template <Scalar T, Index I>
-void load_members(ZipReader& z, const NpzInfo& info, Csc<T, I>& m) {
-  m.indptr = read_member<I>(z, "indptr");
-  m.indices = read_member<I>(z, "indices", info.index);
-  m.data = read_member<T>(z, "data", info.data);
+  m.data = read_member<typename M::value_type>(z, "data", info.data);
 }
 template <Scalar T, Index I>
 void load_members(ZipReader& z, const NpzInfo& info, Coo<T, I>& m) {
@@ -132,45 +133,44 @@ M load_npz(const std::string& path) {
 
 inline Shape shape_of(std::size_t n) { return {static_cast<std::int64_t>(n)}; }
 
-// Writes `m` as scipy's save_npz does (compressed: savez_compressed). `data_descr`
-// overrides the values' descr (e.g. '|b1' for bool held as uint8).
-template <Scalar T, Index I>
-void add_members(ZipWriter& z, const Csr<T, I>& m, const std::string& d) {
-  z.add("indices", npy_header(dtype_of<I>().descr(), shape_of(m.indices.size())), m.indices.data(),
-        m.indices.size() * sizeof(I));
-  z.add("indptr", npy_header(dtype_of<I>().descr(), shape_of(m.indptr.size())), m.indptr.data(),
-        m.indptr.size() * sizeof(I));
-  z.add("data", npy_header(d, shape_of(m.data.size())), m.data.data(), m.data.size() * sizeof(T));
+// One member holding `v`'s elements behind an .npy header of `descr` and `shape`
+// (default: 1-d); index members use the index type's own descr.
+template <class V>
+void add_vector(ZipWriter& z, const std::string& name, const V& v, const std::string& descr, Shape shape = {}) {
+  if (shape.empty()) shape = shape_of(v.size());
+  z.add(name, npy_header(descr, shape), v.data(), v.size() * sizeof(typename V::value_type));
 }
-template <Scalar T, Index I>
-void add_members(ZipWriter& z, const Csc<T, I>& m, const std::string& d) {
-  z.add("indices", npy_header(dtype_of<I>().descr(), shape_of(m.indices.size())), m.indices.data(),
-        m.indices.size() * sizeof(I));
-  z.add("indptr", npy_header(dtype_of<I>().descr(), shape_of(m.indptr.size())), m.indptr.data(),
-        m.indptr.size() * sizeof(I));
-  z.add("data", npy_header(d, shape_of(m.data.size())), m.data.data(), m.data.size() * sizeof(T));
+template <class V>
+void add_index_vector(ZipWriter& z, const std::string& name, const V& v) {
+  add_vector(z, name, v, dtype_of<typename V::value_type>().descr());
+}
+
+template <CompressedMatrix M>
+void add_members(ZipWriter& z, const M& m, const std::string& d) {
+  add_index_vector(z, "indices", m.indices);
+  add_index_vector(z, "indptr", m.indptr);
+  add_vector(z, "data", m.data, d);
 }
 template <Scalar T, Index I>
 void add_members(ZipWriter& z, const Coo<T, I>& m, const std::string& d) {
-  z.add("row", npy_header(dtype_of<I>().descr(), shape_of(m.row.size())), m.row.data(), m.row.size() * sizeof(I));
-  z.add("col", npy_header(dtype_of<I>().descr(), shape_of(m.col.size())), m.col.data(), m.col.size() * sizeof(I));
-  z.add("data", npy_header(d, shape_of(m.data.size())), m.data.data(), m.data.size() * sizeof(T));
+  add_index_vector(z, "row", m.row);
+  add_index_vector(z, "col", m.col);
+  add_vector(z, "data", m.data, d);
 }
 template <Scalar T, Index I>
 void add_members(ZipWriter& z, const Bsr<T, I>& m, const std::string& d) {
-  z.add("indices", npy_header(dtype_of<I>().descr(), shape_of(m.indices.size())), m.indices.data(),
-        m.indices.size() * sizeof(I));
-  z.add("indptr", npy_header(dtype_of<I>().descr(), shape_of(m.indptr.size())), m.indptr.data(),
-        m.indptr.size() * sizeof(I));
-  z.add("data", npy_header(d, {m.nnz_blocks(), m.block_rows, m.block_cols}), m.data.data(), m.data.size() * sizeof(T));
+  add_index_vector(z, "indices", m.indices);
+  add_index_vector(z, "indptr", m.indptr);
+  add_vector(z, "data", m.data, d, {m.nnz_blocks(), m.block_rows, m.block_cols});
 }
 template <Scalar T, Index I>
 void add_members(ZipWriter& z, const Dia<T, I>& m, const std::string& d) {
-  z.add("offsets", npy_header(dtype_of<I>().descr(), shape_of(m.offsets.size())), m.offsets.data(),
-        m.offsets.size() * sizeof(I));
-  z.add("data", npy_header(d, {m.ndiag(), m.length}), m.data.data(), m.data.size() * sizeof(T));
+  add_index_vector(z, "offsets", m.offsets);
+  add_vector(z, "data", m.data, d, {m.ndiag(), m.length});
 }
 
+// Writes `m` as scipy's save_npz does (compressed: savez_compressed). `data_descr`
+// overrides the values' descr (e.g. '|b1' for bool held as uint8).
 template <class M>
 void save_npz(const std::string& path, const M& m, bool compressed = true, std::string data_descr = {}) {
   using T = typename std::remove_cvref_t<decltype(m.data)>::value_type;
