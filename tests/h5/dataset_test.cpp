@@ -3,6 +3,7 @@
 #include <complex>
 #include <numeric>
 
+#include "h5_test_helpers.hpp"
 #include "mammoth/h5.hpp"
 #include "test_support.hpp"
 
@@ -11,12 +12,7 @@ namespace {
 
 using mammoth::testing::TempDir;
 
-DatasetOptions with_chunks(Shape chunks, int gzip_level = -1) {
-  DatasetOptions o;
-  o.chunks = std::move(chunks);
-  o.gzip_level = gzip_level;
-  return o;
-}
+using test::with_chunks;
 
 NdArray<float> iota(const Shape& shape) {
   NdArray<float> a = NdArray<float>::empty(shape);

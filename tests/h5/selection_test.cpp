@@ -6,6 +6,7 @@
 #include <random>
 #include <thread>
 
+#include "h5_test_helpers.hpp"
 #include "mammoth/h5.hpp"
 #include "test_support.hpp"
 
@@ -14,12 +15,7 @@ namespace {
 
 using mammoth::testing::TempDir;
 
-DatasetOptions with_chunks(Shape chunks, int gzip_level = -1) {
-  DatasetOptions o;
-  o.chunks = std::move(chunks);
-  o.gzip_level = gzip_level;
-  return o;
-}
+using test::with_chunks;
 
 NdArray<std::int32_t> iota(const Shape& shape) {
   NdArray<std::int32_t> a = NdArray<std::int32_t>::empty(shape);
