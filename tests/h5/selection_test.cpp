@@ -153,15 +153,6 @@ TEST(H5Selection, ReleaseDropsMappedPagesAndDataStays) {
   EXPECT_THROW(d.release(Box::rows(d.shape(), 0, 4096)), ShapeError);
 }
 
-double status_mib(const char* key) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  const std::string k(key);
-  while (std::getline(in, line))
-    if (line.rfind(k, 0) == 0) return std::stod(line.substr(k.size())) / 1024.0;
-  return -1;
-}
-
 TEST(H5Selection, RandomPointsKeepResidentMemoryBounded) {
   TempDir dir;
   const std::string path = dir.file("points.h5");
@@ -182,11 +173,8 @@ TEST(H5Selection, RandomPointsKeepResidentMemoryBounded) {
   std::vector<std::int64_t> idx(20000);
   for (auto& i : idx) i = std::uniform_int_distribution<std::int64_t>(0, n - 1)(gen);
   std::vector<double> out(idx.size());
-  const double before = status_mib("VmRSS:");
-  std::ofstream("/proc/self/clear_refs") << "5";  // reset the high-water mark
-  d.read_points(idx, out.data(), DType(ScalarType::Float64));
   // 20,000 faults × 16 pages around each would map all 64 MiB without the 8 MiB window.
-  EXPECT_LT(status_mib("VmHWM:") - before, 24.0);
+  EXPECT_LT(testing::peak_increment_mib([&] { d.read_points(idx, out.data(), DType(ScalarType::Float64)); }), 24.0);
   for (std::size_t p = 0; p < idx.size(); p += 997) EXPECT_EQ(out[p], static_cast<double>(idx[p]));
 }
 

@@ -108,14 +108,6 @@ TEST(Backends, CopyBetweenBackEndsConvertsAndRechunks) {
   EXPECT_EQ(max_difference(back, a), 0);
 }
 
-double status_mib(const char* key) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(key, 0) == 0) return std::stod(line.substr(std::string(key).size())) / 1024.0;
-  return 0;
-}
-
 TEST(Backends, NpyMatvecStaysUnderBudget) {
   testing::TempDir dir;
   const std::int64_t rows = 2048, cols = 8192;  // 64 MiB
@@ -139,10 +131,8 @@ TEST(Backends, NpyMatvecStaysUnderBudget) {
   Options budget;
   budget.budget = 8 * kMiB;
   const auto x = NdArray<double>::full({cols}, 1.0);
-  std::ofstream("/proc/self/clear_refs") << "5";
-  const double before = status_mib("VmRSS:");
-  const AnyArray y = matvec(*a, x, budget);
-  const double increment = status_mib("VmHWM:") - before;
+  AnyArray y;
+  const double increment = testing::peak_increment_mib([&] { y = matvec(*a, x, budget); });
   EXPECT_LE(increment, 8 + 2) << "peak increment " << increment << " MiB";
   EXPECT_EQ(y.as<double>()(rows - 1), static_cast<double>(cols));
 }

@@ -99,22 +99,7 @@ TEST(Stream, CancelStopsAtTheNextBlock) {
 
 // ---- resident memory ------------------------------------------------------------
 
-double status_mib(const char* key) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(key, 0) == 0) return std::stod(line.substr(std::string(key).size())) / 1024.0;
-  return 0;
-}
-
-// Peak resident growth while fn runs, in MiB (VmHWM after resetting it).
-template <class F>
-double peak_increment_mib(F fn) {
-  std::ofstream("/proc/self/clear_refs") << "5";
-  const double before = status_mib("VmRSS:");
-  fn();
-  return status_mib("VmHWM:") - before;
-}
+using testing::peak_increment_mib;
 
 // A matrix file of `rows`×`cols` float32 (row i holds the value i % 7).
 std::string write_matrix(const testing::TempDir& dir, std::int64_t rows, std::int64_t cols) {

@@ -202,24 +202,13 @@ TEST(Random, RowByRowThroughAMappingMatchesTheWholeArray) {
   EXPECT_EQ(a.as<float>()(3, 7), expected[1003]);
 }
 
-double status_mib(const char* key) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(key, 0) == 0) return std::stod(line.substr(std::strlen(key))) / 1024.0;
-  return 0;
-}
-
 TEST(Random, FillingAStoreStaysInBoundedMemory) {
   TempDir dir;
   CreateOptions o;
   o.dtype = DType(ScalarType::Float64);
   o.shape = {128, 1 << 16};  // 64 MiB
   auto store = create_store(dir.file("big.npy"), o);
-  std::ofstream("/proc/self/clear_refs") << "5";
-  const double before = status_mib("VmRSS:");
-  fill_random(*store, RandomSpec{}, std::size_t{4} << 20);
-  EXPECT_LT(status_mib("VmHWM:") - before, 24.0);
+  EXPECT_LT(testing::peak_increment_mib([&] { fill_random(*store, RandomSpec{}, std::size_t{4} << 20); }), 24.0);
   std::vector<double> last(1 << 16);
   store->read(Box::rows(o.shape, 127, 128), last.data(), o.dtype);
   EXPECT_GT(last[100], 0.0);

@@ -2,8 +2,11 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "mammoth/profile/memit.hpp"
 
 namespace mammoth::testing {
 
@@ -37,6 +40,14 @@ struct CliResult {
 
 // Runs the built `mammoth` binary with `args` (no shell).
 CliResult run_cli(const std::vector<std::string>& args);
+
+// Peak resident growth while `fn` runs, in MiB, from mammoth's own memit (VmHWM reset
+// before, read after: exact, not sampled).
+inline double peak_increment_mib(const std::function<void()>& fn) {
+  profile::MemitOptions options;
+  options.quiet = true;
+  return static_cast<double>(profile::memit(fn, options).increment()) / (1 << 20);
+}
 
 // Writes `bytes` to `path`, replacing it.
 void write_file(const std::string& path, const std::string& bytes);

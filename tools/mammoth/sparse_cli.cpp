@@ -14,6 +14,7 @@
 #include "command.hpp"
 #include "mammoth/h5/file.hpp"
 #include "mammoth/ooc/budget.hpp"
+#include "mammoth/profile/memit.hpp"
 #include "mammoth/sparse/files.hpp"
 #include "mammoth/sparse/ops.hpp"
 #include "mammoth/sparse/random.hpp"
@@ -190,27 +191,16 @@ int sparse_spy(const std::string& matrix, const std::string& png, std::int64_t s
 
 namespace {
 
-double status_mib(const char* key) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(key, 0) == 0) return std::stod(line.substr(std::string(key).size())) / 1024.0;
-  return 0;
-}
-
 // Best time of `op` over `reps` runs and its largest peak-RSS increment, measured as
 // peers.py measures the Python peer: VmHWM reset before, VmRSS as the base.
-template <class F>
-std::pair<double, double> time_op(int reps, F&& op) {
+std::pair<double, double> time_op(int reps, const std::function<void()>& op) {
+  profile::MemitOptions options;
+  options.repeat = std::max(reps, 1);
+  options.quiet = true;
   double best = 1e300, inc = 0;
-  for (int r = 0; r < reps; ++r) {
-    const double base = status_mib("VmRSS:");
-    std::ofstream("/proc/self/clear_refs") << "5";
-    const auto t0 = std::chrono::steady_clock::now();
-    op();
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    best = std::min(best, s);
-    inc = std::max(inc, status_mib("VmHWM:") - base);
+  for (const profile::MemitRun& run : profile::memit(op, options).runs) {
+    best = std::min(best, run.elapsed);
+    inc = std::max(inc, static_cast<double>(run.increment()) / (1 << 20));
   }
   return {best, inc};
 }
