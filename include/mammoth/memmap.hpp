@@ -1,6 +1,6 @@
 // Memory-mapped files with numpy.memmap semantics: a raw file seen as an array of a
 // given dtype, shape, offset and order, in modes r, r+, w+ and c. The mapping is owned
-// by a MappedStorage, so views taken from a Memmap keep it alive after close().
+// by a FileMap (mapping.hpp), so views taken from a Memmap keep it alive after close().
 #pragma once
 
 #include <cstddef>
@@ -16,21 +16,12 @@
 #include "mammoth/any_array.hpp"
 #include "mammoth/dtype.hpp"
 #include "mammoth/layout.hpp"
+#include "mammoth/mapping.hpp"
 #include "mammoth/mode.hpp"
 #include "mammoth/ndarray.hpp"
 #include "mammoth/store.hpp"
 
 namespace mammoth {
-
-// How the program will touch a mapping (madvise): numpy's tracker #13172 reports random
-// access ~100× slower without MADV_RANDOM, because readahead fetches pages nobody reads.
-enum class Access : std::uint8_t {
-  Normal,
-  Sequential,  // read ahead aggressively, drop pages behind
-  Random,      // no readahead
-  WillNeed,    // start reading now
-  DontNeed,    // done with it: unmap the pages (written data stays in the file)
-};
 
 // An owned file descriptor (RAII close).
 class FileHandle {
@@ -48,43 +39,6 @@ class FileHandle {
 
  private:
   int fd_ = -1;
-};
-
-// One mmap region (munmap on destruction). data() points at the requested file offset,
-// which need not be page aligned: the region starts at the page below it.
-class MappedStorage final : public Storage {
- public:
-  // Maps `length` bytes of `fd` at file offset `offset`. `writable`: PROT_WRITE;
-  // `private_copy`: MAP_PRIVATE (mode 'c'). A zero length maps nothing.
-  MappedStorage(int fd, std::int64_t offset, std::size_t length, bool writable, bool private_copy,
-                const std::string& name);
-  ~MappedStorage() override;
-  MappedStorage(const MappedStorage&) = delete;
-  MappedStorage& operator=(const MappedStorage&) = delete;
-
-  std::byte* data() override { return data_; }
-  std::size_t size() const override { return length_; }
-  bool is_mapped() const override { return true; }
-  bool is_private() const { return private_; }
-
-  // msync of [offset, offset + bytes) relative to data(); `wait` = MS_SYNC.
-  void sync(std::size_t offset, std::size_t bytes, bool wait);
-  // madvise over the pages that cover [offset, offset + bytes). DontNeed is a no-op on a
-  // private (copy-on-write) mapping, where it would throw away the in-memory changes.
-  void advise(Access hint, std::size_t offset, std::size_t bytes);
-  // Bytes of [offset, offset + bytes) whose pages are in memory (mincore).
-  std::size_t resident_bytes(std::size_t offset, std::size_t bytes) const;
-
- private:
-  // The page-aligned span covering [offset, offset + bytes), clipped to the region.
-  std::pair<std::byte*, std::size_t> page_span(std::size_t offset, std::size_t bytes) const;
-
-  std::byte* base_ = nullptr;  // what mmap returned
-  std::size_t mapped_ = 0;     // what was mapped (from base_)
-  std::byte* data_ = nullptr;
-  std::size_t length_ = 0;
-  bool private_ = false;
-  std::string name_;
 };
 
 // A memory-mapped array file: raw (numpy.memmap) or .npy (numpy.lib.format.open_memmap,
@@ -134,15 +88,15 @@ class Memmap {
   // Bytes of `box`'s page span currently in memory (mincore): what reading it cost.
   std::size_t resident_bytes(const Box& box) const;
 
-  const std::shared_ptr<MappedStorage>& storage() const { return storage_; }
+  const std::shared_ptr<FileMap>& storage() const { return storage_; }
   // The open file descriptor (-1 after close()).
   int fd() const { return fd_.get(); }
   // Byte range [first, end) of the array data (from the first element) covering `box`.
   std::pair<std::size_t, std::size_t> byte_span(const Box& box) const;
 
   // For the .npy layer: wraps a mapping made elsewhere.
-  Memmap(std::string path, Mode mode, FileHandle fd, std::shared_ptr<MappedStorage> storage, AnyArray array,
-         Order order, std::int64_t offset);
+  Memmap(std::string path, Mode mode, FileHandle fd, std::shared_ptr<FileMap> storage, AnyArray array, Order order,
+         std::int64_t offset);
 
  private:
   void require_open(const char* what) const;
@@ -150,7 +104,7 @@ class Memmap {
   std::string path_;
   Mode mode_ = Mode::Read;
   FileHandle fd_;
-  std::shared_ptr<MappedStorage> storage_;
+  std::shared_ptr<FileMap> storage_;
   AnyArray array_;
   Order order_ = Order::C;
   std::int64_t offset_ = 0;

@@ -13,6 +13,7 @@
 #include "mammoth/dtype.hpp"
 #include "mammoth/layout.hpp"
 #include "mammoth/mode.hpp"
+#include "mammoth/path.hpp"
 
 namespace mammoth {
 
@@ -78,14 +79,6 @@ class ArrayStore : public BlockStore {
   AnyArray array_;
   std::string name_;
 };
-
-// "FILE.h5:/group/x" → {"FILE.h5", "/group/x"}; "data.npy" → {"data.npy", ""}.
-struct StorePath {
-  std::string file;
-  std::string inner;  // HDF5 object path, empty for plain files
-  bool is_hdf5() const { return !inner.empty(); }
-};
-StorePath parse_store_path(const std::string& spec);
 
 // How to read a raw (headerless) file: numpy.memmap's dtype, shape, offset, order.
 struct RawLayout {

@@ -6,7 +6,7 @@
 
 #include "call.hpp"
 #include "io_rules.hpp"
-#include "mapping.hpp"
+#include "mammoth/mapping.hpp"
 
 namespace mammoth::h5 {
 
@@ -268,8 +268,13 @@ std::optional<AnyArray> Dataset::mapped() const {
   const DatasetProperties p = properties();
   if (p.layout != StorageLayout::Contiguous || !p.offset || !p.filters.empty()) return std::nullopt;
   const std::size_t bytes = static_cast<std::size_t>(size()) * dtype_->itemsize();
-  if (bytes == 0 || static_cast<std::int64_t>(*p.offset + bytes) > detail::file_size(file_)) return std::nullopt;
-  auto storage = std::make_shared<detail::FileMapping>(file_, *p.offset, bytes);
+  if (bytes == 0) return std::nullopt;
+  std::shared_ptr<FileMap> storage;
+  try {
+    storage = FileMap::open(file_, *p.offset, bytes);
+  } catch (const FormatError&) {
+    return std::nullopt;  // a truncated file: libhdf5's reads give the error
+  }
   std::byte* data = storage->data();
   mapping_.emplace(AnyArray(std::move(storage), data, *dtype_, shape_, contiguous_strides(shape_, Order::C), false));
   return *mapping_;
@@ -287,12 +292,12 @@ std::pair<std::size_t, std::size_t> Dataset::mapped_rows(const Box& box) const {
 
 void Dataset::release(const Box& box) const {
   const auto [begin, end] = mapped_rows(box);
-  if (end > begin) static_cast<const detail::FileMapping*>((*mapping_)->storage().get())->release_pages(begin, end);
+  if (end > begin) FileMap::of((*mapping_)->storage())->release(begin, end - begin);
 }
 
 void Dataset::prefetch(const Box& box) const {
   const auto [begin, end] = mapped_rows(box);
-  if (end > begin) static_cast<const detail::FileMapping*>((*mapping_)->storage().get())->prefetch_pages(begin, end);
+  if (end > begin) FileMap::of((*mapping_)->storage())->advise(Access::WillNeed, begin, end - begin);
 }
 
 }  // namespace mammoth::h5

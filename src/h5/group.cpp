@@ -283,4 +283,11 @@ void Group::remove(const std::string& path) {
   call("unlink", file_ + ":" + full_path(path), H5Ldelete, id_.get(), path.c_str(), H5P_DEFAULT);
 }
 
+void Group::move(const std::string& from, const std::string& to) {
+  require_writable("move " + full_path(from));
+  Handle lcpl = link_creation_plist(file_ + ":" + full_path(to));
+  call("move link", file_ + ":" + full_path(from), H5Lmove, id_.get(), from.c_str(), id_.get(), to.c_str(), lcpl.get(),
+       H5P_DEFAULT);
+}
+
 }  // namespace mammoth::h5

@@ -6,7 +6,7 @@
 #include "call.hpp"
 #include "io_rules.hpp"
 #include "mammoth/h5/dataset.hpp"
-#include "mapping.hpp"
+#include "mammoth/mapping.hpp"
 
 namespace mammoth::h5 {
 
@@ -51,11 +51,12 @@ bool Dataset::gather_mapped_chunks(std::span<const std::int64_t> points, void* d
     Handle fcpl = open("get file creation properties", object, H5Fget_create_plist, file.get());
     hsize_t userblock = 0;
     call("get user block", object, H5Pget_userblock, fcpl.get(), &userblock);
-    const std::int64_t size = detail::file_size(file_);
-    if (userblock != 0 || size <= 0) return false;
-    file_mapping_ = std::make_shared<detail::FileMapping>(file_, 0, static_cast<std::size_t>(size));
+    if (userblock != 0) return false;
+    auto whole = FileMap::open(file_);
+    if (whole->size() == 0) return false;
+    file_mapping_ = std::move(whole);
   }
-  auto* map = static_cast<detail::FileMapping*>(file_mapping_.get());
+  auto* map = FileMap::of(file_mapping_);
   const std::size_t k = shape_.size(), n = points.size() / k, item = dtype_->itemsize();
   std::size_t chunk_bytes = item;
   for (auto c : chunks_) chunk_bytes *= static_cast<std::size_t>(c);
@@ -81,7 +82,7 @@ bool Dataset::gather_mapped_chunks(std::span<const std::int64_t> points, void* d
       // Chunks need not lie in file order: drop everything every 8 MiB of chunks touched.
       touched += chunk_bytes;
       if (touched > (8u << 20)) {
-        map->release_pages();
+        map->release(0, map->size());
         touched = 0;
       }
     }
@@ -94,7 +95,7 @@ bool Dataset::gather_mapped_chunks(std::span<const std::int64_t> points, void* d
     else
       convert(chunk + index * static_cast<std::int64_t>(item), *dtype_, to, type, 1);
   }
-  map->release_pages();
+  map->release(0, map->size());
   return ok;
 }
 
@@ -152,14 +153,14 @@ void gather_mapped(const AnyArray& m, std::span<const std::int64_t> heads, std::
   // In file order, releasing what lies behind every 8 MiB: the kernel maps up to 16 pages
   // around each fault, so random points would otherwise make the whole file resident.
   const std::vector<Pick> picks = sorted_picks(heads, k, shape);
-  const auto* mapping = static_cast<const detail::FileMapping*>(m.storage().get());
+  FileMap* mapping = FileMap::of(m.storage());
   constexpr std::size_t kWindow = 8 << 20;
   std::size_t released = 0;
   auto* out = static_cast<std::byte*>(dst);
   for (const Pick& pick : picks) {
     const std::size_t at = static_cast<std::size_t>(pick.linear) * src_bytes;
     if (at > released + kWindow) {
-      mapping->release_pages(released, at);
+      mapping->release(released, at - released);
       released = at;
     }
     std::byte* to = out + pick.position * dst_bytes;
@@ -168,7 +169,7 @@ void gather_mapped(const AnyArray& m, std::span<const std::int64_t> heads, std::
     else
       convert(m.data() + at, m.dtype(), to, type, static_cast<std::size_t>(item));
   }
-  mapping->release_pages();
+  mapping->release(0, mapping->size());
 }
 
 // Chunked points: one element selection in sorted order, so libhdf5 visits each chunk

@@ -137,14 +137,16 @@ Memmap map_array(const std::string& path, Mode mode, FileHandle fd, DType dtype,
     throw FormatError(path + ": file holds " + std::to_string(size) + " bytes; " + dtype.name() + " shape " +
                       shape_string(shape) + " at offset " + std::to_string(offset) + " needs " +
                       std::to_string(offset + static_cast<std::int64_t>(bytes)));
-  const bool private_copy = mode == Mode::CopyOnWrite;
   const bool writable = mode != Mode::Read;
-  auto storage = std::make_shared<MappedStorage>(fd.get(), offset, bytes, writable, private_copy, path);
+  const MapMode map_mode = mode == Mode::CopyOnWrite ? MapMode::CopyOnWrite
+                           : writable                ? MapMode::ReadWrite
+                                                     : MapMode::Read;
+  auto storage = std::make_shared<FileMap>(fd.get(), offset, bytes, map_mode, path);
   AnyArray array(storage, storage->data(), dtype, shape, contiguous_strides(shape, order), writable);
   return Memmap(path, mode, std::move(fd), std::move(storage), std::move(array), order, offset);
 }
 
-Memmap::Memmap(std::string path, Mode mode, FileHandle fd, std::shared_ptr<MappedStorage> storage, AnyArray array,
+Memmap::Memmap(std::string path, Mode mode, FileHandle fd, std::shared_ptr<FileMap> storage, AnyArray array,
                Order order, std::int64_t offset)
     : path_(std::move(path)),
       mode_(mode),
@@ -228,13 +230,7 @@ void Memmap::advise(Access hint, const Box& box) {
 void Memmap::release(const Box& box) {
   require_open("release()");
   const auto [first, end] = byte_span(box);
-  // Unmapping the pages marks them dirty in the page cache, and resident memory no longer
-  // grows with the file; starting their write-back now (without waiting) overlaps the disk
-  // with the work that follows, so the final flush has little left to do.
-  storage_->advise(Access::DontNeed, first, end - first);
-  if (mode_writes_file(mode_))
-    (void)::sync_file_range(fd_.get(), offset_ + static_cast<std::int64_t>(first),
-                            static_cast<std::int64_t>(end - first), SYNC_FILE_RANGE_WRITE);
+  storage_->release(first, end - first);
 }
 
 std::size_t Memmap::resident_bytes(const Box& box) const {

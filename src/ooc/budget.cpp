@@ -12,45 +12,6 @@
 
 namespace mammoth::ooc {
 
-std::size_t parse_bytes(std::string_view text) {
-  const std::string s(text);
-  std::size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  std::string unit = s.substr(used);
-  std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) { return std::tolower(c); });
-  double scale = 0;
-  if (unit.empty() || unit == "b")
-    scale = 1;
-  else if (unit == "k" || unit == "kb" || unit == "kib")
-    scale = 1024.0;
-  else if (unit == "m" || unit == "mb" || unit == "mib")
-    scale = 1024.0 * 1024;
-  else if (unit == "g" || unit == "gb" || unit == "gib")
-    scale = 1024.0 * 1024 * 1024;
-  else if (unit == "t" || unit == "tb" || unit == "tib")
-    scale = 1024.0 * 1024 * 1024 * 1024;
-  if (used == 0 || scale == 0 || !(value > 0) || !std::isfinite(value * scale))
-    throw Error("memory size '" + s + "': expected a positive number with an optional unit (64MiB, 1.5G, 512k)");
-  return static_cast<std::size_t>(value * scale);
-}
-
-std::string format_bytes(double bytes) {
-  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (bytes >= 1024 && u < 4) {
-    bytes /= 1024;
-    ++u;
-  }
-  char text[32];
-  std::snprintf(text, sizeof text, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
-  return text;
-}
-
 int compute_threads(const Options& options) {
   return options.threads > 0 ? options.threads : std::max(1, omp_get_max_threads());
 }

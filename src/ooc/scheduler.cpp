@@ -3,19 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <cmath>
 #include <future>
 #include <memory>
 #include <optional>
 
-#include <setjmp.h>
-#include <signal.h>
-#include <sys/mman.h>
-
-#include <cerrno>
-#include <mutex>
-
 #include "io_thread.hpp"
+#include "mammoth/mapping.hpp"
 
 namespace mammoth::ooc {
 namespace {
@@ -32,72 +27,18 @@ const std::byte* view_of(const std::optional<AnyArray>& map, const Box& box, DTy
   return map->data() + offset * static_cast<std::int64_t>(type.itemsize());
 }
 
-// Faults the pages of [p, p + n) in, on the I/O thread, so the compute finds them resident.
-void touch_pages(const std::byte* p, std::size_t n) {
-  constexpr std::size_t kPage = 4096;
-  unsigned sum = 0;
-  for (std::size_t i = 0; i < n; i += kPage)
-    sum += static_cast<unsigned>(*static_cast<const volatile std::byte*>(p + i));
-  if (n) sum += static_cast<unsigned>(*static_cast<const volatile std::byte*>(p + n - 1));
-  static_cast<void>(sum);
-}
+// The mapping behind a view, for the page policy (mapping.hpp); null for heap arrays.
+FileMap* file_map(const std::optional<AnyArray>& map) { return map ? FileMap::of(map->storage()) : nullptr; }
 
-// A file shrunk under its mapping turns the next touch of a page past its end into
-// SIGBUS. The I/O thread touches through a guard that turns that into an exception;
-// SIGBUS anywhere else goes on to the handler that was there before.
-// volatile: the stores around the touch must not be merged away, a signal handler reads it.
-thread_local sigjmp_buf* volatile touch_guard = nullptr;
-struct sigaction previous_sigbus;
-
-void on_sigbus(int signal, siginfo_t* info, void* context) {
-  if (touch_guard) siglongjmp(*touch_guard, 1);
-  if (previous_sigbus.sa_flags & SA_SIGINFO) {
-    if (previous_sigbus.sa_sigaction) return previous_sigbus.sa_sigaction(signal, info, context);
-  } else if (previous_sigbus.sa_handler != SIG_DFL && previous_sigbus.sa_handler != SIG_IGN) {
-    return previous_sigbus.sa_handler(signal);
-  }
-  ::signal(SIGBUS, SIG_DFL);
-  ::raise(SIGBUS);
-}
-
-void install_sigbus_guard() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    struct sigaction action {};
-    action.sa_sigaction = on_sigbus;
-    action.sa_flags = SA_SIGINFO | SA_NODEFER;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(SIGBUS, &action, &previous_sigbus);
-  });
-}
-
-// touch_pages, throwing IoError naming `store` instead of dying of SIGBUS.
-void touch_pages_guarded(const std::byte* p, std::size_t n, const BlockStore& store, const Box& box) {
-  install_sigbus_guard();
-  sigjmp_buf jump;
-  if (sigsetjmp(jump, 1) != 0) {
-    touch_guard = nullptr;
+// FileMap::populate, with the error naming the store and the block.
+void populate(FileMap& map, const std::byte* view, std::size_t bytes, const BlockStore& store, const Box& box) {
+  try {
+    map.populate(map.offset_of(view), bytes);
+  } catch (const IoError&) {
     throw IoError(store.name() + ": the file ended inside the block at " + shape_string(box.offset) + " of size " +
                       shape_string(box.count) + " (truncated while being read?)",
                   EIO);
   }
-  touch_guard = &jump;
-  touch_pages(p, n);
-  touch_guard = nullptr;
-}
-
-// madvise over the pages of a view into a file mapping. DONTNEED only for read-only
-// mappings: their pages are clean copies of the file, so nothing is lost (a writable or
-// copy-on-write mapping may hold changes DONTNEED would discard).
-void advise_pages(const std::optional<AnyArray>& map, const std::byte* view, std::size_t bytes, int advice) {
-  if (!map || !map->storage() || !map->storage()->is_mapped()) return;
-  if (advice == MADV_DONTNEED && map->writable()) return;
-  constexpr std::uintptr_t kPage = 4096;
-  const auto begin = reinterpret_cast<std::uintptr_t>(view);
-  // Outward: the pages a block shares with its neighbours go too (a clean page faults back
-  // in for free), else one page per block boundary would stay resident for good.
-  const std::uintptr_t first = begin / kPage * kPage, last = (begin + bytes + kPage - 1) / kPage * kPage;
-  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, advice);
 }
 
 struct Buffer {
@@ -163,8 +104,9 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
     const Box box = grid[index];
     for (Source& s : sources) {
       s.input.store->prefetch(box);
-      if (const std::byte* view = view_of(s.map, box, s.input.type))
-        advise_pages(s.map, view, box_bytes(box, s.input.type), MADV_WILLNEED);
+      FileMap* fm = file_map(s.map);
+      if (const std::byte* view = view_of(s.map, box, s.input.type); view && fm)
+        fm->advise(Access::WillNeed, fm->offset_of(view), box_bytes(box, s.input.type));
     }
   };
 
@@ -180,7 +122,8 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
       for (std::size_t i = 0; i < sources.size(); ++i) {
         Source& s = sources[i];
         if (const std::byte* view = view_of(s.map, box, s.input.type)) {
-          touch_pages_guarded(view, box_bytes(box, s.input.type), *s.input.store, box);
+          // Page tables filled here, on the I/O thread, so the compute finds them resident.
+          if (FileMap* fm = file_map(s.map)) populate(*fm, view, box_bytes(box, s.input.type), *s.input.store, box);
           ready[slot][i] = view;
         } else {
           std::byte* dst = s.buffers[slot].get(box_bytes(whole_block, s.input.type));
@@ -213,8 +156,9 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
         Source& s = sources[i];
         // The store's release() is the hint; dropping our own view's pages keeps the
         // budget even over a back end that ignores it.
-        if (const std::byte* view = view_of(s.map, box, s.input.type))
-          advise_pages(s.map, view, box_bytes(box, s.input.type), MADV_DONTNEED);
+        FileMap* fm = file_map(s.map);
+        if (const std::byte* view = view_of(s.map, box, s.input.type); view && fm)
+          fm->release(fm->offset_of(view), box_bytes(box, s.input.type));
         s.input.store->release(box);
       }
     });

@@ -1,4 +1,5 @@
 #include "mammoth/profile/footprint.hpp"
+#include "mammoth/units.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -64,20 +65,7 @@ std::int64_t resident_bytes(const void* data, std::size_t size) {
   return resident;
 }
 
-std::string format_bytes(std::int64_t bytes) {
-  char b[64];
-  const double v = static_cast<double>(bytes);
-  if (bytes < 0) return std::string(1, '-').append(format_bytes(-bytes));
-  if (bytes < 1024)
-    std::snprintf(b, sizeof b, "%lld B", static_cast<long long>(bytes));
-  else if (bytes < (1 << 20))
-    std::snprintf(b, sizeof b, "%.2f KiB", v / 1024);
-  else if (bytes < (std::int64_t{1} << 30))
-    std::snprintf(b, sizeof b, "%.2f MiB", v / (1 << 20));
-  else
-    std::snprintf(b, sizeof b, "%.2f GiB", v / (1 << 30));
-  return b;
-}
+std::string format_bytes(std::int64_t bytes) { return mammoth::format_bytes(static_cast<double>(bytes), 2); }
 
 std::string format_footprint(const Footprint& f) {
   std::string text = format_bytes(f.bytes()) + " held (heap " + format_bytes(f.heap);

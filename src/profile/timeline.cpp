@@ -139,7 +139,7 @@ std::vector<double> numbers(const std::string& text, std::size_t want, const std
   return v;
 }
 
-std::int64_t mib_bytes(double mib) { return static_cast<std::int64_t>(mib * kMiB + 0.5); }
+std::int64_t mib_bytes(double mib) { return static_cast<std::int64_t>(mib * static_cast<double>(kMiB) + 0.5); }
 
 }  // namespace
 

@@ -3,21 +3,6 @@
 
 namespace mammoth::sparse {
 
-namespace {
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-}  // namespace
-
-bool is_npz_path(const std::string& path) { return ends_with(path, ".npz"); }
-bool is_mtx_path(const std::string& path) { return ends_with(path, ".mtx"); }
-bool is_h5_group_path(const std::string& path) {
-  const auto colon = path.find(":/");
-  if (colon == std::string::npos) return false;
-  const std::string file = path.substr(0, colon);
-  return ends_with(file, ".h5") || ends_with(file, ".hdf5") || ends_with(file, ".hdf");
-}
-
 ScalarType held_type(DType file) {
   switch (file.type()) {
     case ScalarType::Bool:

@@ -1,14 +1,10 @@
 #include "mammoth/sparse/stream.hpp"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
+#include "mammoth/mapping.hpp"
 #include "mammoth/sparse/h5_group.hpp"
 #include "mammoth/sparse/npz.hpp"
 #include "mammoth/sparse/spmv.hpp"
@@ -17,51 +13,17 @@ namespace mammoth::sparse {
 
 namespace {
 
-// A read-only mapping of a whole file (RAII).
-class Mapping {
- public:
-  explicit Mapping(const std::string& path) {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw_io_error(path, "cannot open", errno);
-    struct stat st {};
-    ::fstat(fd_, &st);
-    size_ = static_cast<std::size_t>(st.st_size);
-    void* p = size_ ? ::mmap(nullptr, size_, PROT_READ, MAP_SHARED, fd_, 0) : nullptr;
-    if (p == MAP_FAILED) {
-      const int e = errno;
-      ::close(fd_);
-      throw_io_error(path, "cannot map", e);
-    }
-    base_ = static_cast<const std::byte*>(p);
-  }
-  ~Mapping() {
-    if (base_) ::munmap(const_cast<std::byte*>(base_), size_);
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Mapping(const Mapping&) = delete;
-  Mapping& operator=(const Mapping&) = delete;
-  const std::byte* data() const { return base_; }
-  std::size_t size() const { return size_; }
-  // Lets the kernel drop the pages of [from, to) (clean, file-backed: free to evict).
-  void release(const void* from, const void* to) const {
-    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-    auto a = (reinterpret_cast<std::uintptr_t>(from) + page - 1) / page * page;
-    auto b = reinterpret_cast<std::uintptr_t>(to) / page * page;
-    if (b > a) ::madvise(reinterpret_cast<void*>(a), b - a, MADV_DONTNEED);
-  }
-
- private:
-  int fd_ = -1;
-  const std::byte* base_ = nullptr;
-  std::size_t size_ = 0;
-};
+// Releases the whole pages of [from, to) once streamed (clean, file-backed: free to evict).
+void release(FileMap& map, const std::byte* from, const std::byte* to) {
+  map.release(map.offset_of(from), static_cast<std::size_t>(to - from));
+}
 
 struct Member {
   const std::byte* data;
   NpyHeader header;
 };
 
-Member locate(const Mapping& map, const std::string& path, const std::string& name) {
+Member locate(FileMap& map, const std::string& path, const std::string& name) {
   const StoredMember s = stored_member(path, name);
   if (s.offset + s.size > map.size())
     throw FormatError(path + ": member " + name + ".npy runs past the end of the file");
@@ -74,7 +36,7 @@ Member locate(const Mapping& map, const std::string& path, const std::string& na
 }
 
 template <class I>
-StreamStats run(const Mapping& map, const Member& ptr, const Member& idx, const Member& val, std::int64_t rows,
+StreamStats run(FileMap& map, const Member& ptr, const Member& idx, const Member& val, std::int64_t rows,
                 std::int64_t cols, std::span<const double> x, std::span<double> y, std::int64_t budget,
                 const std::string& path) {
   // indptr is small (rows + 1) and read whole; it is validated before use.
@@ -132,8 +94,8 @@ StreamStats run(const Mapping& map, const Member& ptr, const Member& idx, const 
     for (int t = 0; t < threads; ++t)
       csr_rows_spmv(b[static_cast<std::size_t>(t)], b[static_cast<std::size_t>(t) + 1], local.data(), block_indices,
                     block_data, x.data(), y.data() + r0);
-    map.release(index_bytes, index_bytes + static_cast<std::size_t>(k1 - k0) * sizeof(I));
-    map.release(value_bytes, value_bytes + static_cast<std::size_t>(k1 - k0) * sizeof(double));
+    release(map, index_bytes, index_bytes + static_cast<std::size_t>(k1 - k0) * sizeof(I));
+    release(map, value_bytes, value_bytes + static_cast<std::size_t>(k1 - k0) * sizeof(double));
     ++stats.blocks;
     stats.max_block_bytes = std::max<std::int64_t>(stats.max_block_bytes, (k1 - k0) * per_entry);
     r0 = r1;
@@ -151,7 +113,8 @@ StreamStats spmv_npz_stream(const std::string& path, std::span<const double> x, 
   if (!(info.data.dtype == DType(ScalarType::Float64)))
     throw TypeError(path + ": streaming SpMV reads float64 values, found " + info.data.descr);
   check_spmv<double>("csr", info.rows, info.cols, x.size(), y.size());
-  Mapping map(path);
+  const auto mapping = FileMap::open(path);
+  FileMap& map = *mapping;
   const Member ptr = locate(map, path, "indptr"), idx = locate(map, path, "indices"), val = locate(map, path, "data");
   if (!(ptr.header.dtype == idx.header.dtype) ||
       (idx.header.dtype.type() != ScalarType::Int32 && idx.header.dtype.type() != ScalarType::Int64) ||

@@ -23,26 +23,21 @@ void check_box(const Box& box, const Shape& shape, const std::string& context) {
                      " lies outside the array of shape " + shape_string(shape));
 }
 
-StorePath parse_store_path(const std::string& spec) {
-  // "FILE:/inner" names an object inside an HDF5 file; a bare colon elsewhere is a file name.
-  const auto colon = spec.rfind(":/");
-  if (colon == std::string::npos || colon == 0) return StorePath{spec, ""};
-  return StorePath{spec.substr(0, colon), spec.substr(colon + 1)};
-}
-
-namespace {
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-}  // namespace
-
 std::unique_ptr<BlockStore> open_store(const std::string& spec, Mode mode, const std::optional<RawLayout>& raw) {
   const StorePath path = parse_store_path(spec);
   if (path.is_hdf5()) return detail::open_h5_store(path, mode);
   if (raw) return detail::open_raw_store(path.file, mode, *raw);
-  if (ends_with(path.file, ".npy")) return detail::open_npy_store(path.file, mode);
+  switch (file_format(path.file)) {
+    case FileFormat::Npy:
+      return detail::open_npy_store(path.file, mode);
+    case FileFormat::Hdf5:
+      throw Error(spec + ": an HDF5 file; name the dataset inside it as " + spec + ":/path");
+    case FileFormat::Npz:
+    case FileFormat::Mtx:
+      throw Error(spec + ": a sparse matrix file, not a dense array");
+    case FileFormat::Raw:
+      break;
+  }
   throw Error(spec + ": cannot tell the format (expected FILE.npy, FILE.h5:/dataset, or a raw file with its dtype "
                      "and shape given)");
 }
@@ -50,7 +45,7 @@ std::unique_ptr<BlockStore> open_store(const std::string& spec, Mode mode, const
 std::unique_ptr<BlockStore> create_store(const std::string& spec, const CreateOptions& options) {
   const StorePath path = parse_store_path(spec);
   if (path.is_hdf5()) return detail::create_h5_store(path, options);
-  if (ends_with(path.file, ".npy")) return detail::create_npy_store(path.file, options);
+  if (extension_format(path.file) == FileFormat::Npy) return detail::create_npy_store(path.file, options);
   return detail::create_raw_store(path.file, options);
 }
 

@@ -1,6 +1,7 @@
 // The scheduler itself: order, threads, errors from the I/O thread, cancellation, and
 // resident memory under the budget.
 #include "mammoth/ooc/scheduler.hpp"
+#include "mammoth/mapping.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -136,28 +137,11 @@ class PreadStore : public BlockStore {
   Shape shape_;
 };
 
-// A shared read-only mapping of the file, as the .npy back end makes; release() drops
-// the box's pages unless `keep_pages`.
-class MappedFile : public Storage {
- public:
-  MappedFile(const std::string& path, std::size_t size) : size_(size) {
-    const int fd = ::open(path.c_str(), O_RDONLY);
-    data_ = static_cast<std::byte*>(::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0));
-    ::close(fd);
-  }
-  ~MappedFile() override { ::munmap(data_, size_); }
-  std::byte* data() override { return data_; }
-  std::size_t size() const override { return size_; }
-  bool is_mapped() const override { return true; }
-
- private:
-  std::byte* data_;
-  std::size_t size_;
-};
-
+// A store over a shared read-only mapping of the file (the one mapping primitive, as the
+// .npy back end makes); its release() drops the box's pages unless `keep_pages`.
 class MappedStore : public ArrayStore {
  public:
-  MappedStore(std::shared_ptr<MappedFile> file, const Shape& shape)
+  MappedStore(std::shared_ptr<FileMap> file, const Shape& shape)
       : ArrayStore(
             AnyArray(file, file->data(), DType(ScalarType::Float32), shape, contiguous_strides(shape, Order::C), false),
             "A.f32"),
@@ -167,13 +151,12 @@ class MappedStore : public ArrayStore {
     const std::int64_t cols = shape()[1];
     const auto begin = static_cast<std::uintptr_t>((box.offset[0] * cols + box.offset[1]) * 4);
     const auto end = begin + static_cast<std::uintptr_t>(box.size() * 4);
-    const std::uintptr_t page = 4096, first = (begin + page - 1) / page * page, last = end / page * page;
-    if (last > first) ::madvise(file_->data() + first, last - first, MADV_DONTNEED);
+    file_->release(begin, end - begin);
   }
   bool keep_pages = false;
 
  private:
-  std::shared_ptr<MappedFile> file_;
+  std::shared_ptr<FileMap> file_;
 };
 
 constexpr std::int64_t kRows = 2048, kCols = 8192;  // 64 MiB of float32
@@ -194,7 +177,7 @@ TEST(Budget, CopyingPathStaysUnderBudget) {
 TEST(Budget, MappedPathReleasesConsumedPages) {
   testing::TempDir dir;
   const std::string path = write_matrix(dir, kRows, kCols);
-  auto file = std::make_shared<MappedFile>(path, static_cast<std::size_t>(kRows * kCols * 4));
+  auto file = FileMap::open(path, 0, static_cast<std::size_t>(kRows * kCols * 4));
   MappedStore store(file, {kRows, kCols});
   Options options;
   options.budget = 8 * kMiB;
@@ -221,7 +204,7 @@ TEST(Stream, FileTruncatedUnderTheMappingThrows) {
   testing::TempDir dir;
   const std::int64_t rows = 256, cols = 4096;  // 4 MiB
   const std::string path = write_matrix(dir, rows, cols);
-  auto file = std::make_shared<MappedFile>(path, static_cast<std::size_t>(rows * cols * 4));
+  auto file = FileMap::open(path, 0, static_cast<std::size_t>(rows * cols * 4));
   MappedStore store(file, {rows, cols});
   ASSERT_EQ(::truncate(path.c_str(), rows * cols * 2), 0);  // half of it gone
   Options options;

@@ -85,7 +85,7 @@ std::function<int()> setup_convert(CLI::App& app) {
     options.shuffle = o->shuffle;
     options.preallocate = !o->sparse;
     ooc::Options copy_options;
-    copy_options.budget = ooc::parse_bytes(o->budget);
+    copy_options.budget = parse_bytes(o->budget, "--budget");
     copy_options.progress = !o->quiet;
     copy_options.label = "convert";
     ooc_cli::CancelOnSignal cancel;

@@ -30,8 +30,8 @@ struct CommonArgs {
 
   ooc::Options options(const std::string& label) const {
     ooc::Options o;
-    o.budget = ooc::parse_bytes(budget);
-    o.block_bytes = ooc::parse_bytes(block);
+    o.budget = parse_bytes(budget, "--budget");
+    o.block_bytes = parse_bytes(block, "--block");
     o.threads = threads;
     o.progress = !quiet;
     o.label = label;
@@ -52,9 +52,7 @@ inline void add_common(CLI::App& app, CommonArgs& args) {
 // Opens `spec` for reading: .npy, FILE.h5:/path, or raw with --dtype (and --shape;
 // a raw vector's length is taken from the file size).
 inline std::unique_ptr<BlockStore> open_input(const std::string& spec, const CommonArgs& args, bool matrix) {
-  const StorePath path = parse_store_path(spec);
-  const bool npy = path.file.size() >= 4 && path.file.compare(path.file.size() - 4, 4, ".npy") == 0;
-  if (path.is_hdf5() || npy || args.raw_dtype.empty()) return open_store(spec);
+  if (spec_format(spec) != FileFormat::Raw || args.raw_dtype.empty()) return open_store(spec);
   RawLayout layout;
   layout.dtype = DType::parse(args.raw_dtype, "--dtype");
   if (matrix && !args.raw_shape.empty()) layout.shape = parse_shape(args.raw_shape);
@@ -124,7 +122,7 @@ inline void summary(const CommonArgs& args, const std::string& what, const Block
   if (result) std::cerr << " " << shape_string(result->shape()) << " " << result->dtype().name();
   char text[96];
   std::snprintf(text, sizeof text, ": %.3f s, %s/s\n", seconds,
-                ooc::format_bytes(bytes_read / std::max(seconds, 1e-9)).c_str());
+                format_bytes(bytes_read / std::max(seconds, 1e-9)).c_str());
   std::cerr << text;
 }
 

@@ -28,16 +28,9 @@ namespace mammoth::cli {
 
 using namespace mammoth::sparse;
 
-bool is_sparse_path(const std::string& path) { return sparse::is_sparse_path(path); }
+bool names_sparse_matrix(const std::string& spec) { return names_sparse(spec); }
 
 bool is_npz_path_or_mtx(const std::string& path) { return is_npz_path(path) || is_mtx_path(path); }
-
-bool names_sparse_matrix(const std::string& spec) {
-  if (is_npz_path_or_mtx(spec)) return true;
-  const StorePath path = parse_store_path(spec);
-  if (!path.is_hdf5() || !std::filesystem::exists(path.file)) return false;
-  return h5::File(path.file, Mode::Read).kind(path.inner) == h5::ObjectKind::Group;
-}
 
 namespace {
 
@@ -72,8 +65,8 @@ int sparse_info(const std::string& path, bool json) {
   std::printf("  shape     (%lld, %lld)\n", static_cast<long long>(info.rows), static_cast<long long>(info.cols));
   std::printf("  nnz       %lld (density %.4g)\n", static_cast<long long>(info.nnz), density);
   std::printf("  dtype     %s, indices %s\n", dtype_name(info).c_str(), info.index.name().c_str());
-  std::printf("  bytes     %s as CSR vs %s dense (%.1f%%)\n", ooc::format_bytes(static_cast<double>(csr_bytes)).c_str(),
-              ooc::format_bytes(static_cast<double>(dense)).c_str(),
+  std::printf("  bytes     %s as CSR vs %s dense (%.1f%%)\n", format_bytes(static_cast<double>(csr_bytes)).c_str(),
+              format_bytes(static_cast<double>(dense)).c_str(),
               dense > 0 ? 100.0 * static_cast<double>(csr_bytes) / static_cast<double>(dense) : 0.0);
   return 0;
 }
@@ -113,7 +106,7 @@ int sparse_random(const std::string& path, const std::vector<std::int64_t>& shap
 
 namespace {
 
-bool is_npy_path(const std::string& p) { return p.size() >= 4 && p.compare(p.size() - 4, 4, ".npy") == 0; }
+bool is_npy_path(const std::string& p) { return spec_format(p) == FileFormat::Npy; }
 
 // A dense 2-d .npy → sparse file: its nonzeros, in the held type of its dtype.
 void dense_to_sparse(const std::string& src, const std::string& dst, const SaveOptions& opt) {
@@ -169,7 +162,7 @@ int sparse_spmv(const std::string& matrix, const std::string& xpath, const std::
         is_h5_group_path(matrix) ? spmv_h5_stream(matrix, x, y, budget) : spmv_npz_stream(matrix, x, y, budget);
     write_npy_vector<double>(ypath, y);
     std::fprintf(stderr, "streamed %lld row blocks of at most %s\n", static_cast<long long>(s.blocks),
-                 ooc::format_bytes(static_cast<double>(s.max_block_bytes)).c_str());
+                 format_bytes(static_cast<double>(s.max_block_bytes)).c_str());
     return 0;
   }
   visit_csr_file(matrix, [&](auto& a, const SparseFileInfo&) {

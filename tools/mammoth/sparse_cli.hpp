@@ -8,8 +8,6 @@
 
 namespace mammoth::cli {
 
-// .npz or .mtx
-bool is_sparse_path(const std::string& path);
 // A sparse matrix file: .npz, .mtx, or an existing HDF5 group (anndata's CSR/CSC layout);
 // an HDF5 dataset is a dense array.
 bool names_sparse_matrix(const std::string& spec);

@@ -2,23 +2,11 @@
 #include <memory>
 
 #include "command.hpp"
+#include "mammoth/units.hpp"
 #include "sparse_cli.hpp"
 
 namespace mammoth::cli {
 namespace {
-
-std::int64_t parse_bytes(const std::string& text) {
-  std::size_t used = 0;
-  const double v = std::stod(text, &used);
-  const std::string unit = text.substr(used);
-  const double scale = unit.empty() || unit == "B"    ? 1
-                       : unit == "K" || unit == "KiB" ? 1024.0
-                       : unit == "M" || unit == "MiB" ? 1024.0 * 1024
-                       : unit == "G" || unit == "GiB" ? 1024.0 * 1024 * 1024
-                                                      : -1;
-  if (scale < 0 || v <= 0) throw CLI::ValidationError("--budget", "bad size '" + text + "' (e.g. 64M, 1G)");
-  return static_cast<std::int64_t>(v * scale);
-}
 
 std::function<int()> setup_spmv(CLI::App& app) {
   auto m = std::make_shared<std::string>(), x = std::make_shared<std::string>(), y = std::make_shared<std::string>();
@@ -28,7 +16,9 @@ std::function<int()> setup_spmv(CLI::App& app) {
   app.add_option("-o,--output", *y, "result vector (.npy)")->required();
   app.add_option("--budget", *budget,
                  "stream an uncompressed CSR .npz from disk in row blocks of at most this many bytes (e.g. 64M)");
-  return [=] { return sparse_spmv(*m, *x, *y, budget->empty() ? 0 : parse_bytes(*budget)); };
+  return [=] {
+    return sparse_spmv(*m, *x, *y, budget->empty() ? 0 : static_cast<std::int64_t>(parse_bytes(*budget, "--budget")));
+  };
 }
 
 const bool registered = register_command(

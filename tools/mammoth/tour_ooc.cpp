@@ -60,9 +60,9 @@ void run_ooc_section(TourContext& ctx) {
 
   const NdArray<double> x = NdArray<double>::from(std::span<const double>(b), {ncols});
   ooc::Options options;
-  options.budget = (ctx.small ? 4 : 64) * ooc::kMiB;
+  options.budget = (ctx.small ? 4 : 64) * kMiB;
   AnyArray y;
-  ctx.step("mammoth: ooc::matvec(A, b), budget " + ooc::format_bytes(static_cast<double>(options.budget)),
+  ctx.step("mammoth: ooc::matvec(A, b), budget " + format_bytes(static_cast<double>(options.budget)),
            [&] { y = ooc::matvec(*a, x, options); });
   double diff = 0;
   for (std::int64_t i = 0; i < nrows; ++i)

@@ -55,6 +55,8 @@ class Group {
   void create_soft_link(const std::string& path, const std::string& target);
   // Unlinks `path` (the space is reclaimed only by h5repack, as in h5py).
   void remove(const std::string& path);
+  // Renames the link `from` to `to` (intermediate groups created); `to` must not exist.
+  void move(const std::string& from, const std::string& to);
 
  protected:
   std::string full_path(const std::string& path) const;

@@ -10,10 +10,10 @@
 
 #include "mammoth/layout.hpp"
 #include "mammoth/store.hpp"
+#include "mammoth/units.hpp"
 
 namespace mammoth::ooc {
 
-inline constexpr std::size_t kMiB = std::size_t{1} << 20;
 inline constexpr std::size_t kDefaultBudget = 64 * kMiB;
 
 // What every out-of-core algorithm takes.
@@ -28,11 +28,6 @@ struct Options {
   std::size_t block_bytes = 8 * kMiB;
 };
 
-// "64MiB", "1.5G", "512k", "1000" (bytes); k/M/G/T and their KiB/MiB forms are all powers of 1024.
-// Throws Error on junk or zero.
-std::size_t parse_bytes(std::string_view text);
-// 67108864 → "64.0 MiB".
-std::string format_bytes(double bytes);
 
 // Threads to run the compute on: options.threads, or all cores when 0.
 int compute_threads(const Options& options);

@@ -4,6 +4,8 @@
 // shared memory. memory_profiler reports only the sum; we keep the parts.
 #pragma once
 
+#include "mammoth/units.hpp"
+
 #include <sys/types.h>
 
 #include <cstdint>
@@ -44,7 +46,6 @@ std::vector<pid_t> descendants(pid_t pid);
 // The fallback on its own: every process's parent from /proc/<pid>/stat.
 std::vector<pid_t> descendants_by_scan(pid_t pid);
 
-constexpr double kMiB = 1024.0 * 1024.0;
-inline double to_mib(std::int64_t bytes) { return static_cast<double>(bytes) / kMiB; }
+inline double to_mib(std::int64_t bytes) { return static_cast<double>(bytes) / static_cast<double>(kMiB); }
 
 }  // namespace mammoth::profile

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "mammoth/path.hpp"
 #include "mammoth/sparse/convert.hpp"
 #include "mammoth/sparse/h5_group.hpp"
 #include "mammoth/sparse/mtx.hpp"
@@ -16,13 +17,11 @@
 
 namespace mammoth::sparse {
 
-bool is_npz_path(const std::string& path);
-bool is_mtx_path(const std::string& path);
-// "FILE.h5:/group" (an anndata-style CSR/CSC group)
-bool is_h5_group_path(const std::string& path);
-inline bool is_sparse_path(const std::string& path) {
-  return is_npz_path(path) || is_mtx_path(path) || is_h5_group_path(path);
-}
+// Which of the three sparse file kinds a spec names (path.hpp's one grammar): .npz,
+// .mtx, or FILE:/group (an anndata-style CSR/CSC group).
+inline bool is_npz_path(const std::string& spec) { return spec_format(spec) == FileFormat::Npz; }
+inline bool is_mtx_path(const std::string& spec) { return spec_format(spec) == FileFormat::Mtx; }
+inline bool is_h5_group_path(const std::string& spec) { return parse_store_path(spec).is_hdf5(); }
 
 // The held type for a file's value dtype.
 ScalarType held_type(DType file);

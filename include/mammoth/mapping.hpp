@@ -1,0 +1,100 @@
+// The one owner of a file mapping. Everything in mammoth that maps a file (memmap and
+// .npy arrays, zero-copy HDF5 datasets and chunk gathers, sparse members streamed from
+// an .npz, the out-of-core scheduler's views) holds a FileMap, so there is one page
+// policy, stated here:
+//
+// - advise(): readahead hints (normal, sequential, random, will-need). A refused hint
+//   changes speed, never results, so failures are ignored.
+// - populate(): page tables for a range filled now (MADV_POPULATE_READ, Linux >= 5.14;
+//   older kernels touch one byte a page). A file that shrank under the mapping is an
+//   IoError naming the file, never a SIGBUS.
+// - release(): "done with this range". The pages covering it are rounded outward and
+//   unmapped from this process (MADV_DONTNEED). On a shared mapping that loses nothing,
+//   writable or not: the page cache keeps the file's bytes, dirty ones included, and a
+//   page a neighbour still needs faults back in from the cache without I/O. On a
+//   writable shared mapping the range's write-back is started first (sync_file_range),
+//   so dirty pages do not pile up. On a private (copy-on-write) mapping release() does
+//   nothing: there DONTNEED would throw the program's changes away.
+// - sync(): msync, for numpy's flush().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+
+#include "mammoth/layout.hpp"
+
+namespace mammoth {
+
+// How the program will touch a mapping (madvise): numpy's tracker #13172 reports random
+// access ~100x slower without MADV_RANDOM, because readahead fetches pages nobody reads.
+enum class Access : std::uint8_t {
+  Normal,
+  Sequential,  // read ahead aggressively
+  Random,      // no readahead
+  WillNeed,    // start reading now
+  DontNeed,    // done with it: release() (written data stays in the file)
+};
+
+enum class MapMode : std::uint8_t {
+  Read,         // PROT_READ, shared
+  ReadWrite,    // PROT_READ | PROT_WRITE, shared: writes reach the file
+  CopyOnWrite,  // PROT_READ | PROT_WRITE, private: writes stay in this process (numpy's 'c')
+};
+
+class FileMap final : public Storage {
+ public:
+  static constexpr std::size_t kToEnd = std::numeric_limits<std::size_t>::max();
+
+  // Maps `length` bytes of the open file `fd` from byte `offset` (any offset: the region
+  // starts at the page below it). The caller has checked that the file is long enough.
+  // `name` names the file in errors. A zero length maps nothing.
+  FileMap(int fd, std::int64_t offset, std::size_t length, MapMode mode, std::string name);
+  // Opens `path` and maps [offset, offset + length) of it (kToEnd: to the end of the
+  // file). FormatError when the file is shorter than that, so no access can SIGBUS.
+  static std::shared_ptr<FileMap> open(const std::string& path, std::uint64_t offset = 0, std::size_t length = kToEnd,
+                                       MapMode mode = MapMode::Read);
+  ~FileMap() override;
+  FileMap(const FileMap&) = delete;
+  FileMap& operator=(const FileMap&) = delete;
+
+  std::byte* data() override { return data_; }
+  const std::byte* data() const { return data_; }
+  std::size_t size() const override { return length_; }
+  bool is_mapped() const override { return true; }
+  MapMode mode() const { return mode_; }
+  bool is_private() const { return mode_ == MapMode::CopyOnWrite; }
+  const std::string& name() const { return name_; }
+
+  // The policy above, over bytes [offset, offset + bytes) of data() (clipped to it).
+  void advise(Access hint, std::size_t offset, std::size_t bytes);
+  void populate(std::size_t offset, std::size_t bytes);
+  void release(std::size_t offset, std::size_t bytes);
+  void sync(std::size_t offset, std::size_t bytes, bool wait);
+  // Bytes of [offset, offset + bytes) whose pages are in memory (mincore).
+  std::size_t resident_bytes(std::size_t offset, std::size_t bytes) const;
+
+  // Offset of `p` (a pointer into this mapping) from data().
+  std::size_t offset_of(const void* p) const {
+    return static_cast<std::size_t>(static_cast<const std::byte*>(p) - data_);
+  }
+  // The FileMap behind an array's storage, or null for heap storage.
+  static FileMap* of(const std::shared_ptr<Storage>& storage) { return dynamic_cast<FileMap*>(storage.get()); }
+
+ private:
+  // The page-aligned span covering [offset, offset + bytes), clipped to the region.
+  std::pair<std::byte*, std::size_t> page_span(std::size_t offset, std::size_t bytes) const;
+
+  std::byte* base_ = nullptr;  // what mmap returned
+  std::size_t mapped_ = 0;     // what was mapped (from base_)
+  std::byte* data_ = nullptr;
+  std::size_t length_ = 0;
+  std::int64_t file_offset_ = 0;  // of data() in the file
+  int fd_ = -1;                   // a duplicate, for write-back of released ranges
+  MapMode mode_ = MapMode::Read;
+  std::string name_;
+};
+
+}  // namespace mammoth

@@ -1,0 +1,86 @@
+// The one mapping primitive's page policy (mapping.hpp).
+#include "mammoth/mapping.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include "mammoth/error.hpp"
+#include "mammoth/profile/proc_status.hpp"
+#include "test_support.hpp"
+
+namespace mammoth {
+namespace {
+
+constexpr std::size_t kBytes = 8 << 20;
+
+// File-backed pages mapped into this process (mincore would answer for the page cache).
+std::int64_t rss_file() { return profile::read_proc_status()->resident.file; }
+
+std::string make_file(const testing::TempDir& dir, char fill) {
+  const std::string path = dir.file("f.bin");
+  testing::write_file(path, std::string(kBytes, fill));
+  return path;
+}
+
+TEST(FileMap, ReleaseOfAWritableSharedMapKeepsTheWrites) {
+  testing::TempDir dir;
+  const std::string path = make_file(dir, 'a');
+  {
+    auto map = FileMap::open(path, 0, FileMap::kToEnd, MapMode::ReadWrite);
+    std::memset(map->data(), 'b', kBytes);
+    const std::int64_t before = rss_file();
+    map->release(0, kBytes);
+    EXPECT_LE(rss_file(), before - static_cast<std::int64_t>(kBytes) / 2);
+    EXPECT_EQ(static_cast<char>(map->data()[kBytes / 2]), 'b');  // faults back from the page cache
+  }
+  EXPECT_EQ(testing::read_file(path), std::string(kBytes, 'b'));
+}
+
+TEST(FileMap, ReleaseOfAPrivateMapKeepsItsChangesAndNeverTouchesTheFile) {
+  testing::TempDir dir;
+  const std::string path = make_file(dir, 'a');
+  {
+    auto map = FileMap::open(path, 0, FileMap::kToEnd, MapMode::CopyOnWrite);
+    std::memset(map->data(), 'c', kBytes);
+    map->release(0, kBytes);
+    EXPECT_EQ(static_cast<char>(map->data()[123]), 'c');
+  }
+  EXPECT_EQ(testing::read_file(path), std::string(kBytes, 'a'));
+}
+
+TEST(FileMap, ReleaseRoundsOutwardAndPopulateBringsPagesIn) {
+  testing::TempDir dir;
+  const std::string path = make_file(dir, 'a');
+  auto map = FileMap::open(path, 100);  // an offset inside a page
+  EXPECT_EQ(map->size(), kBytes - 100);
+  const std::int64_t before = rss_file();
+  map->populate(0, map->size());
+  const std::int64_t populated = rss_file();
+  EXPECT_GE(populated - before, static_cast<std::int64_t>(kBytes) / 2);  // page tables filled, no fault needed
+  // Bytes [1000, kBytes - 5000) start and end inside pages: rounded outward, all of them go.
+  map->release(1000, map->size() - 6000);
+  EXPECT_LE(rss_file(), populated - static_cast<std::int64_t>(kBytes) / 2);
+}
+
+TEST(FileMap, ShortFilesAreAFormatErrorAndShrunkOnesAnIoError) {
+  testing::TempDir dir;
+  const std::string path = make_file(dir, 'a');
+  EXPECT_THROW(FileMap::open(path, 0, kBytes + 1), FormatError);
+  EXPECT_THROW(FileMap::open(path, kBytes + 1), FormatError);
+  auto map = FileMap::open(path);
+  ASSERT_EQ(::truncate(path.c_str(), 4096), 0);
+  EXPECT_THROW(map->populate(0, kBytes), IoError);  // not SIGBUS
+}
+
+TEST(FileMap, IsFoundBehindAnArraysStorage) {
+  testing::TempDir dir;
+  std::shared_ptr<Storage> storage = FileMap::open(make_file(dir, 'a'));
+  EXPECT_NE(FileMap::of(storage), nullptr);
+  EXPECT_EQ(FileMap::of(std::make_shared<HeapStorage>(16)), nullptr);
+}
+
+}  // namespace
+}  // namespace mammoth
