@@ -36,6 +36,10 @@ class Bench:
     def path(self, name):
         return str(self.work / name)
 
+    def program(self, name):
+        """A benchmark program built beside the CLI (bench/NAME.cpp), for time_ours' argv[0]."""
+        return Path(self.mammoth).parent / 'bench' / name
+
     def time_peer(self, fn, reps=3, setup=None):
         """Best time of fn() in this process, and its largest peak-RSS increment."""
         best, inc = float('inf'), 0.0
@@ -47,7 +51,8 @@ class Bench:
         return best, inc
 
     def time_ours(self, argv, reps=3, setup=None):
-        """Best wall time of `mammoth argv…` and its exact peak RSS.
+        """Best wall time of `mammoth argv…` (or of argv[0] when it is a Path to a program)
+        and its exact peak RSS.
 
         The peak comes from `mammoth memit` (ptrace at exec and exit reads VmHWM): a
         child's ru_maxrss would include the forked copy of this Python process."""
@@ -55,7 +60,8 @@ class Bench:
         report = str(self.work / '.memit.json')
         for _ in range(reps):
             if setup: setup()
-            cmd = [self.mammoth, 'memit', '--json', '--report', report, '--', self.mammoth] + [str(a) for a in argv]
+            target = [] if argv and isinstance(argv[0], Path) else [self.mammoth]
+            cmd = [self.mammoth, 'memit', '--json', '--report', report, '--'] + target + [str(a) for a in argv]
             p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             if p.returncode != 0:
                 raise RuntimeError(f"mammoth {' '.join(map(str, argv))} failed: {p.stderr.decode()}")

@@ -1,7 +1,7 @@
 """HDF5: mammoth against h5py on the notebook's workloads (bench/peers.py --only h5).
 
-The ours side runs `mammoth h5-bench WORKLOAD` (a hidden subcommand, tools/mammoth/h5_bench.cpp):
-the same loops the notebook writes in Python, written against mammoth::h5's public API."""
+The ours side runs `h5_workloads WORKLOAD` (a benchmark program, bench/h5_workloads.cpp): the
+same loops the notebook writes in Python, written against mammoth::h5's public API."""
 import numpy as np
 import h5py
 
@@ -19,7 +19,7 @@ def run(bench):
             for i in range(nrows):
                 d[i, :] = np.random.random(ncols)
     bench.compare(f'h5 fill {nrows}x{ncols} f32 by rows', h5py_fill,
-                  ['h5-bench', 'fill-rows', fill, '--rows', nrows, '--cols', ncols])
+                  [bench.program('h5_workloads'), 'fill-rows', fill, '--rows', nrows, '--cols', ncols])
     # The same file through the user-facing command (block-wise fill over BlockStore).
     bench.compare(f'h5 fill {nrows}x{ncols} f32 (mammoth random)', h5py_fill,
                   ['random', fill + ':/dataset', '--shape', f'{nrows},{ncols}', '--dtype', 'float32', '-q'])
@@ -40,7 +40,7 @@ def run(bench):
             for i in range(mrows):
                 c[i] = np.dot(d[i, :], b)
     bench.compare(f'h5 read {mrows} rows of {mcols} f32 (row loop)', h5py_rows,
-                  ['h5-bench', 'read-rows', mat, '--dataset', 'array'])
+                  [bench.program('h5_workloads'), 'read-rows', mat, '--dataset', 'array'])
 
     # 3. The notebook's chunked dataset: 1000x1000 float32 in (100,100) chunks, tile by tile.
     tiles = bench.path('test2.h5')
@@ -52,10 +52,10 @@ def run(bench):
                 for i in range(0, 1000, 100):
                     for j in range(0, 1000, 100):
                         d[i:i + 100, j:j + 100] = np.random.random((100, 100))
-    bench.compare('h5 tiles 1000x1000 (100,100) chunks', h5py_tiles, ['h5-bench', 'tiles', tiles], reps=5)
+    bench.compare('h5 tiles 1000x1000 (100,100) chunks', h5py_tiles, [bench.program('h5_workloads'), 'tiles', tiles], reps=5)
     # The single run is ~15 ms, a third of it process start-up; ten in a row measure the writes.
     bench.compare('h5 tiles 1000x1000 (100,100) chunks x10', lambda: h5py_tiles(10),
-                  ['h5-bench', 'tiles', tiles, '--repeat', 10])
+                  [bench.program('h5_workloads'), 'tiles', tiles, '--repeat', 10])
 
     # 4. pynwb #1276: 10,000 random elements of 10 M (contiguous float64).
     n = 1_000_000 if q else 10_000_000
@@ -68,4 +68,4 @@ def run(bench):
         with h5py.File(pts, 'r') as f:
             f['x'][idx].sum()
     bench.compare('h5 10k random points of 10M (h5py fancy)', h5py_points,
-                  ['h5-bench', 'points', pts, '--dataset', 'x', '--count', 10_000], reps=1, peer_reps=1)
+                  [bench.program('h5_workloads'), 'points', pts, '--dataset', 'x', '--count', 10_000], reps=1, peer_reps=1)

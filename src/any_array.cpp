@@ -13,12 +13,19 @@ AnyArray::AnyArray(std::shared_ptr<Storage> storage, std::byte* data, DType dtyp
       strides_(std::move(strides)),
       writable_(writable) {}
 
-AnyArray AnyArray::empty(DType dtype, const Shape& shape, Order order) {
+namespace {
+
+AnyArray allocate(DType dtype, const Shape& shape, Order order, bool zero_fill) {
   const std::int64_t n = element_count(shape, dtype.itemsize());
-  auto storage = std::make_shared<HeapStorage>(static_cast<std::size_t>(n) * dtype.itemsize());
+  auto storage = std::make_shared<HeapStorage>(static_cast<std::size_t>(n) * dtype.itemsize(), zero_fill);
   std::byte* data = storage->data();
   return AnyArray(std::move(storage), data, dtype, shape, contiguous_strides(shape, order));
 }
+
+}  // namespace
+
+AnyArray AnyArray::empty(DType dtype, const Shape& shape, Order order) { return allocate(dtype, shape, order, false); }
+AnyArray AnyArray::zeros(DType dtype, const Shape& shape, Order order) { return allocate(dtype, shape, order, true); }
 
 AnyArray AnyArray::view(const Layout& l) const {
   return AnyArray(storage_, data_ + l.offset * static_cast<std::int64_t>(dtype_.itemsize()), dtype_, l.shape, l.strides,
@@ -46,9 +53,8 @@ AnyArray AnyArray::astype(DType dtype, Order order) const {
 }
 
 AnyArray AnyArray::to_native() const {
-  if (dtype_.type() == ScalarType::Float16) return astype(DType(ScalarType::Float32));
-  if (dtype_.is_native()) return *this;
-  return astype(dtype_.native());
+  const DType native = compute_dtype(dtype_);
+  return native == dtype_ ? *this : astype(native);
 }
 
 }  // namespace mammoth

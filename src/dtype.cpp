@@ -1,6 +1,7 @@
 #include "mammoth/dtype.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -155,6 +156,31 @@ To cast_scalar(const From& v) {
   }
 }
 
+}  // namespace
+
+std::uint16_t float_to_half(float value) {
+  // Round to nearest even in integer arithmetic (F. Giesen's method): rebias the
+  // exponent, add half an ulp of the target (plus one when the kept mantissa is odd).
+  std::uint32_t bits = std::bit_cast<std::uint32_t>(value);
+  const auto sign = static_cast<std::uint16_t>((bits >> 16) & 0x8000u);
+  bits &= 0x7fffffffu;
+  std::uint16_t half;
+  if (bits >= 0x47800000u) {  // >= 65536: inf, or NaN (kept quiet)
+    half = bits > 0x7f800000u ? 0x7e00u : 0x7c00u;
+  } else if (bits < 0x38800000u) {  // below 2^-14: subnormal or zero
+    // Adding 0.5 lines the 10 mantissa bits up at the bottom; the FPU rounds to even.
+    const float aligned = std::bit_cast<float>(bits) + 0.5f;
+    half = static_cast<std::uint16_t>(std::bit_cast<std::uint32_t>(aligned) - 0x3f000000u);
+  } else {
+    const std::uint32_t odd = (bits >> 13) & 1u;
+    bits += 0xc8000fffu + odd;  // exponent bias 127 -> 15, plus the rounding bias
+    half = static_cast<std::uint16_t>(bits >> 13);
+  }
+  return static_cast<std::uint16_t>(half | sign);
+}
+
+namespace {
+
 // Reads n native items of the source type, widening float16 to float32 first.
 template <class F>
 void with_native_source(const void* src, DType src_type, std::size_t n, std::vector<std::byte>& scratch, F&& f) {
@@ -177,7 +203,17 @@ void with_native_source(const void* src, DType src_type, std::size_t n, std::vec
 }  // namespace
 
 void convert(const void* src, DType src_type, void* dst, DType dst_type, std::size_t n) {
-  if (dst_type.type() == ScalarType::Float16) throw TypeError("convert: float16 is supported as a source type only");
+  if (dst_type.type() == ScalarType::Float16 && src_type.type() != ScalarType::Float16) {
+    std::vector<float> wide(n);
+    convert(src, src_type, wide.data(), DType(ScalarType::Float32), n);
+    auto* out = static_cast<std::byte*>(dst);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint16_t h = float_to_half(wide[i]);
+      std::memcpy(out + 2 * i, &h, 2);
+    }
+    if (!dst_type.is_native()) byteswap(dst, n, dst_type);
+    return;
+  }
   if (src_type.type() == dst_type.type()) {
     std::memcpy(dst, src, n * src_type.itemsize());
     if (src_type.byte_order() != dst_type.byte_order()) byteswap(dst, n, dst_type);

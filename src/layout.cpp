@@ -9,16 +9,9 @@
 
 namespace mammoth {
 
-HeapStorage::HeapStorage(std::size_t bytes) : size_(bytes) {
-  // aligned_alloc wants a multiple of the alignment; never zero so data() is valid.
-  const std::size_t rounded = (bytes + 63) / 64 * 64 + 64;
-  auto* p = static_cast<std::byte*>(std::aligned_alloc(64, rounded));
-  if (p == nullptr) throw std::bad_alloc();
-  std::memset(p, 0, rounded);
-  data_.reset(p);
+HeapStorage::HeapStorage(std::size_t bytes, bool zero_fill) : data_(allocate_buffer<std::byte>(bytes)), size_(bytes) {
+  if (zero_fill) std::memset(data_.get(), 0, bytes);
 }
-
-void HeapStorage::Free::operator()(std::byte* p) const noexcept { std::free(p); }
 
 std::int64_t element_count(const Shape& shape, std::size_t itemsize, const std::string& context) {
   constexpr std::int64_t kLimit = std::int64_t{1} << 62;

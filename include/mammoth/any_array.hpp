@@ -21,7 +21,9 @@ class AnyArray {
   AnyArray(const NdArray<T>& a)  // NOLINT: an NdArray is an AnyArray, as in numpy
       : AnyArray(a.storage(), a.bytes(), a.dtype(), a.shape(), a.strides(), a.writable()) {}
 
+  // numpy's words: `empty` leaves the memory untouched, `zeros` writes zeros.
   static AnyArray empty(DType dtype, const Shape& shape, Order order = Order::C);
+  static AnyArray zeros(DType dtype, const Shape& shape, Order order = Order::C);
 
   DType dtype() const { return dtype_; }
   int ndim() const { return static_cast<int>(shape_.size()); }

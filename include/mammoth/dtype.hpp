@@ -24,7 +24,7 @@ enum class ScalarType : std::uint8_t {
   UInt16,
   UInt32,
   UInt64,
-  Float16,  // files only: no NdArray<T> holds it; loaders widen it to float32
+  Float16,  // a storage type: files keep it; no NdArray<T> holds it, compute_dtype() widens it
   Float32,
   Float64,
   Complex64,
@@ -170,12 +170,20 @@ decltype(auto) visit_scalar(ScalarType type, F&& f) {
 // Reverses the bytes of each of n items in place (complex: each component).
 void byteswap(void* data, std::size_t n, DType dtype);
 
-// Converts n items from one dtype to another (any byte order; float16 in, as a
-// source only). Casting follows C++ static_cast, as numpy's astype(casting='unsafe');
-// complex → real keeps the real part. `src` and `dst` must not overlap.
+// Converts n items from one dtype to another (any byte order, float16 both ways).
+// Casting follows C++ static_cast, as numpy's astype(casting='unsafe'); complex → real
+// keeps the real part; to float16 rounds to nearest even. `src` and `dst` must not overlap.
 void convert(const void* src, DType src_type, void* dst, DType dst_type, std::size_t n);
 
 // float16 (IEEE binary16 bits) → float32, exact.
 float half_to_float(std::uint16_t bits);
+// float32 → float16 bits, rounded to nearest even (overflow to inf, NaN stays NaN).
+std::uint16_t float_to_half(float value);
+
+// The type data stored as `stored` is held and computed in: native byte order, float16
+// widened to float32 (C++ has no float16 arithmetic). Outputs keep the stored type.
+constexpr DType compute_dtype(DType stored) {
+  return stored.type() == ScalarType::Float16 ? DType(ScalarType::Float32) : stored.native();
+}
 
 }  // namespace mammoth

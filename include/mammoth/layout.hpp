@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "mammoth/allocation.hpp"
+
 namespace mammoth {
 
 using Shape = std::vector<std::int64_t>;
@@ -29,18 +31,16 @@ class Storage {
   virtual bool is_mapped() const { return false; }
 };
 
-// 64-byte aligned, zero-initialised heap buffer.
+// A heap buffer under the one allocation policy (allocation.hpp): not zero-filled unless
+// asked, so its pages become resident only as they are written.
 class HeapStorage final : public Storage {
  public:
-  explicit HeapStorage(std::size_t bytes);
+  explicit HeapStorage(std::size_t bytes, bool zero_fill = false);
   std::byte* data() override { return data_.get(); }
   std::size_t size() const override { return size_; }
 
  private:
-  struct Free {
-    void operator()(std::byte* p) const noexcept;
-  };
-  std::unique_ptr<std::byte[], Free> data_;
+  HeapBuffer<std::byte> data_;
   std::size_t size_;
 };
 

@@ -33,13 +33,10 @@ class NdArray {
         strides_(std::move(strides)),
         writable_(writable) {}
 
-  static NdArray empty(const Shape& shape, Order order = Order::C) {
-    const std::int64_t n = element_count(shape, sizeof(T));
-    auto storage = std::make_shared<HeapStorage>(static_cast<std::size_t>(n) * sizeof(T));
-    T* data = reinterpret_cast<T*>(storage->data());
-    return NdArray(std::move(storage), data, shape, contiguous_strides(shape, order));
-  }
-  static NdArray zeros(const Shape& shape, Order order = Order::C) { return empty(shape, order); }
+  // numpy's words: `empty` leaves the memory untouched (uninitialised, no page resident
+  // until written); `zeros` writes zeros.
+  static NdArray empty(const Shape& shape, Order order = Order::C) { return allocate(shape, order, false); }
+  static NdArray zeros(const Shape& shape, Order order = Order::C) { return allocate(shape, order, true); }
   static NdArray full(const Shape& shape, T value, Order order = Order::C) {
     NdArray a = empty(shape, order);
     a.fill(value);
@@ -164,6 +161,12 @@ class NdArray {
   std::byte* bytes() const { return reinterpret_cast<std::byte*>(data_); }
 
  private:
+  static NdArray allocate(const Shape& shape, Order order, bool zero_fill) {
+    const std::int64_t n = element_count(shape, sizeof(T));
+    auto storage = std::make_shared<HeapStorage>(static_cast<std::size_t>(n) * sizeof(T), zero_fill);
+    T* data = reinterpret_cast<T*>(storage->data());
+    return NdArray(std::move(storage), data, shape, contiguous_strides(shape, order));
+  }
   void require_writable(const char* what) const {
     if (!writable_) throw Error(std::string(what) + ": the array is read-only (opened with mode 'r')");
   }

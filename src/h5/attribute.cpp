@@ -85,7 +85,7 @@ AttributeValue Attributes::read(const std::string& name) const {
   if (call("get type class", where(name), H5Tget_class, type.get()) == H5T_STRING) return read_string(name);
   const DType stored = dtype_from_type(type.get(), where(name));
   Handle space = open("get attribute space", where(name), H5Aget_space, attr.get());
-  const DType native = stored.type() == ScalarType::Float16 ? DType(ScalarType::Float32) : stored.native();
+  const DType native = compute_dtype(stored);
   AnyArray out = AnyArray::empty(native, space_shape(space.get(), where(name)));
   Handle mem = make_file_type(native);
   call("read attribute", where(name), H5Aread, attr.get(), mem.get(), static_cast<void*>(out.data()));

@@ -12,7 +12,6 @@ namespace mammoth::h5 {
 
 using detail::call;
 using detail::hdf5_converts;
-using detail::native_of;
 using detail::open;
 
 namespace {
@@ -157,7 +156,7 @@ void Dataset::transfer(const Box& box, void* buffer, DType type, const Shape& st
   const DType stored = dtype();
   check_box_stride(box, stride);
   if (box.size() == 0) return;
-  const DType native = native_of(stored);
+  const DType native = compute_dtype(stored);
   if (!hdf5_converts(stored, type) && !shape_.empty() && box.count[0] > 1) {
     // Converting through a scratch buffer: keep it under 8 MiB by going a slab of rows at a time.
     const auto row = static_cast<std::size_t>(box.size() / box.count[0]);
@@ -222,7 +221,7 @@ void Dataset::write(const Box& box, const void* src, DType type, const Shape& st
 }
 
 AnyArray Dataset::read_all() const {
-  AnyArray out = AnyArray::empty(native_of(dtype()), shape_);
+  AnyArray out = AnyArray::empty(compute_dtype(dtype()), shape_);
   read(Box::whole(shape_), out.data(), out.dtype());
   return out;
 }

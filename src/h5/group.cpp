@@ -248,8 +248,7 @@ Dataset Group::create_dataset(const std::string& path, const Shape& shape, DType
     if (options.fletcher32) call("set fletcher32", object, H5Pset_fletcher32, dcpl.get());
   }
   if (options.fill_value) {
-    // convert() cannot produce float16; libhdf5 narrows a float32 fill value itself.
-    const DType native = dtype.type() == ScalarType::Float16 ? DType(ScalarType::Float32) : dtype.native();
+    const DType native = compute_dtype(dtype);
     std::vector<std::byte> value(native.itemsize());
     convert(&*options.fill_value, DType(ScalarType::Float64), value.data(), native, 1);
     Handle type = make_file_type(native);

@@ -11,14 +11,7 @@ namespace mammoth::h5::detail {
 
 // HDF5 converts bool enums, complex compounds and byte orders itself; any other
 // pair goes through mammoth::convert (static_cast semantics, as numpy's astype).
-inline bool hdf5_converts(DType stored, DType type) {
-  if (stored.type() == type.type()) return true;
-  return stored.type() == ScalarType::Float16 && type.kind() == Kind::Float;  // convert() cannot write float16
-}
-
-inline DType native_of(DType stored) {
-  return stored.type() == ScalarType::Float16 ? DType(ScalarType::Float32) : stored.native();
-}
+inline bool hdf5_converts(DType stored, DType type) { return stored.type() == type.type(); }
 
 struct Pick {
   std::int64_t linear;  // C-order index of the head among the first k axes (or its chunk)

@@ -12,7 +12,6 @@ namespace mammoth::h5 {
 
 using detail::call;
 using detail::hdf5_converts;
-using detail::native_of;
 using detail::open;
 using detail::Pick;
 
@@ -182,7 +181,7 @@ void read_sorted_elements(const Dataset& d, std::span<const std::int64_t> points
   for (std::size_t p = 0; p < n; ++p)
     for (std::size_t i = 0; i < k; ++i) coords[p * k + i] = static_cast<hsize_t>(points[picks[p].position * k + i]);
   const DType stored = d.dtype();
-  const DType mem = hdf5_converts(stored, type) ? type : native_of(stored);
+  const DType mem = hdf5_converts(stored, type) ? type : compute_dtype(stored);
   std::vector<std::byte> sorted(n * mem.itemsize());
   {
     auto guard = detail::lock();

@@ -11,11 +11,6 @@
 
 namespace mammoth::ooc::detail {
 
-// The type a block is computed in: the stored type in native byte order, float16 widened.
-inline DType compute_type(DType stored) {
-  return stored.type() == ScalarType::Float16 ? DType(ScalarType::Float32) : stored.native();
-}
-
 inline bool is_complex(DType t) { return t.kind() == Kind::Complex; }
 
 // float64, or complex128 when any is complex.

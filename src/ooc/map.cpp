@@ -90,7 +90,7 @@ void transpose(BlockStore& src, BlockStore& dst, const Options& options) {
     throw ShapeError(dst.name() + ": the transpose of " + src.name() + " " + shape_string(src.shape()) + " has shape " +
                      shape_string({n, m}) + ", found " + shape_string(dst.shape()));
   require_writable(dst);
-  const DType type = detail::compute_type(src.dtype());
+  const DType type = compute_dtype(src.dtype());
   const Input input{&src, type};
   const std::size_t avail = block_budget(options, 0, src.cache_bytes() + dst.cache_bytes(), src.name() + ": transpose");
   // Square tiles: rows of both the source and the destination tile are runs of that length.

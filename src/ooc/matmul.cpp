@@ -83,7 +83,7 @@ AnyArray matmul(BlockStore& a, const AnyArray& b, const Options& options) {
   const DType acc = detail::accumulator_type(detail::is_complex(a.dtype()) || detail::is_complex(b.dtype()));
   const AnyArray bm = b.astype(acc);
   const std::int64_t m = a.shape()[0], n = b.shape()[1];
-  AnyArray c = AnyArray::empty(acc, {m, n});
+  AnyArray c = AnyArray::zeros(acc, {m, n});
   const EigenSingleThreaded single;
   const int threads = compute_threads(options);
   Progress progress(detail::label_or(options, "matmul"), detail::total_bytes(a), options.progress);

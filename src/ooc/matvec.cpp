@@ -8,12 +8,10 @@
 namespace mammoth::ooc {
 namespace {
 
-using detail::compute_type;
-
 // Streams A once: a (row block, column block) tile at a time, tile(T*, box) does the math.
 template <class Tile>
 void stream_matrix(BlockStore& a, std::size_t fixed, const Options& options, const std::string& label, Tile tile) {
-  const DType type = compute_type(a.dtype());
+  const DType type = compute_dtype(a.dtype());
   const Input input{&a, type};
   const std::size_t avail = block_budget(options, fixed, a.cache_bytes(), a.name() + ": " + label);
   const std::int64_t max_elements = max_block_elements(options, avail, bytes_per_element({&input, 1}), type.itemsize());
@@ -36,7 +34,7 @@ AnyArray product(BlockStore& a, const AnyArray& v, bool transpose, const Options
                      " needs a vector of shape (" + std::to_string(in_len) + "), found " + shape_string(v.shape()));
   const DType acc = product_type(a.dtype(), v.dtype());
   const AnyArray x = v.dtype() == acc && v.is_c_contiguous() ? v : v.astype(acc);
-  AnyArray y = AnyArray::empty(acc, {out_len});  // zero-filled
+  AnyArray y = AnyArray::zeros(acc, {out_len});
   const int threads = compute_threads(options);
   const std::size_t fixed = (x.nbytes() + y.nbytes()) + static_cast<std::size_t>(threads) * 4 * acc.itemsize();
   detail::visit_accumulator(acc, [&](auto acc_t) {
@@ -72,7 +70,7 @@ AnyArray rmatvec(BlockStore& a, const AnyArray& y, const Options& options) { ret
 void matvec(BlockStore& a, BlockStore& x, BlockStore& y, bool transpose, const Options& options) {
   if (x.shape().size() != 1)
     throw ShapeError(x.name() + ": the vector must be 1-d, found shape " + shape_string(x.shape()));
-  const DType type = detail::compute_type(x.dtype());
+  const DType type = compute_dtype(x.dtype());
   AnyArray v = AnyArray::empty(type, x.shape());
   if (v.nbytes() > options.budget / 2)
     throw Error(x.name() + ": the vector (" + format_bytes(static_cast<double>(v.nbytes())) +

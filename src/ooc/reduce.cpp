@@ -78,7 +78,7 @@ void fold_columns(ReduceOp op, const T* p, std::int64_t rows, std::int64_t cols,
 template <class T, class Out>
 void reduce_stream(BlockStore& a, ReduceOp op, std::optional<int> axis, const Options& options, Out init, Out* out,
                    std::int64_t out_len) {
-  const DType type = detail::compute_type(a.dtype());
+  const DType type = compute_dtype(a.dtype());
   const Input input{&a, type};
   const int threads = compute_threads(options);
   const std::size_t fixed =
@@ -129,7 +129,7 @@ AnyArray reduce(BlockStore& a, ReduceOp op, std::optional<int> axis, const Optio
   if (axis && (*axis < 0 || *axis >= static_cast<int>(shape.size()) || shape.size() > 2))
     throw ShapeError(a.name() + ": axis " + std::to_string(*axis) + " of an array of shape " + shape_string(shape) +
                      " (reductions along an axis take 1-d or 2-d arrays)");
-  const DType type = detail::compute_type(a.dtype());
+  const DType type = compute_dtype(a.dtype());
   const std::int64_t count_all = element_count(shape);
   Shape out_shape;
   if (axis)
@@ -156,7 +156,7 @@ AnyArray reduce(BlockStore& a, ReduceOp op, std::optional<int> axis, const Optio
   }
 
   const bool complex_sum = detail::is_complex(type) && op != ReduceOp::Norm;
-  AnyArray result = AnyArray::empty(detail::accumulator_type(complex_sum), out_shape);
+  AnyArray result = AnyArray::zeros(detail::accumulator_type(complex_sum), out_shape);
   visit_scalar(type.type(), [&](auto t) {
     using T = typename decltype(t)::type;
     detail::visit_accumulator(result.dtype(), [&](auto acc_t) {

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "io_thread.hpp"
+#include "mammoth/allocation.hpp"
 #include "mammoth/mapping.hpp"
 
 namespace mammoth::ooc {
@@ -42,10 +43,10 @@ void populate(FileMap& map, const std::byte* view, std::size_t bytes, const Bloc
 }
 
 struct Buffer {
-  std::unique_ptr<std::byte[]> bytes;
+  HeapBuffer<std::byte> bytes;
   std::byte* get(std::size_t size) {
-    // No zero-fill: pages become resident only as the reads fill them.
-    if (!bytes) bytes = std::make_unique_for_overwrite<std::byte[]>(std::max<std::size_t>(size, 1));
+    // No zero-fill (allocation.hpp): pages become resident only as the reads fill them.
+    if (!bytes) bytes = allocate_buffer<std::byte>(size);
     return bytes.get();
   }
 };

@@ -82,7 +82,6 @@ void generate(Xoshiro256pp& g, R* out, std::int64_t from, std::int64_t to, const
 
 void check_spec(DType dtype, const RandomSpec& spec) {
   const Kind kind = dtype.kind();
-  if (dtype.type() == ScalarType::Float16) throw TypeError("random: cannot write float16 arrays; use float32");
   if (spec.dist != Distribution::Integers && kind != Kind::Float && kind != Kind::Complex)
     throw TypeError("random: " + std::string(spec.dist == Distribution::Uniform ? "uniform" : "normal") +
                     " numbers need a float or complex dtype, not " + dtype.name() + " (use the integers distribution)");
@@ -158,6 +157,12 @@ void fill_random(void* dst, DType dtype, std::int64_t first, std::int64_t count,
   // Complex numbers are pairs of reals drawn from the real sequence at 2i and 2i + 1.
   const std::int64_t first_real = complex ? 2 * first : first, reals = complex ? 2 * count : count;
   switch (native.type()) {
+    case ScalarType::Float16: {  // float32's sequence, rounded to nearest (numpy draws no float16)
+      std::vector<float> wide(static_cast<std::size_t>(count));
+      fill_reals(wide.data(), first, count, spec);
+      convert(wide.data(), DType(ScalarType::Float32), dst, dtype, wide.size());
+      return;
+    }
     case ScalarType::Float32:
     case ScalarType::Complex64:
       fill_reals(static_cast<float*>(dst), first_real, reals, spec);

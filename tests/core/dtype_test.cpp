@@ -98,3 +98,26 @@ TEST(DType, HalfToFloatIsExact) {
   EXPECT_EQ(f[0], 0.5f);
   EXPECT_EQ(f[1], 3.0f);
 }
+
+TEST(DType, Float16RoundTripsEveryBitPatternAndRoundsToEven) {
+  for (std::uint32_t bits = 0; bits <= 0xffff; ++bits) {
+    const auto h = static_cast<std::uint16_t>(bits);
+    const float f = half_to_float(h);
+    if (std::isnan(f))
+      EXPECT_TRUE(std::isnan(half_to_float(float_to_half(f)))) << bits;
+    else
+      EXPECT_EQ(float_to_half(f), h) << bits;
+  }
+  EXPECT_EQ(float_to_half(1.0f + 0x1p-11f), 0x3c00);      // a tie: to the even 1.0
+  EXPECT_EQ(float_to_half(1.0f + 3 * 0x1p-11f), 0x3c02);  // a tie: to the even 1 + 2^-9
+  EXPECT_EQ(float_to_half(65519.0f), 0x7bff);             // rounds down to the largest
+  EXPECT_EQ(float_to_half(65520.0f), 0x7c00);             // rounds up to inf
+  EXPECT_EQ(float_to_half(-1e-9f), 0x8000);               // underflows to -0
+  EXPECT_EQ(float_to_half(0x1p-24f * 1.5f), 0x0002);      // subnormal tie: to even
+  float wide[2] = {2.5f, -1024.0f};
+  std::uint16_t narrow[2];
+  convert(wide, dtype_of<float>(), narrow, DType(ScalarType::Float16), 2);
+  EXPECT_EQ(narrow[0], 0x4100);
+  EXPECT_EQ(narrow[1], 0xe400);
+  EXPECT_EQ(compute_dtype(DType(ScalarType::Float16)), dtype_of<float>());
+}

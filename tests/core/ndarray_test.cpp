@@ -7,6 +7,7 @@
 
 #include "mammoth/any_array.hpp"
 #include "mammoth/store.hpp"
+#include "test_support.hpp"
 
 using namespace mammoth;
 
@@ -163,3 +164,36 @@ TEST(StorePath, SplitsHdf5ObjectPaths) {
   EXPECT_EQ(p.inner, "/group/x");
   EXPECT_FALSE(parse_store_path("a.npy").is_hdf5());
 }
+
+namespace mammoth {
+namespace {
+
+// numpy's words keep numpy's meaning: `empty` touches no page, `zeros` writes them all.
+TEST(Allocation, EmptyLeavesPagesUntouchedZerosWritesThem) {
+  if (testing::kAddressSanitizer) GTEST_SKIP() << "ASan's allocator touches what it hands out";
+  constexpr std::int64_t n = 32 << 20;  // 256 MiB of float64
+  NdArray<double> e;
+  const double empty_mib = testing::peak_increment_mib([&] { e = NdArray<double>::empty({n}); });
+  EXPECT_LT(empty_mib, 8.0) << "empty() made " << empty_mib << " MiB resident";
+  EXPECT_EQ(e.size(), n);
+  e = NdArray<double>();
+  AnyArray z;
+  const double zeros_mib =
+      testing::peak_increment_mib([&] { z = AnyArray::zeros(DType(ScalarType::Float64), {n / 4}); });
+  EXPECT_GT(zeros_mib, 60.0) << "zeros() of 64 MiB made only " << zeros_mib << " MiB resident";
+  const auto* d = reinterpret_cast<const double*>(z.data());
+  EXPECT_EQ(d[0], 0.0);
+  EXPECT_EQ(d[n / 4 - 1], 0.0);
+  EXPECT_EQ(NdArray<int>::zeros({3, 3})(2, 2), 0);
+}
+
+TEST(Allocation, BigBuffersAreHugePageAlignedSmallOnesCacheLineAligned) {
+  auto small = allocate_buffer<std::byte>(100);
+  auto big = allocate_buffer<std::byte>(8 << 20);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(small.get()) % 64, 0u);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(big.get()) % (2 << 20), 0u);
+  EXPECT_NE(allocate_buffer<std::byte>(0).get(), nullptr);
+}
+
+}  // namespace
+}  // namespace mammoth

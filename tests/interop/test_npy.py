@@ -3,6 +3,7 @@ reads every .npy numpy writes: dtypes, byte orders, C and Fortran order, 0-d, em
 format versions 1.0/2.0/3.0. mammoth is driven through its CLI."""
 import io, json, os, shutil, subprocess, tempfile, unittest
 
+import h5py
 import numpy as np
 
 MAMMOTH = os.environ.get("MAMMOTH_CLI", "mammoth")
@@ -124,14 +125,36 @@ class NpyInterop(unittest.TestCase):
                 mammoth("convert", src, self.path("out.npy"))
                 np.testing.assert_array_equal(np.load(self.path("out.npy")), a)
 
-    def test_float16_is_read_as_float32(self):
+    def test_float16_keeps_its_dtype_through_npy_and_hdf5(self):
         a = sample("<f2", (3, 4))
+        a[0, :3] = [np.inf, -0.0, 6.1e-5]  # inf, signed zero, a subnormal
         src = self.save(a)
         self.assertEqual(self.info(src)["dtype"], "<f2")
         mammoth("convert", src, self.path("out.npy"))
         b = np.load(self.path("out.npy"))
-        self.assertEqual(b.dtype, np.float32)
-        np.testing.assert_array_equal(b, a.astype(np.float32))
+        self.assertEqual(b.dtype, np.float16)
+        np.testing.assert_array_equal(b.view(np.uint16), a.view(np.uint16))
+        mammoth("convert", src, self.path("out.h5") + ":/half")
+        with h5py.File(self.path("out.h5"), "r") as f:
+            self.assertEqual(f["half"].dtype, np.float16)
+            np.testing.assert_array_equal(f["half"][()].view(np.uint16), a.view(np.uint16))
+        mammoth("convert", self.path("out.h5") + ":/half", self.path("back.npy"))
+        np.testing.assert_array_equal(np.load(self.path("back.npy")).view(np.uint16), a.view(np.uint16))
+
+    def test_float32_narrows_to_float16_as_numpy_rounds(self):
+        a = np.array([1 + 2**-11, 1 + 3 * 2**-11, 65519.0, 65520.0, 1e-8, 3e-8, np.nan, -7.3], dtype="<f4")
+        src = self.save(a)
+        mammoth("convert", src, self.path("h.npy"), "--to-dtype", "float16")
+        b = np.load(self.path("h.npy"))
+        self.assertEqual(b.dtype, np.float16)
+        np.testing.assert_array_equal(b.view(np.uint16), a.astype(np.float16).view(np.uint16))
+
+    def test_random_float16(self):
+        mammoth("random", self.path("r.npy"), "--shape", "1000", "--dtype", "float16", "--seed", "3")
+        r = np.load(self.path("r.npy"))
+        self.assertEqual(r.dtype, np.float16)
+        self.assertTrue(((r >= 0) & (r <= 1)).all())
+        self.assertGreater(len(np.unique(r)), 100)
 
     def test_numpy_memmap_reads_our_raw_files(self):
         for descr, order in [("<f4", "C"), ("<i8", "F"), (">c16", "C")]:

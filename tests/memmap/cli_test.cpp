@@ -122,9 +122,8 @@ TEST(Cli, ErrorsAndUsage) {
   r = run_cli({"info", dir.file("x.weird")});  // no format, no --dtype
   EXPECT_EQ(r.status, 1);
   ASSERT_EQ(run_cli({"random", dir.file("s.npy"), "--shape", "4"}).status, 0);
-  r = run_cli({"convert", dir.file("s.npy"), dir.file("h.npy"), "--to-dtype", "float16"});
+  r = run_cli({"convert", dir.file("s.npy"), dir.file("h.npy"), "--to-dtype", "complex256"});
   EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.err.find("cannot write float16"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir.file("h.npy")));
   r = run_cli({"convert", dir.file("s.npy"), dir.file("s.npy")});
   EXPECT_EQ(r.status, 1);

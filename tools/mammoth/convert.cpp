@@ -74,10 +74,6 @@ std::function<int()> setup_convert(CLI::App& app) {
       throw Error(o->dst + ": source and destination are the same file");
     CreateOptions options;
     options.dtype = o->to_dtype.empty() ? src->dtype() : DType::parse(o->to_dtype, "--to-dtype");
-    if (o->to_dtype.empty() && options.dtype.type() == ScalarType::Float16)
-      options.dtype = DType(ScalarType::Float32);  // float16 is read, never written
-    if (options.dtype.type() == ScalarType::Float16)
-      throw TypeError(o->dst + ": cannot write float16; use --to-dtype float32");
     options.shape = src->shape();
     options.order = property(*src, "order") == "F" ? Order::Fortran : Order::C;
     if (!o->chunks.empty()) options.chunks = parse_shape(o->chunks);

@@ -22,8 +22,7 @@ int run_matvec(const MatvecArgs& args) {
     throw ShapeError(a->name() + ": matvec needs a 2-d matrix, found shape " + shape_string(a->shape()));
   const ooc_cli::Timer timer;
   if (args.out.empty()) {
-    AnyArray v = AnyArray::empty(
-        x->dtype().type() == ScalarType::Float16 ? DType(ScalarType::Float32) : x->dtype().native(), x->shape());
+    AnyArray v = AnyArray::empty(compute_dtype(x->dtype()), x->shape());
     x->read(Box::whole(x->shape()), v.data(), v.dtype());
     const AnyArray y = args.transpose ? ooc::rmatvec(*a, v, options) : ooc::matvec(*a, v, options);
     ooc_cli::summary(args.common, options.label, *a, "", &y, timer.seconds(),

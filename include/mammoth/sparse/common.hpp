@@ -2,8 +2,6 @@
 // used when a structure is built from outside data (files, user arrays).
 #pragma once
 
-#include <sys/mman.h>
-
 #include <complex>
 #include <concepts>
 #include <cstdint>
@@ -15,6 +13,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "mammoth/allocation.hpp"
 #include "mammoth/dtype.hpp"
 #include "mammoth/error.hpp"
 
@@ -32,24 +31,9 @@ struct DefaultInitAllocator : std::allocator<T> {
   DefaultInitAllocator() = default;
   template <class U>
   DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
-  // Big arrays get 2 MiB alignment and transparent huge pages, as numpy asks for its
-  // own: SpMV's gathers otherwise spend a third of their time in TLB misses.
-  static constexpr std::size_t kHuge = std::size_t{2} << 20;
-  T* allocate(std::size_t n) {
-    const std::size_t bytes = n * sizeof(T);
-    if (bytes < 2 * kHuge) return std::allocator<T>::allocate(n);
-    // No rounding up: the tail stays in small pages, so RSS does not grow past the data.
-    void* p = nullptr;
-    if (::posix_memalign(&p, kHuge, bytes) != 0) throw std::bad_alloc();
-    ::madvise(p, bytes / kHuge * kHuge, MADV_HUGEPAGE);
-    return static_cast<T*>(p);
-  }
-  void deallocate(T* p, std::size_t n) {
-    if (n * sizeof(T) < 2 * kHuge)
-      std::allocator<T>::deallocate(p, n);
-    else
-      std::free(p);
-  }
+  // The one allocation policy (allocation.hpp): huge pages for big arrays, no zero-fill.
+  T* allocate(std::size_t n) { return static_cast<T*>(allocate_bytes(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t) { std::free(p); }
   template <class U, class... Args>
   void construct(U* p, Args&&... args) {
     if constexpr (sizeof...(Args) == 0)

@@ -1,16 +1,21 @@
-// `mammoth h5-bench WORKLOAD FILE` (hidden): the notebook's HDF5 workloads, timed by
-// bench/peers_h5.py against the same steps in h5py. mammoth has no "fill rows" command,
-// so the loops h5py users write by hand live here, in the library's public API.
+// `h5_workloads WORKLOAD FILE`: the notebook's HDF5 workloads, timed by bench/peers_h5.py
+// against the same steps in h5py. mammoth has no "fill rows" command, so the loops h5py
+// users write by hand live here, in the library's public API (a benchmark program, not a
+// subcommand of the CLI).
 #include <cmath>
 #include <cstdint>
 #include <iostream>
 #include <vector>
 
-#include "command.hpp"
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <memory>
+#include <string>
+
 #include "mammoth/h5.hpp"
 #include "mammoth/random.hpp"
 
-namespace mammoth::cli {
+namespace mammoth {
 namespace {
 
 // Uniform [0, 1) values, as np.random.random. One thread, like numpy's generator: the
@@ -106,8 +111,12 @@ double read_points(const std::string& path, const std::string& name, std::int64_
   return total;
 }
 
-std::function<int()> setup_h5_bench(CLI::App& app) {
-  app.group("");  // hidden: a benchmark driver, not a user command
+}  // namespace
+}  // namespace mammoth
+
+int main(int argc, char** argv) {
+  using namespace mammoth;
+  CLI::App app("the notebook's HDF5 workloads, for bench/peers_h5.py", "h5_workloads");
   auto workload = std::make_shared<std::string>();
   auto file = std::make_shared<std::string>();
   auto dataset = std::make_shared<std::string>("array");
@@ -130,18 +139,17 @@ std::function<int()> setup_h5_bench(CLI::App& app) {
   app.add_option("--tile", *tile, "tiles: tile and chunk edge");
   app.add_option("--repeat", *repeat, "run the workload this many times");
   app.add_flag("--copy", *copy, "read-rows: copy each row out even when the data can be read in place");
-  return [=] {
+  CLI11_PARSE(app, argc, argv);
+  try {
     for (int r = 0; r < *repeat; ++r) {
       if (*workload == "fill-rows") fill_rows(*file, *rows, *cols);
       if (*workload == "read-rows") std::cout << read_rows(*file, *dataset, !*copy) << "\n";
       if (*workload == "tiles") write_tiles(*file, *size, *tile);
       if (*workload == "points") std::cout << read_points(*file, *dataset, *count) << "\n";
     }
-    return 0;
-  };
+  } catch (const std::exception& e) {
+    std::cerr << "h5_workloads: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
 }
-
-const bool registered = register_command({"h5-bench", "", 900, setup_h5_bench});
-
-}  // namespace
-}  // namespace mammoth::cli

@@ -1,13 +1,14 @@
-// `mammoth h5-sample FILE.h5` (hidden): writes one file with every layout, filter, dtype
+// `h5_sample FILE.h5`, a test fixture writer: one file with every layout, filter, dtype
 // and attribute kind mammoth::h5 produces, so the interop test can check h5py reads it
 // all. Values are simple formulas (see tests/interop/test_h5.py) so numpy can predict them.
 #include <complex>
+#include <cstdio>
+#include <exception>
 #include <numeric>
 
-#include "command.hpp"
 #include "mammoth/h5.hpp"
 
-namespace mammoth::cli {
+namespace mammoth {
 namespace {
 
 template <Scalar T>
@@ -76,17 +77,19 @@ void write_sample(const std::string& path) {
   }
 }
 
-std::function<int()> setup_h5_sample(CLI::App& app) {
-  app.group("");  // hidden: a test fixture writer
-  auto file = std::make_shared<std::string>();
-  app.add_option("file", *file, "HDF5 file to write")->required();
-  return [=] {
-    write_sample(*file);
-    return 0;
-  };
-}
-
-const bool registered = register_command({"h5-sample", "", 901, setup_h5_sample});
-
 }  // namespace
-}  // namespace mammoth::cli
+}  // namespace mammoth
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: h5_sample FILE.h5\n");
+    return 2;
+  }
+  try {
+    mammoth::write_sample(argv[1]);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "h5_sample: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
