@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <complex>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 #include <vector>
@@ -19,15 +20,32 @@ inline constexpr bool is_complex_v = false;
 template <class T>
 inline constexpr bool is_complex_v<std::complex<T>> = true;
 
+// One element of a block. Blocks may be views into a file mapping at any byte offset (a
+// numpy-valid .npy needs its data only to follow the header), so elements are loaded by
+// memcpy, which compiles to one unaligned load. A bool byte other than 0 or 1 is true, as
+// numpy reads it; loading such a byte as C++ bool is undefined (UBSan: "invalid bool").
+template <class T>
+T load(const T* p) {
+  if constexpr (std::is_same_v<T, bool>) {
+    unsigned char byte;
+    std::memcpy(&byte, p, 1);
+    return byte != 0;
+  } else {
+    T v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+}
+
 // sum_j row[j]·x[j]
 template <class T, class Acc>
 Acc dot(const T* row, std::int64_t n, const Acc* x) {
   Acc s{};
   if constexpr (is_complex_v<Acc>) {
-    for (std::int64_t j = 0; j < n; ++j) s += static_cast<Acc>(row[j]) * x[j];
+    for (std::int64_t j = 0; j < n; ++j) s += static_cast<Acc>(load(row + j)) * x[j];
   } else {
 #pragma omp simd reduction(+ : s)
-    for (std::int64_t j = 0; j < n; ++j) s += static_cast<Acc>(row[j]) * x[j];
+    for (std::int64_t j = 0; j < n; ++j) s += static_cast<Acc>(load(row + j)) * x[j];
   }
   return s;
 }
@@ -43,10 +61,10 @@ void dot4(const T* a, std::int64_t lda, std::int64_t n, const Acc* x, Acc* y) {
 #pragma omp simd reduction(+ : s0, s1, s2, s3)
     for (std::int64_t j = 0; j < n; ++j) {
       const Acc xj = x[j];
-      s0 += static_cast<Acc>(r0[j]) * xj;
-      s1 += static_cast<Acc>(r1[j]) * xj;
-      s2 += static_cast<Acc>(r2[j]) * xj;
-      s3 += static_cast<Acc>(r3[j]) * xj;
+      s0 += static_cast<Acc>(load(r0 + j)) * xj;
+      s1 += static_cast<Acc>(load(r1 + j)) * xj;
+      s2 += static_cast<Acc>(load(r2 + j)) * xj;
+      s3 += static_cast<Acc>(load(r3 + j)) * xj;
     }
     y[0] += s0;
     y[1] += s1;
@@ -92,7 +110,7 @@ void gemv_t(const T* a, std::int64_t rows, std::int64_t cols, const Acc* y, Acc*
         const Acc yi = y[i];
         const T* row = a + i * cols;
 #pragma omp simd
-        for (std::int64_t j = j0; j < j1; ++j) out[j] += static_cast<Acc>(row[j]) * yi;
+        for (std::int64_t j = j0; j < j1; ++j) out[j] += static_cast<Acc>(load(row + j)) * yi;
       }
     }
   });
@@ -118,10 +136,10 @@ template <class T, class Acc>
 Acc sum(const T* p, std::int64_t n) {
   Acc s{};
   if constexpr (is_complex_v<Acc>) {
-    for (std::int64_t i = 0; i < n; ++i) s += static_cast<Acc>(p[i]);
+    for (std::int64_t i = 0; i < n; ++i) s += static_cast<Acc>(load(p + i));
   } else {
 #pragma omp simd reduction(+ : s)
-    for (std::int64_t i = 0; i < n; ++i) s += static_cast<Acc>(p[i]);
+    for (std::int64_t i = 0; i < n; ++i) s += static_cast<Acc>(load(p + i));
   }
   return s;
 }
@@ -138,10 +156,13 @@ template <class T>
 double sum_squares(const T* p, std::int64_t n) {
   double s = 0;
   if constexpr (is_complex_v<T>) {
-    for (std::int64_t i = 0; i < n; ++i) s += magnitude2(p[i]);
+    for (std::int64_t i = 0; i < n; ++i) s += magnitude2(load(p + i));
   } else {
 #pragma omp simd reduction(+ : s)
-    for (std::int64_t i = 0; i < n; ++i) s += static_cast<double>(p[i]) * static_cast<double>(p[i]);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const double v = static_cast<double>(load(p + i));
+      s += v * v;
+    }
   }
   return s;
 }
@@ -165,20 +186,22 @@ T extreme(const T* p, std::int64_t n, T init) {
     if constexpr (Min) {
 #pragma omp simd reduction(min : m) reduction(| : nan)
       for (std::int64_t i = 0; i < n; ++i) {
-        m = p[i] < m ? p[i] : m;
-        nan |= p[i] != p[i];
+        const T v = load(p + i);
+        m = v < m ? v : m;
+        nan |= v != v;
       }
     } else {
 #pragma omp simd reduction(max : m) reduction(| : nan)
       for (std::int64_t i = 0; i < n; ++i) {
-        m = p[i] > m ? p[i] : m;
-        nan |= p[i] != p[i];
+        const T v = load(p + i);
+        m = v > m ? v : m;
+        nan |= v != v;
       }
     }
     return nan ? std::numeric_limits<T>::quiet_NaN() : m;
   } else {
     T m = init;
-    for (std::int64_t i = 0; i < n; ++i) m = Min ? pick_min(m, p[i]) : pick_max(m, p[i]);
+    for (std::int64_t i = 0; i < n; ++i) m = Min ? pick_min(m, load(p + i)) : pick_max(m, load(p + i));
     return m;
   }
 }

@@ -60,15 +60,15 @@ void fold_columns(ReduceOp op, const T* p, std::int64_t rows, std::int64_t cols,
       if (is_extreme(op)) {
         if constexpr (std::is_same_v<Out, T> && !k::is_complex_v<T>) {
           if (op == ReduceOp::Min)
-            for (std::int64_t j = j0; j < j1; ++j) o[j] = k::pick_min(o[j], row[j]);
+            for (std::int64_t j = j0; j < j1; ++j) o[j] = k::pick_min(o[j], k::load(row + j));
           else
-            for (std::int64_t j = j0; j < j1; ++j) o[j] = k::pick_max(o[j], row[j]);
+            for (std::int64_t j = j0; j < j1; ++j) o[j] = k::pick_max(o[j], k::load(row + j));
         }
       } else if (op == ReduceOp::Norm) {
-        for (std::int64_t j = j0; j < j1; ++j) o[j] += static_cast<Out>(k::magnitude2(row[j]));
+        for (std::int64_t j = j0; j < j1; ++j) o[j] += static_cast<Out>(k::magnitude2(k::load(row + j)));
       } else if constexpr (!k::is_complex_v<T> || k::is_complex_v<Out>) {
 #pragma omp simd
-        for (std::int64_t j = j0; j < j1; ++j) o[j] += static_cast<Out>(row[j]);
+        for (std::int64_t j = j0; j < j1; ++j) o[j] += static_cast<Out>(k::load(row + j));
       }
     }
   });
@@ -91,7 +91,8 @@ void reduce_stream(BlockStore& a, ReduceOp op, std::optional<int> axis, const Op
   const bool matrix = a.shape().size() == 2;
   stream(grid, {&input, 1}, Output{}, &progress, [&](const Block& b) {
     const T* p = reinterpret_cast<const T*>(b.in[0]);
-    const std::int64_t rows = b.box.size() == 0 ? 0 : b.box.count[0];
+    // A 0-d array (a scalar) is one block of one element with no axes: only !axis reaches it.
+    const std::int64_t rows = b.box.count.empty() || b.box.size() == 0 ? 0 : b.box.count[0];
     const std::int64_t cols = matrix ? b.box.count[1] : 1;
     if (!axis) {
       out[0] = k::parallel_fold<Out>(
