@@ -16,7 +16,8 @@ void stream_matrix(BlockStore& a, std::size_t fixed, const Options& options, con
   const DType type = compute_type(a.dtype());
   const Input input{&a, type};
   const std::size_t avail = block_budget(options, fixed, a.cache_bytes(), a.name() + ": " + label);
-  const std::int64_t max_elements = max_block_elements(options, avail, bytes_per_element({&input, 1}), type.itemsize());
+  const std::int64_t max_elements = max_block_elements(detail::block_options(options, a, type), avail,
+                                                       bytes_per_element({&input, 1}), type.itemsize());
   const BlockGrid grid(a.shape(), block_shape(a.shape(), max_elements, a.chunk_shape()));
   Progress progress(detail::label_or(options, label), detail::total_bytes(a), options.progress);
   visit_scalar(type.type(), [&](auto t) {

@@ -84,7 +84,8 @@ void reduce_stream(BlockStore& a, ReduceOp op, std::optional<int> axis, const Op
   const std::size_t fixed =
       static_cast<std::size_t>(out_len) * sizeof(Out) + static_cast<std::size_t>(threads) * sizeof(Out);
   const std::size_t avail = block_budget(options, fixed, a.cache_bytes(), a.name() + ": reduce");
-  const std::int64_t max_elements = max_block_elements(options, avail, bytes_per_element({&input, 1}), type.itemsize());
+  const std::int64_t max_elements = max_block_elements(detail::block_options(options, a, type), avail,
+                                                       bytes_per_element({&input, 1}), type.itemsize());
   const BlockGrid grid(a.shape(), block_shape(a.shape(), max_elements, a.chunk_shape()));
   Progress progress(detail::label_or(options, "reduce"), detail::total_bytes(a), options.progress);
   for (std::int64_t i = 0; i < out_len; ++i) out[i] = init;

@@ -71,8 +71,30 @@ void install_sigbus_guard() {
   });
 }
 
+// ---- populate: to move into the mapping primitive (include/mammoth/mapping.hpp) ----
+// Maps the pages of [p, p + n) into the page table ahead of the compute, in one system
+// call: MADV_POPULATE_READ (Linux >= 5.14) costs a fraction of a fault per 4 KiB page
+// and faults nothing into the compute threads. False when the kernel lacks it or a
+// page could not be read (a file truncated under the mapping): the caller then
+// touches the pages itself, which reports the failure.
+bool populate(const std::byte* p, std::size_t n) {
+#ifdef MADV_POPULATE_READ
+  constexpr std::uintptr_t kPage = 4096;
+  const auto begin = reinterpret_cast<std::uintptr_t>(p) / kPage * kPage;
+  const auto end = reinterpret_cast<std::uintptr_t>(p) + n;
+  if (n == 0) return true;
+  return ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_READ) == 0;
+#else
+  static_cast<void>(p);
+  static_cast<void>(n);
+  return false;
+#endif
+}
+// ---- end populate ----
+
 // touch_pages, throwing IoError naming `store` instead of dying of SIGBUS.
 void touch_pages_guarded(const std::byte* p, std::size_t n, const BlockStore& store, const Box& box) {
+  if (populate(p, n)) return;
   install_sigbus_guard();
   sigjmp_buf jump;
   if (sigsetjmp(jump, 1) != 0) {

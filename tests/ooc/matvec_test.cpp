@@ -82,6 +82,21 @@ TEST(Matvec, OddShapes) {
   }
 }
 
+// Each kernel shape: tall-skinny (every column count of the unrolled kernels, rows split
+// among threads), wide (columns split among threads), and the ones between.
+TEST(Matvec, EveryKernelShape) {
+  for (std::int64_t n = 1; n <= 18; ++n) {
+    SCOPED_TRACE(n);
+    check<float>({1003, n}, 64 * kMiB, false, 2);
+    check<double>({1003, n}, 64 * kMiB, false, 3);
+    check<std::complex<double>>({301, n}, 64 * kMiB, false, 2);
+  }
+  check<double>({10, 9000}, 64 * kMiB, false, 2);
+  check<float>({13, 12345}, 64 * kMiB, false, 3);
+  check<std::complex<float>>({9, 5000}, 64 * kMiB, false, 2);
+  check<std::int16_t>({700, 300}, 64 * kMiB, false, 2);
+}
+
 TEST(Matvec, EmptyMatrices) {
   check<float>({0, 5}, 64 * kMiB, true);
   check<float>({5, 0}, 64 * kMiB, true);  // A·x of an empty row is 0
