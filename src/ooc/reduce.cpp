@@ -114,7 +114,97 @@ void reduce_stream(BlockStore& a, ReduceOp op, std::optional<int> axis, const Op
   progress.finish();
 }
 
+// Reduces along axis 1 with the result (one element per row) written block by block to
+// `out`: blocks are whole rows, each finished when computed. Mean and norm are finished
+// per block too.
+template <class T, class Out>
+void reduce_rows_streamed(BlockStore& a, ReduceOp op, BlockStore& out, const Options& options, Out init) {
+  const DType type = detail::compute_type(a.dtype());
+  const Input input{&a, type};
+  const int threads = compute_threads(options);
+  const std::int64_t cols = std::max<std::int64_t>(a.shape()[1], 1);
+  const std::size_t avail = block_budget(options, 0, a.cache_bytes(), a.name() + ": reduce");
+  const std::size_t per_element = bytes_per_element({&input, 1}, 1.0 / static_cast<double>(cols), sizeof(Out));
+  const std::int64_t max_elements =
+      max_block_elements(detail::block_options(options, a, type), avail, per_element, type.itemsize());
+  if (max_elements < cols)
+    throw Error(a.name() + ": reduce: one row (" + std::to_string(cols) +
+                " elements) does not fit in the memory budget " + format_bytes(static_cast<double>(options.budget)) +
+                "; raise --budget");
+  const BlockGrid grid(a.shape(), block_shape(a.shape(), max_elements));
+  Progress progress(detail::label_or(options, "reduce"), detail::total_bytes(a), options.progress);
+  const auto rows_of = [](const Box& box) { return Box{{box.offset[0]}, {box.count[0]}}; };
+  stream(grid, {&input, 1}, Output{&out, dtype_of<Out>(), rows_of}, &progress, [&](const Block& b) {
+    const T* p = reinterpret_cast<const T*>(b.in[0]);
+    Out* o = reinterpret_cast<Out*>(b.out);
+    const std::int64_t rows = b.box.count[0], n = b.box.count[1];
+    detail::parallel_for(rows, threads, std::max<std::int64_t>(1, 65536 / n), [&](std::int64_t i0, std::int64_t i1) {
+      for (std::int64_t i = i0; i < i1; ++i) {
+        Out r = fold_run(op, p + i * n, n, init);
+        if constexpr (!k::is_complex_v<Out> && std::is_floating_point_v<Out>) {
+          if (op == ReduceOp::Mean) r /= static_cast<double>(a.shape()[1]);
+          if (op == ReduceOp::Norm) r = std::sqrt(r);
+        } else if constexpr (k::is_complex_v<Out>) {
+          if (op == ReduceOp::Mean) r /= static_cast<double>(a.shape()[1]);
+        }
+        o[i] = r;
+      }
+    });
+  });
+  out.flush();
+  progress.finish();
+}
+
 }  // namespace
+
+DType reduce_type(DType a, ReduceOp op) {
+  const DType type = detail::compute_type(a);
+  if (is_extreme(op)) return type;
+  return detail::accumulator_type(detail::is_complex(type) && op != ReduceOp::Norm);
+}
+
+void reduce(BlockStore& a, ReduceOp op, std::optional<int> axis, BlockStore& out, const Options& options) {
+  const Shape& shape = a.shape();
+  const DType result_type = reduce_type(a.dtype(), op);
+  const bool long_rows_result = axis && *axis == 1 && shape.size() == 2 &&
+                                static_cast<std::size_t>(shape[0]) * result_type.itemsize() > options.budget / 2;
+  if (!long_rows_result) {
+    const AnyArray r = reduce(a, op, axis, options);
+    if (out.shape() != r.shape())
+      throw ShapeError(out.name() + ": the result has shape " + shape_string(r.shape()) + ", the output " +
+                       shape_string(out.shape()));
+    out.write(Box::whole(out.shape()), r.data(), r.dtype());
+    out.flush();
+    return;
+  }
+  if (out.shape() != Shape{shape[0]} || !(out.dtype().native() == result_type))
+    throw ShapeError(out.name() + ": the result is " + result_type.name() + " of shape (" + std::to_string(shape[0]) +
+                     "), the output " + out.dtype().name() + " " + shape_string(out.shape()));
+  if (is_extreme(op)) {
+    if (detail::is_complex(result_type))
+      throw TypeError(a.name() + ": " + (op == ReduceOp::Min ? "min" : "max") + " of complex values is not defined");
+    if (shape[1] == 0)
+      throw ShapeError(a.name() + ": " + (op == ReduceOp::Min ? "min" : "max") +
+                       " of an empty selection has no value (numpy: zero-size array to reduction operation)");
+  }
+  visit_scalar(result_type.type(), [&](auto o) {
+    using Out = typename decltype(o)::type;
+    visit_scalar(detail::compute_type(a.dtype()).type(), [&](auto t) {
+      using T = typename decltype(t)::type;
+      if constexpr (std::is_same_v<Out, T> && !k::is_complex_v<T>) {
+        if (is_extreme(op)) return reduce_rows_streamed<T, Out>(a, op, out, options, initial_extreme<T>(op));
+      }
+      if constexpr (std::is_same_v<Out, double> || std::is_same_v<Out, std::complex<double>>) {
+        if (!is_extreme(op)) {
+          if constexpr (k::is_complex_v<T> && !k::is_complex_v<Out>) {
+            if (op != ReduceOp::Norm) throw TypeError("complex values need a complex accumulator");
+          }
+          return reduce_rows_streamed<T, Out>(a, op, out, options, Out{});
+        }
+      }
+    });
+  });
+}
 
 ReduceOp parse_reduce_op(std::string_view text) {
   if (text == "sum") return ReduceOp::Sum;
