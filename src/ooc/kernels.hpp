@@ -112,6 +112,20 @@ void with_small_cols(std::int64_t cols, F&& f) {
   (std::make_integer_sequence<int, kSmall>{});
 }
 
+// o[i] = sum_j p[i, j] (or of squares) for `rows` rows of N columns, unrolled: rows of a
+// tall-skinny matrix are too short for the general vector loop.
+template <int N, class T, class Out>
+void row_sums_small(const T* p, std::int64_t rows, bool squares, Out* o) {
+  for (std::int64_t i = 0; i < rows; ++i) {
+    Out s{};
+    for (int j = 0; j < N; ++j) {
+      const Out v = static_cast<Out>(load(p + i * N + j));
+      s += squares ? v * v : v;
+    }
+    o[i] = s;
+  }
+}
+
 // Columns per thread above which a tile's columns are split among the threads rather
 // than its rows: each thread then streams long runs of every row, and work stays even
 // however few rows the block has (a 10-row block over 2 threads split by rows of four

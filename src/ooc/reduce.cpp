@@ -139,8 +139,16 @@ void reduce_rows_streamed(BlockStore& a, ReduceOp op, BlockStore& out, const Opt
     Out* o = reinterpret_cast<Out*>(b.out);
     const std::int64_t rows = b.box.count[0], n = b.box.count[1];
     detail::parallel_for(rows, threads, std::max<std::int64_t>(1, 65536 / n), [&](std::int64_t i0, std::int64_t i1) {
+      if constexpr (!k::is_complex_v<T> && std::is_same_v<Out, double>) {
+        if (n <= k::kSmall && !is_extreme(op))
+          k::with_small_cols(n, [&](auto c) {
+            k::row_sums_small<decltype(c)::value>(p + i0 * n, i1 - i0, op == ReduceOp::Norm, o + i0);
+          });
+      }
+      const bool summed =
+          !k::is_complex_v<T> && std::is_same_v<Out, double> && n > 0 && n <= k::kSmall && !is_extreme(op);
       for (std::int64_t i = i0; i < i1; ++i) {
-        Out r = fold_run(op, p + i * n, n, init);
+        Out r = summed ? o[i] : fold_run(op, p + i * n, n, init);
         if constexpr (!k::is_complex_v<Out> && std::is_floating_point_v<Out>) {
           if (op == ReduceOp::Mean) r /= static_cast<double>(a.shape()[1]);
           if (op == ReduceOp::Norm) r = std::sqrt(r);
@@ -166,7 +174,7 @@ DType reduce_type(DType a, ReduceOp op) {
 void reduce(BlockStore& a, ReduceOp op, std::optional<int> axis, BlockStore& out, const Options& options) {
   const Shape& shape = a.shape();
   const DType result_type = reduce_type(a.dtype(), op);
-  const bool long_rows_result = axis && *axis == 1 && shape.size() == 2 &&
+  const bool long_rows_result = axis && *axis == 1 && shape.size() == 2 && shape[1] > 0 &&
                                 static_cast<std::size_t>(shape[0]) * result_type.itemsize() > options.budget / 2;
   if (!long_rows_result) {
     const AnyArray r = reduce(a, op, axis, options);
