@@ -102,8 +102,17 @@ void reduce_stream(BlockStore& a, ReduceOp op, std::optional<int> axis, const Op
           [&](Out x, Out y) { return combine(op, x, y); });
     } else if (*axis == 1) {
       Out* o = out + b.box.offset[0];
+      // Whole short rows (tall-skinny): each o[i] is written once, by the unrolled kernel.
+      const bool short_rows = cols > 0 && cols <= k::kSmall && cols == a.shape()[1] && !is_extreme(op);
       detail::parallel_for(rows, threads, std::max<std::int64_t>(1, 65536 / std::max<std::int64_t>(cols, 1)),
                            [&](std::int64_t i0, std::int64_t i1) {
+                             if constexpr (!k::is_complex_v<T> && std::is_same_v<Out, double>) {
+                               if (short_rows)
+                                 return k::with_small_cols(cols, [&](auto c) {
+                                   k::row_sums_small<decltype(c)::value>(p + i0 * cols, i1 - i0, op == ReduceOp::Norm,
+                                                                         o + i0);
+                                 });
+                             }
                              for (std::int64_t i = i0; i < i1; ++i)
                                o[i] = combine(op, o[i], fold_run(op, p + i * cols, cols, init));
                            });

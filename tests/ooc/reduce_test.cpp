@@ -89,6 +89,13 @@ TEST(Reduce, OddShapes) {
   }
 }
 
+TEST(Reduce, ShortRowsOfEveryWidth) {
+  for (std::int64_t n = 1; n <= 17; ++n) {
+    check_all<double>({1003, n}, 64 * kMiB);
+    check_all<std::uint8_t>({1003, n}, 24 * 1024);  // blocks of a few hundred rows
+  }
+}
+
 TEST(Reduce, WideRowsSplitAcrossBlocks) { check_all<double>({3, 10000}, 160 * 1024); }
 
 TEST(Reduce, ResultTypesAndShapes) {
