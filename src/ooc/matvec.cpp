@@ -106,7 +106,7 @@ namespace {
 // Aᵀ·v or A·x with the length-m vector (rmatvec's input v, matvec's result y) streamed
 // beside A block by block and the length-n one held whole.
 void product_streamed(BlockStore& a, BlockStore& x, BlockStore& y, bool transpose, const Options& options) {
-  const std::int64_t m = a.shape()[0], n = a.shape()[1];
+  const std::int64_t n = a.shape()[1];
   const DType acc = product_type(a.dtype(), x.dtype());
   const std::size_t held = static_cast<std::size_t>(n) * acc.itemsize();
   if (held > options.budget / 2)
@@ -143,7 +143,6 @@ void product_streamed(BlockStore& a, BlockStore& x, BlockStore& y, bool transpos
     y.write(Box::whole(y.shape()), whole.data(), whole.dtype());
     y.flush();
   }
-  static_cast<void>(m);
 }
 
 }  // namespace

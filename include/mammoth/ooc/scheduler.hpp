@@ -27,7 +27,7 @@ struct Input {
   bool private_copy = false;
   // The box of this input that goes with grid box `box` (a vector beside a matrix: the
   // rows or columns of the block); identity when empty.
-  std::function<Box(const Box&)> box_of;
+  std::function<Box(const Box&)> box_of = {};
 };
 
 // Where each computed block goes; a null store means no output.
