@@ -24,8 +24,9 @@ int run_reduce(const ReduceArgs& args) {
     // Into the output as it goes: a result longer than the budget is written block by block.
     CreateOptions create;
     create.dtype = ooc::reduce_type(a->dtype(), op);
-    for (std::size_t d = 0; d < a->shape().size(); ++d)
-      if (!axis || static_cast<int>(d) != *axis) create.shape.push_back(a->shape()[d]);
+    if (axis)  // the array's shape without the axis; all axes reduced: a scalar, shape ()
+      for (std::size_t d = 0; d < a->shape().size(); ++d)
+        if (static_cast<int>(d) != *axis) create.shape.push_back(a->shape()[d]);
     if (axis && *axis == 0 && a->shape().size() == 1) create.shape.clear();
     ooc::AtomicOutput out(args.out, create);
     ooc::reduce(*a, op, axis, out.store(), options);
