@@ -6,12 +6,50 @@ Prints: name, peer_s, ours_s, ratio (peer/ours, >1 means mammoth is faster),
 peak MiB (peer's peak-RSS increment in-process; ours: the mammoth process's exact peak RSS,
 measured by `mammoth memit`, whose baseline is the bare program image).
 
+The peers run on the BLAS numpy finds (Debian: OpenBLAS from libopenblas0-pthread, as
+pip's wheels ship it); the header names it and the kernel it chose. OPENBLAS_CORETYPE and
+OPENBLAS_L2_SIZE, which pin OpenBLAS to a slower kernel, are removed for this (the peer's)
+process only: it re-executes itself without them and hands them back to mammoth's runs.
+
 usage: bench/peers.py [--mammoth PATH] [--work DIR] [--only MODULE[,MODULE]] [--quick]
 """
 import argparse, gc, importlib.util, json, os, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+OPENBLAS_PINS = ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE')
+SAVED_PINS = 'MAMMOTH_BENCH_OPENBLAS_PINS'  # what the re-executed peer process removed
+
+
+def _unpin_openblas():
+    """Re-executes this script without the OpenBLAS pins (they must be gone before numpy loads)."""
+    pinned = {k: os.environ[k] for k in OPENBLAS_PINS if k in os.environ}
+    if not pinned:
+        return
+    env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_PINS}
+    env[SAVED_PINS] = json.dumps(pinned)
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+
+def _ours_env():
+    """mammoth runs with the environment the user gave, pins included."""
+    env = dict(os.environ)
+    env.update(json.loads(env.pop(SAVED_PINS, '{}')))
+    return env
+
+
+def blas_line():
+    """The BLAS numpy runs on and the kernel it picked, e.g. 'openblas 0.3.21 (Haswell, 2 threads)'."""
+    import numpy  # noqa: F401  (loads the BLAS threadpoolctl inspects)
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return 'unknown (python3-threadpoolctl not installed)'
+    libs = [i for i in threadpool_info() if i.get('user_api') == 'blas']
+    if not libs:
+        return 'none found'
+    return ', '.join(f"{i['internal_api']} {i.get('version')} ({i.get('architecture')} kernel, "
+                     f"{i['num_threads']} threads, {i['filepath']})" for i in libs)
 
 
 def _status_mib(key):
@@ -31,6 +69,11 @@ class Bench:
     def __init__(self, mammoth, work, quick):
         self.mammoth, self.work, self.quick = mammoth, Path(work), quick
         self.rows = []
+        removed = json.loads(os.environ.get(SAVED_PINS, '{}'))
+        print(f"# peers' BLAS: {blas_line()}", flush=True)
+        if removed:
+            print(f"# removed for the peers only: {' '.join(f'{k}={v}' for k, v in removed.items())}", flush=True)
+        print(f"# machine: {os.cpu_count()} cores", flush=True)
         print(f"{'name':46s} {'peer_s':>9s} {'ours_s':>9s} {'ratio':>7s}  {'peer MiB':>9s} {'ours MiB':>9s}", flush=True)
 
     def path(self, name):
@@ -62,7 +105,7 @@ class Bench:
             if setup: setup()
             target = [] if argv and isinstance(argv[0], Path) else [self.mammoth]
             cmd = [self.mammoth, 'memit', '--json', '--report', report, '--'] + target + [str(a) for a in argv]
-            p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_ours_env())
             if p.returncode != 0:
                 raise RuntimeError(f"mammoth {' '.join(map(str, argv))} failed: {p.stderr.decode()}")
             with open(report) as f:
@@ -82,6 +125,7 @@ class Bench:
 
 
 def main():
+    _unpin_openblas()
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--mammoth', default=str(HERE.parent / 'build' / 'release' / 'mammoth'))
     ap.add_argument('--work', default=None, help='scratch folder (default: a temporary one)')

@@ -62,7 +62,7 @@ def _write_inputs(work, rows, cols):
     import h5py
     rng = np.random.default_rng(0)
     A = rng.random((rows, cols), dtype=np.float32)
-    x = rng.random(cols)
+    x = rng.random(cols, dtype=np.float32)  # A's dtype: numpy would convert all of A for a float64 x
     paths = {'npy': os.path.join(work, 'ooc_A.npy'), 'h5': os.path.join(work, 'ooc_A.h5'),
              'x': os.path.join(work, 'ooc_x.npy'), 'y': os.path.join(work, 'ooc_y.npy')}
     np.save(paths['npy'], A)
@@ -109,7 +109,7 @@ def run(bench):
     bench.report('matvec warm npy: numpy in-memory np.dot(A, x)', peer[0], ours[0], peer[1], ours[1])
     peer = bench.time_peer(lambda: np.load(p['npy'], mmap_mode='r') @ x, reps=2)
     bench.report('matvec warm npy: np.load(mmap_mode=r) @ x', peer[0], ours[0], peer[1], ours[1])
-    y = np.random.default_rng(1).random(rows)
+    y = np.random.default_rng(1).random(rows, dtype=np.float32)
     np.save(p['y'] + '.in.npy', y)
     ours = bench.time_ours(['matvec', '--transpose', p['npy'], p['y'] + '.in.npy'] + out, reps)
     peer = bench.time_peer(lambda: np.load(p['npy'], mmap_mode='r').T @ y, reps=2)

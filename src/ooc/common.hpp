@@ -1,7 +1,9 @@
 // Helpers shared by the algorithms of src/ooc/.
 #pragma once
 
+#include <algorithm>
 #include <complex>
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -19,6 +21,16 @@ inline DType accumulator_type(bool complex) { return DType(complex ? ScalarType:
 inline void require_matrix(const BlockStore& a, const std::string& what) {
   if (a.shape().size() != 2)
     throw ShapeError(a.name() + ": " + what + " needs a 2-d array, found shape " + shape_string(a.shape()));
+}
+
+// `options` with the block cap of `store`'s read path: mapped_block_bytes when the engine
+// reads it in place (a C-contiguous mapping of `type`), block_bytes when it copies.
+inline Options block_options(const Options& options, BlockStore& store, DType type) {
+  const std::optional<AnyArray> map = store.mapped();
+  Options o = options;
+  if (map && map->dtype() == type && map->is_c_contiguous())
+    o.block_bytes = std::max(options.block_bytes, options.mapped_block_bytes);
+  return o;
 }
 
 inline std::uint64_t total_bytes(const BlockStore& s) {

@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <complex>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "thread_pool.hpp"
@@ -19,15 +21,32 @@ inline constexpr bool is_complex_v = false;
 template <class T>
 inline constexpr bool is_complex_v<std::complex<T>> = true;
 
+// One element of a block. Blocks may be views into a file mapping at any byte offset (a
+// numpy-valid .npy needs its data only to follow the header), so elements are loaded by
+// memcpy, which compiles to one unaligned load. A bool byte other than 0 or 1 is true, as
+// numpy reads it; loading such a byte as C++ bool is undefined (UBSan: "invalid bool").
+template <class T>
+T load(const T* p) {
+  if constexpr (std::is_same_v<T, bool>) {
+    unsigned char byte;
+    std::memcpy(&byte, p, 1);
+    return byte != 0;
+  } else {
+    T v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+}
+
 // sum_j row[j]·x[j]
 template <class T, class Acc>
 Acc dot(const T* row, std::int64_t n, const Acc* x) {
   Acc s{};
   if constexpr (is_complex_v<Acc>) {
-    for (std::int64_t j = 0; j < n; ++j) s += static_cast<Acc>(row[j]) * x[j];
+    for (std::int64_t j = 0; j < n; ++j) s += static_cast<Acc>(load(row + j)) * x[j];
   } else {
 #pragma omp simd reduction(+ : s)
-    for (std::int64_t j = 0; j < n; ++j) s += static_cast<Acc>(row[j]) * x[j];
+    for (std::int64_t j = 0; j < n; ++j) s += static_cast<Acc>(load(row + j)) * x[j];
   }
   return s;
 }
@@ -43,10 +62,10 @@ void dot4(const T* a, std::int64_t lda, std::int64_t n, const Acc* x, Acc* y) {
 #pragma omp simd reduction(+ : s0, s1, s2, s3)
     for (std::int64_t j = 0; j < n; ++j) {
       const Acc xj = x[j];
-      s0 += static_cast<Acc>(r0[j]) * xj;
-      s1 += static_cast<Acc>(r1[j]) * xj;
-      s2 += static_cast<Acc>(r2[j]) * xj;
-      s3 += static_cast<Acc>(r3[j]) * xj;
+      s0 += static_cast<Acc>(load(r0 + j)) * xj;
+      s1 += static_cast<Acc>(load(r1 + j)) * xj;
+      s2 += static_cast<Acc>(load(r2 + j)) * xj;
+      s3 += static_cast<Acc>(load(r3 + j)) * xj;
     }
     y[0] += s0;
     y[1] += s1;
@@ -55,47 +74,149 @@ void dot4(const T* a, std::int64_t lda, std::int64_t n, const Acc* x, Acc* y) {
   }
 }
 
+// Rows of at most kSmall columns (a tall-skinny matrix) run with the column count known
+// at compile time: x stays in registers and the per-row loop unrolls, where the general
+// loop would spend most of its time entering and leaving a 10-element vector loop.
+inline constexpr std::int64_t kSmall = 16;
+
+template <int N, class T, class Acc>
+void gemv_small(const T* a, std::int64_t rows, const Acc* x, Acc* y) {
+  Acc xr[N];
+  for (int j = 0; j < N; ++j) xr[j] = x[j];
+  for (std::int64_t i = 0; i < rows; ++i) {
+    const T* row = a + i * N;
+    Acc s{};
+    for (int j = 0; j < N; ++j) s += static_cast<Acc>(load(row + j)) * xr[j];
+    y[i] += s;
+  }
+}
+
+// out[0:N] += Aᵀ·y over `rows` rows of N columns, the N sums in registers.
+template <int N, class T, class Acc>
+void gemv_t_small(const T* a, std::int64_t rows, const Acc* y, Acc* out) {
+  Acc s[N] = {};
+  for (std::int64_t i = 0; i < rows; ++i) {
+    const T* row = a + i * N;
+    const Acc yi = y[i];
+    for (int j = 0; j < N; ++j) s[j] += static_cast<Acc>(load(row + j)) * yi;
+  }
+  for (int j = 0; j < N; ++j) out[j] += s[j];
+}
+
+// Calls f(std::integral_constant<int, N>) for N = cols in [1, kSmall].
+template <class F>
+void with_small_cols(std::int64_t cols, F&& f) {
+  [&]<int... N>(std::integer_sequence<int, N...>) {
+    static_cast<void>(((cols == N + 1 ? (f(std::integral_constant<int, N + 1>{}), true) : false) || ...));
+  }
+  (std::make_integer_sequence<int, kSmall>{});
+}
+
+// o[i] = sum_j p[i, j] (or of squares) for `rows` rows of N columns, unrolled: rows of a
+// tall-skinny matrix are too short for the general vector loop.
+template <int N, class T, class Out>
+void row_sums_small(const T* p, std::int64_t rows, bool squares, Out* o) {
+  for (std::int64_t i = 0; i < rows; ++i) {
+    Out s{};
+    for (int j = 0; j < N; ++j) {
+      const Out v = static_cast<Out>(load(p + i * N + j));
+      s += squares ? v * v : v;
+    }
+    o[i] = s;
+  }
+}
+
+// Columns per thread above which a tile's columns are split among the threads rather
+// than its rows: each thread then streams long runs of every row, and work stays even
+// however few rows the block has (a 10-row block over 2 threads split by rows of four
+// leaves one thread idle a third of the time).
+inline constexpr std::int64_t kSplitColumns = 2048;
+
 // y[0:rows] += A·x for a rows×cols tile A (x: the tile's columns).
 template <class T, class Acc>
 void gemv(const T* a, std::int64_t rows, std::int64_t cols, const Acc* x, Acc* y, int threads) {
-  if (rows >= 4 * threads) {
-    detail::parallel_for((rows + 3) / 4, threads, 1, [&](std::int64_t g0, std::int64_t g1) {
-      for (std::int64_t i = g0 * 4; i < std::min(rows, g1 * 4); i += 4) {
-        if (i + 4 <= rows)
-          dot4(a + i * cols, cols, cols, x, y + i);
-        else
-          for (std::int64_t r = i; r < rows; ++r) y[r] += dot(a + r * cols, cols, x);
-      }
+  if (cols <= kSmall && cols > 0 && !is_complex_v<Acc>) {
+    with_small_cols(cols, [&](auto n) {
+      detail::parallel_for(rows, threads, 4096, [&](std::int64_t r0, std::int64_t r1) {
+        gemv_small<decltype(n)::value>(a + r0 * cols, r1 - r0, x, y + r0);
+      });
     });
     return;
   }
-  // Few rows (a very wide matrix): split the columns, one partial sum per thread and row.
+  const auto rows_of = [&](std::int64_t r0, std::int64_t r1, std::int64_t c0, std::int64_t c1, Acc* out) {
+    std::int64_t i = r0;
+    for (; i + 4 <= r1; i += 4) dot4(a + i * cols + c0, cols, c1 - c0, x + c0, out + (i - r0));
+    for (; i < r1; ++i) out[i - r0] += dot(a + i * cols + c0, c1 - c0, x + c0);
+  };
+  if (cols < kSplitColumns * threads) {
+    detail::parallel_for((rows + 3) / 4, threads, 1, [&](std::int64_t g0, std::int64_t g1) {
+      const std::int64_t r0 = g0 * 4, r1 = std::min(rows, g1 * 4);
+      rows_of(r0, r1, 0, cols, y + r0);
+    });
+    return;
+  }
+  // Each thread walks its columns in pieces, every row of the tile per piece: the piece of
+  // x is read from memory once per tile and from L1 for every other row (a tile of one or
+  // two long rows would otherwise stream x, as large as the rows, once per row).
+  constexpr std::int64_t kPiece = 4096;
   std::vector<Acc> partial(static_cast<std::size_t>(threads * rows), Acc{});
   detail::parallel(threads, [&](int t, int nt) {
-    const std::int64_t begin = cols * t / nt, end = cols * (t + 1) / nt;
-    for (std::int64_t r = 0; r < rows; ++r)
-      partial[static_cast<std::size_t>(t * rows + r)] = dot(a + r * cols + begin, end - begin, x + begin);
+    const std::int64_t c0 = cols * t / nt, c1 = cols * (t + 1) / nt;
+    for (std::int64_t p0 = c0; p0 < c1; p0 += kPiece)
+      rows_of(0, rows, p0, std::min(c1, p0 + kPiece), partial.data() + t * rows);
   });
   for (int t = 0; t < threads; ++t)
     for (std::int64_t r = 0; r < rows; ++r) y[r] += partial[static_cast<std::size_t>(t * rows + r)];
 }
 
-// out[0:cols] += Aᵀ·y for a rows×cols tile A (y: the tile's rows). Each thread owns a
-// range of columns and walks it in short pieces so its part of `out` stays in L1.
+// out[c0:c1] += rows r0..r1 of Aᵀ·y, four rows per pass over `out` (a quarter of the
+// loads and stores of out), in pieces short enough that the piece of out stays in L1.
 template <class T, class Acc>
-void gemv_t(const T* a, std::int64_t rows, std::int64_t cols, const Acc* y, Acc* out, int threads) {
-  constexpr std::int64_t kPiece = 1024;
-  detail::parallel_for((cols + kPiece - 1) / kPiece, threads, 1, [&](std::int64_t p0, std::int64_t p1) {
-    for (std::int64_t p = p0; p < p1; ++p) {
-      const std::int64_t j0 = p * kPiece, j1 = std::min(cols, j0 + kPiece);
-      for (std::int64_t i = 0; i < rows; ++i) {
-        const Acc yi = y[i];
-        const T* row = a + i * cols;
+void gemv_t_part(const T* a, std::int64_t cols, std::int64_t r0, std::int64_t r1, std::int64_t c0, std::int64_t c1,
+                 const Acc* y, Acc* out) {
+  constexpr std::int64_t kPiece = 2048;
+  for (std::int64_t p0 = c0; p0 < c1; p0 += kPiece) {
+    const std::int64_t p1 = std::min(c1, p0 + kPiece);
+    std::int64_t i = r0;
+    if constexpr (!is_complex_v<Acc>) {
+      for (; i + 4 <= r1; i += 4) {
+        const T *q0 = a + i * cols, *q1 = q0 + cols, *q2 = q1 + cols, *q3 = q2 + cols;
+        const Acc y0 = y[i], y1 = y[i + 1], y2 = y[i + 2], y3 = y[i + 3];
 #pragma omp simd
-        for (std::int64_t j = j0; j < j1; ++j) out[j] += static_cast<Acc>(row[j]) * yi;
+        for (std::int64_t j = p0; j < p1; ++j)
+          out[j] += static_cast<Acc>(load(q0 + j)) * y0 + static_cast<Acc>(load(q1 + j)) * y1 +
+                    static_cast<Acc>(load(q2 + j)) * y2 + static_cast<Acc>(load(q3 + j)) * y3;
       }
     }
+    for (; i < r1; ++i) {
+      const Acc yi = y[i];
+      const T* row = a + i * cols;
+#pragma omp simd
+      for (std::int64_t j = p0; j < p1; ++j) out[j] += static_cast<Acc>(load(row + j)) * yi;
+    }
+  }
+}
+
+// out[0:cols] += Aᵀ·y for a rows×cols tile A (y: the tile's rows). Wide tiles: each thread
+// owns a range of columns. Narrow ones: each thread sums its rows into its own copy of out.
+template <class T, class Acc>
+void gemv_t(const T* a, std::int64_t rows, std::int64_t cols, const Acc* y, Acc* out, int threads) {
+  if (cols >= kSplitColumns * threads || rows < 64 * threads) {
+    detail::parallel_for(cols, threads, kSplitColumns,
+                         [&](std::int64_t c0, std::int64_t c1) { gemv_t_part(a, cols, 0, rows, c0, c1, y, out); });
+    return;
+  }
+  std::vector<Acc> partial(static_cast<std::size_t>(threads * cols), Acc{});
+  detail::parallel(threads, [&](int t, int nt) {
+    const std::int64_t r0 = rows * t / nt, r1 = rows * (t + 1) / nt;
+    Acc* mine = partial.data() + t * cols;
+    if (cols <= kSmall && !is_complex_v<Acc>)
+      with_small_cols(cols, [&](auto n) { gemv_t_small<decltype(n)::value>(a + r0 * cols, r1 - r0, y + r0, mine); });
+    else
+      gemv_t_part(a, cols, r0, r1, 0, cols, y, mine);
   });
+  for (int t = 0; t < threads; ++t)
+    for (std::int64_t j = 0; j < cols; ++j) out[j] += partial[static_cast<std::size_t>(t * cols + j)];
 }
 
 // Splits [0, n) among threads and folds each part with `part(begin, end)`, then
@@ -118,10 +239,10 @@ template <class T, class Acc>
 Acc sum(const T* p, std::int64_t n) {
   Acc s{};
   if constexpr (is_complex_v<Acc>) {
-    for (std::int64_t i = 0; i < n; ++i) s += static_cast<Acc>(p[i]);
+    for (std::int64_t i = 0; i < n; ++i) s += static_cast<Acc>(load(p + i));
   } else {
 #pragma omp simd reduction(+ : s)
-    for (std::int64_t i = 0; i < n; ++i) s += static_cast<Acc>(p[i]);
+    for (std::int64_t i = 0; i < n; ++i) s += static_cast<Acc>(load(p + i));
   }
   return s;
 }
@@ -138,10 +259,13 @@ template <class T>
 double sum_squares(const T* p, std::int64_t n) {
   double s = 0;
   if constexpr (is_complex_v<T>) {
-    for (std::int64_t i = 0; i < n; ++i) s += magnitude2(p[i]);
+    for (std::int64_t i = 0; i < n; ++i) s += magnitude2(load(p + i));
   } else {
 #pragma omp simd reduction(+ : s)
-    for (std::int64_t i = 0; i < n; ++i) s += static_cast<double>(p[i]) * static_cast<double>(p[i]);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const double v = static_cast<double>(load(p + i));
+      s += v * v;
+    }
   }
   return s;
 }
@@ -165,20 +289,22 @@ T extreme(const T* p, std::int64_t n, T init) {
     if constexpr (Min) {
 #pragma omp simd reduction(min : m) reduction(| : nan)
       for (std::int64_t i = 0; i < n; ++i) {
-        m = p[i] < m ? p[i] : m;
-        nan |= p[i] != p[i];
+        const T v = load(p + i);
+        m = v < m ? v : m;
+        nan |= v != v;
       }
     } else {
 #pragma omp simd reduction(max : m) reduction(| : nan)
       for (std::int64_t i = 0; i < n; ++i) {
-        m = p[i] > m ? p[i] : m;
-        nan |= p[i] != p[i];
+        const T v = load(p + i);
+        m = v > m ? v : m;
+        nan |= v != v;
       }
     }
     return nan ? std::numeric_limits<T>::quiet_NaN() : m;
   } else {
     T m = init;
-    for (std::int64_t i = 0; i < n; ++i) m = Min ? pick_min(m, p[i]) : pick_max(m, p[i]);
+    for (std::int64_t i = 0; i < n; ++i) m = Min ? pick_min(m, load(p + i)) : pick_max(m, load(p + i));
     return m;
   }
 }

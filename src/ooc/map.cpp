@@ -5,6 +5,7 @@
 #include <complex>
 
 #include "common.hpp"
+#include "kernels.hpp"
 #include "mammoth/ooc/progress.hpp"
 #include "mammoth/ooc/scheduler.hpp"
 #include "thread_pool.hpp"
@@ -75,7 +76,7 @@ void axpy(double alpha, BlockStore& x, BlockStore& y, const Options& options) {
       const std::int64_t n = b.box.size();
       detail::parallel_for(n, threads, 65536, [&](std::int64_t i0, std::int64_t i1) {
 #pragma omp simd
-        for (std::int64_t i = i0; i < i1; ++i) ys[i] += alpha * xs[i];
+        for (std::int64_t i = i0; i < i1; ++i) ys[i] += alpha * kernels::load(xs + i);
       });
     });
   });
@@ -112,7 +113,7 @@ void transpose(BlockStore& src, BlockStore& dst, const Options& options) {
       const std::int64_t rows = b.box.count[0], cols = b.box.count[1];
       detail::parallel_for(cols, threads, 64, [&](std::int64_t j0, std::int64_t j1) {
         for (std::int64_t j = j0; j < j1; ++j)
-          for (std::int64_t i = 0; i < rows; ++i) out[j * rows + i] = in[i * cols + j];
+          for (std::int64_t i = 0; i < rows; ++i) out[j * rows + i] = kernels::load(in + i * cols + j);
       });
     });
   });

@@ -27,7 +27,11 @@ struct RowStream {
 
 template <class Acc, class Rows>
 void stream_rows(const RowStream& s, const Options& options, Progress& progress, Rows rows) {
-  const Input input{&s.a, s.acc};
+  // Eigen's maps index elements as aligned C++ objects: a mapped file whose data is not
+  // aligned to the element (a hand-written .npy header) is read into aligned buffers.
+  const std::optional<AnyArray> view = s.a.mapped();
+  const bool misaligned = view && reinterpret_cast<std::uintptr_t>(view->data()) % s.acc.itemsize() != 0;
+  const Input input{&s.a, s.acc, misaligned};
   const std::size_t avail = block_budget(options, s.fixed, s.a.cache_bytes(), s.a.name() + ": matmul");
   const std::size_t per_element = bytes_per_element({&input, 1}, s.output_per_element, s.acc.itemsize());
   const std::int64_t k = s.a.shape()[1];

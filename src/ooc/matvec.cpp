@@ -1,5 +1,8 @@
 #include "mammoth/ooc/matvec.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "common.hpp"
 #include "kernels.hpp"
 #include "mammoth/ooc/progress.hpp"
@@ -8,20 +11,46 @@
 namespace mammoth::ooc {
 namespace {
 
-// Streams A once: a (row block, column block) tile at a time, tile(T*, box) does the math.
+// The rows of A's block `box` as a box of a vector of length m.
+Box rows_of(const Box& box) { return Box{{box.offset[0]}, {box.count[0]}}; }
+
+// Vectors of length m (one element per row of A) streamed beside A instead of held whole:
+// the input of rmatvec, read block by block, and the result of matvec, written block by
+// block (so its blocks are whole rows).
+struct RowVectors {
+  BlockStore* in = nullptr;
+  BlockStore* out = nullptr;
+  DType acc;
+};
+
+// Streams A once: a (row block, column block) tile at a time; tile(T*, block) does the
+// math, block.in[1] the rows' part of rv.in and block.out the rows' part of rv.out.
 template <class Tile>
-void stream_matrix(BlockStore& a, std::size_t fixed, const Options& options, const std::string& label, Tile tile) {
+void stream_matrix(BlockStore& a, std::size_t fixed, const Options& options, const std::string& label,
+                   const RowVectors& rv, Tile tile) {
   const DType type = compute_dtype(a.dtype());
-  const Input input{&a, type};
+  std::vector<Input> inputs{Input{&a, type}};
+  if (rv.in) inputs.push_back(Input{rv.in, rv.acc, false, rows_of});
+  const std::int64_t n = std::max<std::int64_t>(a.shape()[1], 1);
+  const double vectors = (rv.in ? 1 : 0) + (rv.out ? 1 : 0);
+  const auto per_element = static_cast<std::size_t>(
+      std::ceil(2.0 * static_cast<double>(type.itemsize()) +
+                vectors * 2.0 * static_cast<double>(rv.acc.itemsize()) / static_cast<double>(n)));
   const std::size_t avail = block_budget(options, fixed, a.cache_bytes(), a.name() + ": " + label);
-  const std::int64_t max_elements = max_block_elements(options, avail, bytes_per_element({&input, 1}), type.itemsize());
-  const BlockGrid grid(a.shape(), block_shape(a.shape(), max_elements, a.chunk_shape()));
+  const std::int64_t max_elements =
+      max_block_elements(detail::block_options(options, a, type), avail, per_element, type.itemsize());
+  if (rv.out && max_elements < n)
+    throw Error(a.name() + ": " + label + ": one row of A (" + std::to_string(n) +
+                " elements) and its result do not fit in the memory budget " +
+                format_bytes(static_cast<double>(options.budget)) + " beside the vectors held whole; raise --budget");
+  const BlockGrid grid(a.shape(), block_shape(a.shape(), max_elements, rv.out ? Shape{} : a.chunk_shape()));
   Progress progress(detail::label_or(options, label), detail::total_bytes(a), options.progress);
+  const Output output = rv.out ? Output{rv.out, rv.acc, rows_of} : Output{};
   visit_scalar(type.type(), [&](auto t) {
     using T = typename decltype(t)::type;
-    stream(grid, {&input, 1}, Output{}, &progress,
-           [&](const Block& b) { tile(reinterpret_cast<const T*>(b.in[0]), b.box); });
+    stream(grid, inputs, output, &progress, [&](const Block& b) { tile(reinterpret_cast<const T*>(b.in[0]), b); });
   });
+  if (rv.out) rv.out->flush();
   progress.finish();
 }
 
@@ -41,18 +70,21 @@ AnyArray product(BlockStore& a, const AnyArray& v, bool transpose, const Options
     using Acc = typename decltype(acc_t)::type;
     const Acc* xs = reinterpret_cast<const Acc*>(x.data());
     Acc* ys = reinterpret_cast<Acc*>(y.data());
-    stream_matrix(a, fixed, options, transpose ? "rmatvec" : "matvec", [&](const auto* tile, const Box& box) {
-      using T = std::remove_cvref_t<decltype(*tile)>;
-      if constexpr (kernels::is_complex_v<T> && !kernels::is_complex_v<Acc>) {
-        throw TypeError("complex matrix with a real accumulator");  // product_type rules it out
-      } else {
-        const std::int64_t r0 = box.offset[0], c0 = box.offset[1], rows = box.count[0], cols = box.count[1];
-        if (transpose)
-          kernels::gemv_t(tile, rows, cols, xs + r0, ys + c0, threads);
-        else
-          kernels::gemv(tile, rows, cols, xs + c0, ys + r0, threads);
-      }
-    });
+    stream_matrix(a, fixed, options, transpose ? "rmatvec" : "matvec", RowVectors{nullptr, nullptr, acc},
+                  [&](const auto* tile, const Block& b) {
+                    const Box& box = b.box;
+                    using T = std::remove_cvref_t<decltype(*tile)>;
+                    if constexpr (kernels::is_complex_v<T> && !kernels::is_complex_v<Acc>) {
+                      throw TypeError("complex matrix with a real accumulator");  // product_type rules it out
+                    } else {
+                      const std::int64_t r0 = box.offset[0], c0 = box.offset[1], rows = box.count[0],
+                                         cols = box.count[1];
+                      if (transpose)
+                        kernels::gemv_t(tile, rows, cols, xs + r0, ys + c0, threads);
+                      else
+                        kernels::gemv(tile, rows, cols, xs + c0, ys + r0, threads);
+                    }
+                  });
   });
   return y;
 }
@@ -67,21 +99,76 @@ AnyArray matvec(BlockStore& a, const AnyArray& x, const Options& options) { retu
 
 AnyArray rmatvec(BlockStore& a, const AnyArray& y, const Options& options) { return product(a, y, true, options); }
 
+namespace {
+
+// Aᵀ·v or A·x with the length-m vector (rmatvec's input v, matvec's result y) streamed
+// beside A block by block and the length-n one held whole.
+void product_streamed(BlockStore& a, BlockStore& x, BlockStore& y, bool transpose, const Options& options) {
+  const std::int64_t n = a.shape()[1];
+  const DType acc = product_type(a.dtype(), x.dtype());
+  const std::size_t held = static_cast<std::size_t>(n) * acc.itemsize();
+  if (held > options.budget / 2)
+    throw Error(a.name() + ": " + (transpose ? "rmatvec" : "matvec") + " of a " + shape_string(a.shape()) +
+                " matrix: the vector of length " + std::to_string(n) + " (" + format_bytes(static_cast<double>(held)) +
+                ") does not fit in half the memory budget " + format_bytes(static_cast<double>(options.budget)) +
+                " (only the vector along the rows streams; raise --budget)");
+  const int threads = compute_threads(options);
+  // Per-thread partial sums of the kernels: a row's worth per thread at most.
+  const std::size_t fixed = held + static_cast<std::size_t>(threads) * (held + 4 * acc.itemsize());
+  AnyArray whole = AnyArray::zeros(acc, {n});  // x of matvec, read; the result of rmatvec, accumulated
+  if (!transpose) x.read(Box::whole(x.shape()), whole.data(), acc);
+  detail::visit_accumulator(acc, [&](auto acc_t) {
+    using Acc = typename decltype(acc_t)::type;
+    Acc* w = reinterpret_cast<Acc*>(whole.data());
+    const RowVectors rv{transpose ? &x : nullptr, transpose ? nullptr : &y, acc};
+    stream_matrix(a, fixed, options, transpose ? "rmatvec" : "matvec", rv, [&](const auto* tile, const Block& b) {
+      using T = std::remove_cvref_t<decltype(*tile)>;
+      if constexpr (kernels::is_complex_v<T> && !kernels::is_complex_v<Acc>) {
+        throw TypeError("complex matrix with a real accumulator");
+      } else {
+        const std::int64_t c0 = b.box.offset[1], rows = b.box.count[0], cols = b.box.count[1];
+        if (transpose) {
+          kernels::gemv_t(tile, rows, cols, reinterpret_cast<const Acc*>(b.in[1]), w + c0, threads);
+        } else {
+          Acc* out = reinterpret_cast<Acc*>(b.out);
+          std::fill(out, out + rows, Acc{});
+          kernels::gemv(tile, rows, cols, w, out, threads);
+        }
+      }
+    });
+  });
+  if (transpose) {
+    y.write(Box::whole(y.shape()), whole.data(), whole.dtype());
+    y.flush();
+  }
+}
+
+}  // namespace
+
 void matvec(BlockStore& a, BlockStore& x, BlockStore& y, bool transpose, const Options& options) {
+  detail::require_matrix(a, transpose ? "rmatvec" : "matvec");
   if (x.shape().size() != 1)
     throw ShapeError(x.name() + ": the vector must be 1-d, found shape " + shape_string(x.shape()));
+  const std::int64_t m = a.shape()[0], n = a.shape()[1];
+  const std::int64_t in_len = transpose ? m : n, out_len = transpose ? n : m;
+  if (x.shape()[0] != in_len)
+    throw ShapeError(a.name() + ": " + (transpose ? "Aᵀ·y" : "A·x") + " with A of shape " + shape_string(a.shape()) +
+                     " needs a vector of shape (" + std::to_string(in_len) + "), found " + shape_string(x.shape()) +
+                     " in " + x.name());
+  if (y.shape() != Shape{out_len})
+    throw ShapeError(y.name() + ": the result has shape (" + std::to_string(out_len) + "), the output " +
+                     shape_string(y.shape()));
+  const DType acc = product_type(a.dtype(), x.dtype());
+  // Both vectors in memory when they take at most half the budget; else the one along
+  // the rows (length m: y of a tall matrix's matvec, the input of its rmatvec) streams.
+  if (static_cast<std::size_t>(m + n) * acc.itemsize() > options.budget / 2)
+    return product_streamed(a, x, y, transpose, options);
   const DType type = compute_dtype(x.dtype());
   AnyArray v = AnyArray::empty(type, x.shape());
-  if (v.nbytes() > options.budget / 2)
-    throw Error(x.name() + ": the vector (" + format_bytes(static_cast<double>(v.nbytes())) +
-                ") does not fit in half the memory budget " + format_bytes(static_cast<double>(options.budget)));
   x.read(Box::whole(x.shape()), v.data(), type);
   Options rest = options;
   rest.budget -= v.nbytes();
   const AnyArray result = product(a, v, transpose, rest);
-  if (y.shape() != result.shape())
-    throw ShapeError(y.name() + ": the result has shape " + shape_string(result.shape()) + ", the output " +
-                     shape_string(y.shape()));
   y.write(Box::whole(y.shape()), result.data(), result.dtype());
   y.flush();
 }

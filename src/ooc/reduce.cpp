@@ -60,15 +60,15 @@ void fold_columns(ReduceOp op, const T* p, std::int64_t rows, std::int64_t cols,
       if (is_extreme(op)) {
         if constexpr (std::is_same_v<Out, T> && !k::is_complex_v<T>) {
           if (op == ReduceOp::Min)
-            for (std::int64_t j = j0; j < j1; ++j) o[j] = k::pick_min(o[j], row[j]);
+            for (std::int64_t j = j0; j < j1; ++j) o[j] = k::pick_min(o[j], k::load(row + j));
           else
-            for (std::int64_t j = j0; j < j1; ++j) o[j] = k::pick_max(o[j], row[j]);
+            for (std::int64_t j = j0; j < j1; ++j) o[j] = k::pick_max(o[j], k::load(row + j));
         }
       } else if (op == ReduceOp::Norm) {
-        for (std::int64_t j = j0; j < j1; ++j) o[j] += static_cast<Out>(k::magnitude2(row[j]));
+        for (std::int64_t j = j0; j < j1; ++j) o[j] += static_cast<Out>(k::magnitude2(k::load(row + j)));
       } else if constexpr (!k::is_complex_v<T> || k::is_complex_v<Out>) {
 #pragma omp simd
-        for (std::int64_t j = j0; j < j1; ++j) o[j] += static_cast<Out>(row[j]);
+        for (std::int64_t j = j0; j < j1; ++j) o[j] += static_cast<Out>(k::load(row + j));
       }
     }
   });
@@ -84,14 +84,16 @@ void reduce_stream(BlockStore& a, ReduceOp op, std::optional<int> axis, const Op
   const std::size_t fixed =
       static_cast<std::size_t>(out_len) * sizeof(Out) + static_cast<std::size_t>(threads) * sizeof(Out);
   const std::size_t avail = block_budget(options, fixed, a.cache_bytes(), a.name() + ": reduce");
-  const std::int64_t max_elements = max_block_elements(options, avail, bytes_per_element({&input, 1}), type.itemsize());
+  const std::int64_t max_elements = max_block_elements(detail::block_options(options, a, type), avail,
+                                                       bytes_per_element({&input, 1}), type.itemsize());
   const BlockGrid grid(a.shape(), block_shape(a.shape(), max_elements, a.chunk_shape()));
   Progress progress(detail::label_or(options, "reduce"), detail::total_bytes(a), options.progress);
   for (std::int64_t i = 0; i < out_len; ++i) out[i] = init;
   const bool matrix = a.shape().size() == 2;
   stream(grid, {&input, 1}, Output{}, &progress, [&](const Block& b) {
     const T* p = reinterpret_cast<const T*>(b.in[0]);
-    const std::int64_t rows = b.box.size() == 0 ? 0 : b.box.count[0];
+    // A 0-d array (a scalar) is one block of one element with no axes: only !axis reaches it.
+    const std::int64_t rows = b.box.count.empty() || b.box.size() == 0 ? 0 : b.box.count[0];
     const std::int64_t cols = matrix ? b.box.count[1] : 1;
     if (!axis) {
       out[0] = k::parallel_fold<Out>(
@@ -100,8 +102,17 @@ void reduce_stream(BlockStore& a, ReduceOp op, std::optional<int> axis, const Op
           [&](Out x, Out y) { return combine(op, x, y); });
     } else if (*axis == 1) {
       Out* o = out + b.box.offset[0];
+      // Whole short rows (tall-skinny): each o[i] is written once, by the unrolled kernel.
+      const bool short_rows = cols > 0 && cols <= k::kSmall && cols == a.shape()[1] && !is_extreme(op);
       detail::parallel_for(rows, threads, std::max<std::int64_t>(1, 65536 / std::max<std::int64_t>(cols, 1)),
                            [&](std::int64_t i0, std::int64_t i1) {
+                             if constexpr (!k::is_complex_v<T> && std::is_same_v<Out, double>) {
+                               if (short_rows)
+                                 return k::with_small_cols(cols, [&](auto c) {
+                                   k::row_sums_small<decltype(c)::value>(p + i0 * cols, i1 - i0, op == ReduceOp::Norm,
+                                                                         o + i0);
+                                 });
+                             }
                              for (std::int64_t i = i0; i < i1; ++i)
                                o[i] = combine(op, o[i], fold_run(op, p + i * cols, cols, init));
                            });
@@ -112,7 +123,105 @@ void reduce_stream(BlockStore& a, ReduceOp op, std::optional<int> axis, const Op
   progress.finish();
 }
 
+// Reduces along axis 1 with the result (one element per row) written block by block to
+// `out`: blocks are whole rows, each finished when computed. Mean and norm are finished
+// per block too.
+template <class T, class Out>
+void reduce_rows_streamed(BlockStore& a, ReduceOp op, BlockStore& out, const Options& options, Out init) {
+  const DType type = compute_dtype(a.dtype());
+  const Input input{&a, type};
+  const int threads = compute_threads(options);
+  const std::int64_t cols = std::max<std::int64_t>(a.shape()[1], 1);
+  const std::size_t avail = block_budget(options, 0, a.cache_bytes(), a.name() + ": reduce");
+  const std::size_t per_element = bytes_per_element({&input, 1}, 1.0 / static_cast<double>(cols), sizeof(Out));
+  const std::int64_t max_elements =
+      max_block_elements(detail::block_options(options, a, type), avail, per_element, type.itemsize());
+  if (max_elements < cols)
+    throw Error(a.name() + ": reduce: one row (" + std::to_string(cols) +
+                " elements) does not fit in the memory budget " + format_bytes(static_cast<double>(options.budget)) +
+                "; raise --budget");
+  const BlockGrid grid(a.shape(), block_shape(a.shape(), max_elements));
+  Progress progress(detail::label_or(options, "reduce"), detail::total_bytes(a), options.progress);
+  const auto rows_of = [](const Box& box) { return Box{{box.offset[0]}, {box.count[0]}}; };
+  stream(grid, {&input, 1}, Output{&out, dtype_of<Out>(), rows_of}, &progress, [&](const Block& b) {
+    const T* p = reinterpret_cast<const T*>(b.in[0]);
+    Out* o = reinterpret_cast<Out*>(b.out);
+    const std::int64_t rows = b.box.count[0], n = b.box.count[1];
+    detail::parallel_for(rows, threads, std::max<std::int64_t>(1, 65536 / n), [&](std::int64_t i0, std::int64_t i1) {
+      if constexpr (!k::is_complex_v<T> && std::is_same_v<Out, double>) {
+        if (n <= k::kSmall && !is_extreme(op))
+          k::with_small_cols(n, [&](auto c) {
+            k::row_sums_small<decltype(c)::value>(p + i0 * n, i1 - i0, op == ReduceOp::Norm, o + i0);
+          });
+      }
+      const bool summed =
+          !k::is_complex_v<T> && std::is_same_v<Out, double> && n > 0 && n <= k::kSmall && !is_extreme(op);
+      for (std::int64_t i = i0; i < i1; ++i) {
+        Out r = summed ? o[i] : fold_run(op, p + i * n, n, init);
+        if constexpr (!k::is_complex_v<Out> && std::is_floating_point_v<Out>) {
+          if (op == ReduceOp::Mean) r /= static_cast<double>(a.shape()[1]);
+          if (op == ReduceOp::Norm) r = std::sqrt(r);
+        } else if constexpr (k::is_complex_v<Out>) {
+          if (op == ReduceOp::Mean) r /= static_cast<double>(a.shape()[1]);
+        }
+        o[i] = r;
+      }
+    });
+  });
+  out.flush();
+  progress.finish();
+}
+
 }  // namespace
+
+DType reduce_type(DType a, ReduceOp op) {
+  const DType type = compute_dtype(a);
+  if (is_extreme(op)) return type;
+  return detail::accumulator_type(detail::is_complex(type) && op != ReduceOp::Norm);
+}
+
+void reduce(BlockStore& a, ReduceOp op, std::optional<int> axis, BlockStore& out, const Options& options) {
+  const Shape& shape = a.shape();
+  const DType result_type = reduce_type(a.dtype(), op);
+  const bool long_rows_result = axis && *axis == 1 && shape.size() == 2 && shape[1] > 0 &&
+                                static_cast<std::size_t>(shape[0]) * result_type.itemsize() > options.budget / 2;
+  if (!long_rows_result) {
+    const AnyArray r = reduce(a, op, axis, options);
+    if (out.shape() != r.shape())
+      throw ShapeError(out.name() + ": the result has shape " + shape_string(r.shape()) + ", the output " +
+                       shape_string(out.shape()));
+    out.write(Box::whole(out.shape()), r.data(), r.dtype());
+    out.flush();
+    return;
+  }
+  if (out.shape() != Shape{shape[0]} || !(out.dtype().native() == result_type))
+    throw ShapeError(out.name() + ": the result is " + result_type.name() + " of shape (" + std::to_string(shape[0]) +
+                     "), the output " + out.dtype().name() + " " + shape_string(out.shape()));
+  if (is_extreme(op)) {
+    if (detail::is_complex(result_type))
+      throw TypeError(a.name() + ": " + (op == ReduceOp::Min ? "min" : "max") + " of complex values is not defined");
+    if (shape[1] == 0)
+      throw ShapeError(a.name() + ": " + (op == ReduceOp::Min ? "min" : "max") +
+                       " of an empty selection has no value (numpy: zero-size array to reduction operation)");
+  }
+  visit_scalar(result_type.type(), [&](auto o) {
+    using Out = typename decltype(o)::type;
+    visit_scalar(compute_dtype(a.dtype()).type(), [&](auto t) {
+      using T = typename decltype(t)::type;
+      if constexpr (std::is_same_v<Out, T> && !k::is_complex_v<T>) {
+        if (is_extreme(op)) return reduce_rows_streamed<T, Out>(a, op, out, options, initial_extreme<T>(op));
+      }
+      if constexpr (std::is_same_v<Out, double> || std::is_same_v<Out, std::complex<double>>) {
+        if (!is_extreme(op)) {
+          if constexpr (k::is_complex_v<T> && !k::is_complex_v<Out>) {
+            if (op != ReduceOp::Norm) throw TypeError("complex values need a complex accumulator");
+          }
+          return reduce_rows_streamed<T, Out>(a, op, out, options, Out{});
+        }
+      }
+    });
+  });
+}
 
 ReduceOp parse_reduce_op(std::string_view text) {
   if (text == "sum") return ReduceOp::Sum;

@@ -55,6 +55,7 @@ struct Source {
   Input input;
   std::optional<AnyArray> map;
   std::array<Buffer, 2> buffers;
+  Box box(const Box& grid_box) const { return input.box_of ? input.box_of(grid_box) : grid_box; }
 };
 
 std::size_t box_bytes(const Box& box, DType type) { return static_cast<std::size_t>(box.size()) * type.itemsize(); }
@@ -102,8 +103,8 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
       1, 256);  // tiny blocks: a bounded number of hints
   const auto hint = [&](std::int64_t index) {
     if (index >= n) return;
-    const Box box = grid[index];
     for (Source& s : sources) {
+      const Box box = s.box(grid[index]);
       s.input.store->prefetch(box);
       FileMap* fm = file_map(s.map);
       if (const std::byte* view = view_of(s.map, box, s.input.type); view && fm)
@@ -119,15 +120,15 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
         for (std::int64_t j = 0; j <= ahead; ++j) hint(j);
       else
         hint(index + ahead);
-      const Box box = grid[index];
       for (std::size_t i = 0; i < sources.size(); ++i) {
         Source& s = sources[i];
+        const Box box = s.box(grid[index]);
         if (const std::byte* view = view_of(s.map, box, s.input.type)) {
           // Page tables filled here, on the I/O thread, so the compute finds them resident.
           if (FileMap* fm = file_map(s.map)) populate(*fm, view, box_bytes(box, s.input.type), *s.input.store, box);
           ready[slot][i] = view;
         } else {
-          std::byte* dst = s.buffers[slot].get(box_bytes(whole_block, s.input.type));
+          std::byte* dst = s.buffers[slot].get(box_bytes(s.box(whole_block), s.input.type));
           s.input.store->read(box, dst, s.input.type);
           ready[slot][i] = dst;
         }
@@ -155,12 +156,13 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
       }
       for (std::size_t i = 0; i < sources.size(); ++i) {
         Source& s = sources[i];
+        const Box in_box = s.box(box);
         // The store's release() is the hint; dropping our own view's pages keeps the
         // budget even over a back end that ignores it.
         FileMap* fm = file_map(s.map);
-        if (const std::byte* view = view_of(s.map, box, s.input.type); view && fm)
-          fm->release(fm->offset_of(view), box_bytes(box, s.input.type));
-        s.input.store->release(box);
+        if (const std::byte* view = view_of(s.map, in_box, s.input.type); view && fm)
+          fm->release(fm->offset_of(view), box_bytes(in_box, s.input.type));
+        s.input.store->release(in_box);
       }
     });
     if (progress && !sources.empty()) progress->advance(box_bytes(box, sources[0].input.store->dtype()));

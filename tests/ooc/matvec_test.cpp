@@ -8,6 +8,7 @@
 #include <complex>
 
 #include "ooc_test_support.hpp"
+#include "test_support.hpp"
 
 namespace mammoth::ooc {
 namespace {
@@ -82,6 +83,21 @@ TEST(Matvec, OddShapes) {
   }
 }
 
+// Each kernel shape: tall-skinny (every column count of the unrolled kernels, rows split
+// among threads), wide (columns split among threads), and the ones between.
+TEST(Matvec, EveryKernelShape) {
+  for (std::int64_t n = 1; n <= 18; ++n) {
+    SCOPED_TRACE(n);
+    check<float>({1003, n}, 64 * kMiB, false, 2);
+    check<double>({1003, n}, 64 * kMiB, false, 3);
+    check<std::complex<double>>({301, n}, 64 * kMiB, false, 2);
+  }
+  check<double>({10, 9000}, 64 * kMiB, false, 2);
+  check<float>({13, 12345}, 64 * kMiB, false, 3);
+  check<std::complex<float>>({9, 5000}, 64 * kMiB, false, 2);
+  check<std::int16_t>({700, 300}, 64 * kMiB, false, 2);
+}
+
 TEST(Matvec, EmptyMatrices) {
   check<float>({0, 5}, 64 * kMiB, true);
   check<float>({5, 0}, 64 * kMiB, true);  // A·x of an empty row is 0
@@ -147,6 +163,109 @@ TEST(Matvec, VectorsOnDisk) {
   expect_close(reference(a, as_complex(x), false), out);
   expect_close(reference(a, as_complex(y), true), out_t);
   EXPECT_THROW(matvec(store, xs, outs_t, false, options), ShapeError);
+}
+
+}  // namespace
+}  // namespace mammoth::ooc
+
+namespace mammoth::ooc {
+namespace {
+
+// A tall matrix whose length-m vector does not fit in the budget: the result of matvec
+// is written block by block, the input of rmatvec read block by block.
+template <class T>
+void check_streamed(const Shape& shape, std::size_t budget, bool opaque) {
+  SCOPED_TRACE(shape_string(shape) + (opaque ? " opaque" : " mapped"));
+  const NdArray<T> a = random_array<T>(shape, 8);
+  ArrayStore inner(a, "A");
+  OpaqueStore wrapped(inner);
+  BlockStore& store = opaque ? static_cast<BlockStore&>(wrapped) : inner;
+  const NdArray<double> x = random_array<double>({shape[1]}, 3), v = random_array<double>({shape[0]}, 4);
+  ArrayStore xs(x, "x"), vs(v, "v");
+  OpaqueStore vo(vs);
+  const DType acc = product_type(a.dtype(), x.dtype());
+  AnyArray y = AnyArray::empty(acc, {shape[0]}), z = AnyArray::empty(acc, {shape[1]});
+  ArrayStore ys(y, "y"), zs(z, "z");
+  OpaqueStore yo(ys);
+  Options options;
+  options.budget = budget;
+  matvec(store, xs, yo, false, options);
+  EXPECT_GT(yo.writes, 1) << "y written whole, not block by block";
+  matvec(store, opaque ? static_cast<BlockStore&>(vo) : vs, zs, true, options);
+  if (opaque) EXPECT_GT(vo.reads, 1) << "the vector read whole, not block by block";
+  const std::vector<Cd> xc(x.data(), x.data() + x.size()), vc(v.data(), v.data() + v.size());
+  {
+    SCOPED_TRACE("matvec");
+    expect_close(reference(a, xc, false), y);
+  }
+  SCOPED_TRACE("rmatvec");
+  expect_close(reference(a, vc, true), z);
+}
+
+TEST(Matvec, VectorLongerThanTheBudgetStreams) {
+  check_streamed<double>({20011, 10}, 128 * 1024, false);
+  check_streamed<double>({20011, 10}, 128 * 1024, true);
+  check_streamed<float>({30000, 3}, 96 * 1024, true);
+  check_streamed<std::int16_t>({9001, 40}, 64 * 1024, true);
+  check_streamed<std::complex<float>>({5003, 7}, 128 * 1024, false);
+}
+
+TEST(Matvec, StreamedVectorsNeedTheShortOneToFit) {
+  const NdArray<float> a = random_array<float>({4, 100000});
+  ArrayStore store(a, "A");
+  const NdArray<double> x = NdArray<double>::zeros({100000});
+  NdArray<double> y = NdArray<double>::zeros({4});
+  ArrayStore xs(x, "x"), ys(y, "y");
+  Options options;
+  options.budget = 256 * 1024;
+  EXPECT_THROW(matvec(store, xs, ys, false, options), Error);
+}
+
+// 64 MiB of matrix, 16 MiB vectors, 8 MiB budget: resident memory stays near the budget.
+TEST(Matvec, StreamedVectorsKeepTheBudget) {
+  if (testing::kAddressSanitizer) GTEST_SKIP() << "heap bounds do not hold under ASan";
+  testing::TempDir dir;
+  const std::int64_t rows = 2'000'000, cols = 4;
+  CreateOptions create;
+  create.dtype = DType(ScalarType::Float64);
+  create.shape = {rows, cols};
+  {
+    auto s = create_store(dir.file("A.npy"), create);
+    const std::int64_t step = 100'000;
+    std::vector<double> block(static_cast<std::size_t>(step * cols), 0.5);
+    for (std::int64_t i = 0; i < rows; i += step) {
+      s->write(Box::rows(create.shape, i, i + step), block.data(), create.dtype);
+      s->release(Box::rows(create.shape, i, i + step));
+    }
+    s->flush();
+  }
+  create.shape = {cols};
+  create_store(dir.file("x.npy"), create)
+      ->write(Box::whole({cols}), NdArray<double>::full({cols}, 2.0).data(), create.dtype);
+  create.shape = {rows};
+  {
+    auto v = create_store(dir.file("v.npy"), create);
+    std::vector<double> ones(static_cast<std::size_t>(rows), 1.0);
+    v->write(Box::whole({rows}), ones.data(), create.dtype);
+  }
+  auto a = open_store(dir.file("A.npy"));
+  auto x = open_store(dir.file("x.npy"));
+  auto v = open_store(dir.file("v.npy"));
+  auto y = create_store(dir.file("y.npy"), create);
+  create.shape = {cols};
+  auto z = create_store(dir.file("z.npy"), create);
+  Options options;
+  options.budget = 8 * kMiB;
+  const double up = testing::peak_increment_mib([&] { matvec(*a, *x, *y, false, options); });
+  EXPECT_LE(up, 8 + 16) << "matvec peak increment " << up << " MiB";
+  const double down = testing::peak_increment_mib([&] { matvec(*a, *v, *z, true, options); });
+  EXPECT_LE(down, 8 + 16) << "rmatvec peak increment " << down << " MiB";
+  y.reset();
+  z.reset();
+  const AnyArray yr = open_store(dir.file("y.npy"))->mapped().value();
+  EXPECT_EQ(yr.as<double>()(rows - 1), 4.0);
+  const AnyArray zr = open_store(dir.file("z.npy"))->mapped().value();
+  EXPECT_EQ(zr.as<double>()(3), 0.5 * static_cast<double>(rows));
 }
 
 }  // namespace

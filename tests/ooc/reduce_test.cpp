@@ -89,6 +89,13 @@ TEST(Reduce, OddShapes) {
   }
 }
 
+TEST(Reduce, ShortRowsOfEveryWidth) {
+  for (std::int64_t n = 1; n <= 17; ++n) {
+    check_all<double>({1003, n}, 64 * kMiB);
+    check_all<std::uint8_t>({1003, n}, 24 * 1024);  // blocks of a few hundred rows
+  }
+}
+
 TEST(Reduce, WideRowsSplitAcrossBlocks) { check_all<double>({3, 10000}, 160 * 1024); }
 
 TEST(Reduce, ResultTypesAndShapes) {
@@ -136,6 +143,54 @@ TEST(Reduce, BadAxisAndOpThrow) {
   EXPECT_THROW(reduce(s, ReduceOp::Sum, -1), ShapeError);
   EXPECT_THROW(parse_reduce_op("avg"), Error);
   EXPECT_EQ(parse_reduce_op("norm"), ReduceOp::Norm);
+}
+
+}  // namespace
+}  // namespace mammoth::ooc
+
+namespace mammoth::ooc {
+namespace {
+
+// One element per row of a tall matrix, more than half the budget: written block by block.
+template <class T>
+void check_rows_streamed(const Shape& shape, std::size_t budget) {
+  const NdArray<T> a = random_array<T>(shape, 12);
+  ArrayStore inner(a, "A");
+  OpaqueStore opaque(inner);
+  Options small;
+  small.budget = budget;
+  for (ReduceOp op : {ReduceOp::Sum, ReduceOp::Mean, ReduceOp::Min, ReduceOp::Max, ReduceOp::Norm}) {
+    if (std::is_class_v<T> && (op == ReduceOp::Min || op == ReduceOp::Max)) continue;
+    SCOPED_TRACE(std::string("op ") + std::to_string(static_cast<int>(op)) + " shape " + shape_string(shape));
+    AnyArray out = AnyArray::empty(reduce_type(a.dtype(), op), {shape[0]});
+    ArrayStore out_store(out, "out");
+    OpaqueStore out_opaque(out_store);
+    reduce(opaque, op, 1, out_opaque, small);
+    EXPECT_GT(out_opaque.writes, 1) << "written whole, not block by block";
+    expect_close(reference(a, op, 1), out);
+  }
+}
+
+TEST(Reduce, RowResultLongerThanTheBudgetStreams) {
+  check_rows_streamed<double>({20011, 10}, 128 * 1024);
+  check_rows_streamed<float>({30001, 3}, 96 * 1024);
+  check_rows_streamed<std::int32_t>({9001, 40}, 64 * 1024);
+  check_rows_streamed<bool>({9001, 40}, 16 * 1024);
+  check_rows_streamed<std::complex<float>>({5003, 7}, 64 * 1024);
+}
+
+TEST(Reduce, IntoAStoreOfTheWrongShapeThrows) {
+  const NdArray<double> a = random_array<double>({20000, 4});
+  ArrayStore s(a, "A");
+  NdArray<double> wrong = NdArray<double>::zeros({19999});
+  ArrayStore w(wrong, "w");
+  Options small;
+  small.budget = 64 * 1024;
+  EXPECT_THROW(reduce(s, ReduceOp::Sum, 1, w, small), ShapeError);
+  NdArray<double> whole = NdArray<double>::zeros({});
+  ArrayStore ws(whole, "whole");
+  reduce(s, ReduceOp::Sum, {}, ws, small);
+  EXPECT_DOUBLE_EQ(whole.data()[0], reduce(s, ReduceOp::Sum, {}).as<double>().data()[0]);
 }
 
 }  // namespace

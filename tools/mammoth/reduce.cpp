@@ -19,11 +19,24 @@ int run_reduce(const ReduceArgs& args) {
   const ooc::ReduceOp op = ooc::parse_reduce_op(args.op);
   const std::optional<int> axis = args.axis == "all" ? std::nullopt : std::optional<int>(std::stoi(args.axis));
   const ooc_cli::Timer timer;
+  const double bytes = static_cast<double>(a->dtype().itemsize() * element_count(a->shape()));
+  if (!args.out.empty()) {
+    // Into the output as it goes: a result longer than the budget is written block by block.
+    CreateOptions create;
+    create.dtype = ooc::reduce_type(a->dtype(), op);
+    if (axis)  // the array's shape without the axis; all axes reduced: a scalar, shape ()
+      for (std::size_t d = 0; d < a->shape().size(); ++d)
+        if (static_cast<int>(d) != *axis) create.shape.push_back(a->shape()[d]);
+    if (axis && *axis == 0 && a->shape().size() == 1) create.shape.clear();
+    ooc::AtomicOutput out(args.out, create);
+    ooc::reduce(*a, op, axis, out.store(), options);
+    out.commit();
+    ooc_cli::summary(args.common, "reduce " + args.op, *a, args.out, nullptr, timer.seconds(), bytes);
+    return 0;
+  }
   const AnyArray r = ooc::reduce(*a, op, axis, options);
-  if (!args.out.empty()) ooc_cli::write_result(args.out, r);
-  ooc_cli::summary(args.common, "reduce " + args.op, *a, args.out, &r, timer.seconds(),
-                   static_cast<double>(a->dtype().itemsize() * element_count(a->shape())));
-  if (args.out.empty()) ooc_cli::print_result(r);
+  ooc_cli::summary(args.common, "reduce " + args.op, *a, args.out, &r, timer.seconds(), bytes);
+  ooc_cli::print_result(r);
   return 0;
 }
 

@@ -18,8 +18,11 @@ AnyArray matvec(BlockStore& a, const AnyArray& x, const Options& options = {});
 // Aᵀ (n×m) · y (m) → (n), reading A in the same row order as matvec.
 AnyArray rmatvec(BlockStore& a, const AnyArray& y, const Options& options = {});
 
-// The vector on disk too: reads `x` whole (it must fit in the budget beside the
-// result), writes the result into `y` (shape (m) or (n) when `transpose`).
+// The vectors on disk too: writes A·x (Aᵀ·x when `transpose`) into `y`, of shape (m)
+// (or (n)). Both vectors are held in memory when they take at most half the budget;
+// otherwise the one of length m streams beside A (y of matvec is written block by block,
+// x of rmatvec read block by block) and the one of length n must fit in half the budget.
+// Error when it does not.
 void matvec(BlockStore& a, BlockStore& x, BlockStore& y, bool transpose, const Options& options = {});
 
 }  // namespace mammoth::ooc

@@ -22,4 +22,12 @@ ReduceOp parse_reduce_op(std::string_view text);
 // The result has the array's shape without `axis` (shape () for all).
 AnyArray reduce(BlockStore& a, ReduceOp op, std::optional<int> axis, const Options& options = {});
 
+// The dtype of reduce()'s result for an array of dtype `a`.
+DType reduce_type(DType a, ReduceOp op);
+
+// reduce() into `out` (of reduce_type and the result's shape). A result along axis 0 of a
+// tall matrix (axis 1, one element per row) that does not fit in half the budget is
+// written block by block.
+void reduce(BlockStore& a, ReduceOp op, std::optional<int> axis, BlockStore& out, const Options& options = {});
+
 }  // namespace mammoth::ooc

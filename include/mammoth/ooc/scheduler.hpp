@@ -25,6 +25,9 @@ struct Input {
   // Always copy into a private buffer: the compute modifies the block in place, so
   // the zero-copy view of a mapped store will not do.
   bool private_copy = false;
+  // The box of this input that goes with grid box `box` (a vector beside a matrix: the
+  // rows or columns of the block); identity when empty.
+  std::function<Box(const Box&)> box_of = {};
 };
 
 // Where each computed block goes; a null store means no output.

@@ -1,0 +1,102 @@
+"""Warm data (in the page cache) at memory speed, every shape, against numpy in RAM.
+
+numpy holds A in memory and runs OpenBLAS's gemv (`A @ x`, `A.T @ y`) and its own `A.sum()`;
+mammoth streams the same bytes from a .npy or a contiguous HDF5 dataset under a 64 MiB
+budget. Same dtype on both sides (x and y are of A's dtype; mammoth accumulates in float64,
+numpy in A's dtype). Target (issue 12): ratio >= 0.8 with peak RSS <= budget + 16 MiB.
+
+Also: the gzip+shuffle chunked HDF5 matvec (h5py's chunk-row loop and dask), and the
+compressed .npz write of a 1e7-nnz CSR (scipy.sparse.save_npz vs `mammoth convert`).
+"""
+import os
+
+import numpy as np
+
+BUDGET = '64MiB'
+
+
+def _shapes(quick):
+    if quick:
+        return (('1000x10,000', (1000, 10_000)), ('100x100,000', (100, 100_000)), ('1,000,000x10', (1_000_000, 10)))
+    return (('1000x100,000', (1000, 100_000)), ('100x1,000,000', (100, 1_000_000)),
+            ('10,000,000x10', (10_000_000, 10)))
+
+
+def _warm(bench):
+    import h5py
+    rng = np.random.default_rng(0)
+    for label, shape in _shapes(bench.quick):
+        for dt in (np.float32, np.float64):
+            name = f'{label} {np.dtype(dt).name}'
+            A = rng.random(shape, dtype=dt)
+            x, y = rng.random(shape[1], dtype=dt), rng.random(shape[0], dtype=dt)
+            p = {k: bench.path(f'warm_{k}.npy') for k in ('A', 'x', 'y', 'out')}
+            h5 = bench.path('warm_A.h5')
+            np.save(p['A'], A)
+            np.save(p['x'], x)
+            np.save(p['y'], y)
+            with h5py.File(h5, 'w') as f:
+                f.create_dataset('A', data=A)
+            for kind, src in (('npy', p['A']), ('h5', h5 + ':/A')):
+                tail = ['-o', p['out'], '--budget', BUDGET, '-q']
+                for op, peer, argv in (
+                        ('matvec', lambda: A @ x, ['matvec', src, p['x']] + tail),
+                        ('rmatvec', lambda: A.T @ y, ['matvec', '--transpose', src, p['y']] + tail),
+                        ('sum', lambda: A.sum(), ['reduce', src, '--op', 'sum', '--budget', BUDGET, '-q'])):
+                    ours = bench.time_ours(argv, reps=5)
+                    peer_s, peer_mib = bench.time_peer(peer, reps=5)
+                    bench.report(f'warm {op} {name} {kind}', peer_s, ours[0], peer_mib, ours[1])
+            del A
+            for f in list(p.values()) + [h5]:
+                if os.path.exists(f):
+                    os.remove(f)
+
+
+def _gzip_chunked(bench):
+    import h5py
+    import dask.array as da
+    rows, cols = (100, 100_000) if bench.quick else (1000, 100_000)
+    rng = np.random.default_rng(1)
+    A = rng.random((rows, cols), dtype=np.float32)
+    x = rng.random(cols, dtype=np.float32)
+    path, xp, out = bench.path('gz.h5'), bench.path('gz_x.npy'), bench.path('gz_y.npy')
+    with h5py.File(path, 'w') as f:
+        f.create_dataset('A', data=A, chunks=(100, 10_000), compression='gzip', shuffle=True)
+    np.save(xp, x)
+    del A
+    c = np.empty(rows, dtype=np.float32)
+
+    def chunk_rows():  # one chunk row (100 rows, every column) at a time
+        with h5py.File(path, 'r') as f:
+            d = f['A']
+            for i in range(0, rows, 100):
+                c[i:i + 100] = d[i:i + 100, :] @ x
+
+    def dask_matvec():
+        import dask
+        with h5py.File(path, 'r') as f, dask.config.set(scheduler='threads', num_workers=2):
+            (da.from_array(f['A'], chunks=(100, 10_000)) @ x).compute()
+
+    ours = bench.time_ours(['matvec', path + ':/A', xp, '-o', out, '--budget', BUDGET, '-q'], reps=3)
+    peer = bench.time_peer(chunk_rows, reps=2)
+    bench.report('gzip+shuffle h5 matvec: h5py chunk-row loop', peer[0], ours[0], peer[1], ours[1])
+    peer = bench.time_peer(dask_matvec, reps=2)
+    bench.report('gzip+shuffle h5 matvec: dask (threads, 2)', peer[0], ours[0], peer[1], ours[1])
+
+
+def _npz_write(bench):
+    import scipy.sparse as sp
+    m, n, density = (1000, 100_000, 0.01) if bench.quick else (10_000, 100_000, 0.01)  # 1e6 / 1e7 nnz
+    A = sp.random(m, n, density=density, format='csr', random_state=0, dtype=np.float64)
+    src, peer_out, ours_out = bench.path('w_src.npz'), bench.path('w_peer.npz'), bench.path('w_ours.npz')
+    sp.save_npz(src, A, compressed=False)
+    peer = bench.time_peer(lambda: sp.save_npz(peer_out, A, compressed=True), reps=1)
+    ours = bench.time_ours(['convert', src, ours_out, '-q'], reps=1)
+    size = os.path.getsize(ours_out) / os.path.getsize(peer_out)
+    bench.report(f'npz compressed write CSR {A.nnz:.0e} nnz (size {size:.3f}x)', peer[0], ours[0], peer[1], ours[1])
+
+
+def run(bench):
+    _warm(bench)
+    _gzip_chunked(bench)
+    _npz_write(bench)
