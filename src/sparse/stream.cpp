@@ -28,10 +28,8 @@ Member locate(FileMap& map, const std::string& path, const std::string& name) {
   if (s.offset + s.size > map.size())
     throw FormatError(path + ": member " + name + ".npy runs past the end of the file");
   const std::string_view bytes(reinterpret_cast<const char*>(map.data() + s.offset), static_cast<std::size_t>(s.size));
-  Member m{nullptr, parse_npy_header(bytes, path + ": " + name + ".npy")};
-  if (m.header.header_bytes == 0 || m.header.header_bytes + m.header.data_bytes() > s.size)
-    throw FormatError(path + ": member " + name + ".npy is truncated");
-  m.data = map.data() + s.offset + m.header.header_bytes;
+  Member m{nullptr, parse_npy_header(bytes, static_cast<std::int64_t>(s.size), path + ": " + name + ".npy")};
+  m.data = map.data() + s.offset + m.header.data_offset;
   return m;
 }
 
@@ -48,7 +46,8 @@ StreamStats run(FileMap& map, const Member& ptr, const Member& idx, const Member
                        reinterpret_cast<std::uintptr_t>(val.data) % alignof(double) == 0;
   std::vector<I> index_buffer;
   std::vector<double> value_buffer;
-  const std::int64_t nnz = static_cast<std::int64_t>(val.header.data_bytes() / sizeof(double));
+  const std::int64_t nnz =
+      static_cast<std::int64_t>(static_cast<std::size_t>(val.header.data_bytes()) / sizeof(double));
   try {
     check_indptr("csr", rows, cols, indptr.data(), rows, nnz);
   } catch (const ShapeError& e) {
@@ -111,7 +110,7 @@ StreamStats spmv_npz_stream(const std::string& path, std::span<const double> x, 
   if (info.format != Format::Csr)
     throw FormatError(path + ": streaming SpMV needs a csr matrix, found " + format_name(info.format));
   if (!(info.data.dtype == DType(ScalarType::Float64)))
-    throw TypeError(path + ": streaming SpMV reads float64 values, found " + info.data.descr);
+    throw TypeError(path + ": streaming SpMV reads float64 values, found " + info.data.descr());
   check_spmv<double>("csr", info.rows, info.cols, x.size(), y.size());
   const auto mapping = FileMap::open(path);
   FileMap& map = *mapping;
@@ -122,7 +121,8 @@ StreamStats spmv_npz_stream(const std::string& path, std::span<const double> x, 
     throw TypeError(path + ": streaming SpMV needs native int32 or int64 indptr and indices");
   if (ptr.header.shape.size() != 1 || ptr.header.shape[0] != info.rows + 1)
     throw FormatError(path + ": indptr has the wrong length for " + std::to_string(info.rows) + " rows");
-  if (idx.header.data_bytes() / idx.header.dtype.itemsize() != val.header.data_bytes() / sizeof(double))
+  if (idx.header.data_bytes() / idx.header.dtype.itemsize() !=
+      static_cast<std::size_t>(val.header.data_bytes()) / sizeof(double))
     throw FormatError(path + ": indices and data lengths differ");
   if (idx.header.dtype.type() == ScalarType::Int32)
     return run<std::int32_t>(map, ptr, idx, val, info.rows, info.cols, x, y, budget_bytes, path);

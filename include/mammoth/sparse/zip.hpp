@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "mammoth/sparse/npy_member.hpp"
+#include "mammoth/npy.hpp"
 
 namespace mammoth::sparse {
 
