@@ -141,6 +141,8 @@ void ZipReader::read_data(const std::string& member, void* dst, std::size_t byte
   read_exact(f.get(), dst, bytes, context);
 }
 
+std::optional<StoredMember> ZipReader::stored(const std::string& member) { return impl_->stored(path_, member); }
+
 std::string ZipReader::read_text(const std::string& member) {
   const std::string context = path_ + ": " + member + ".npy";
   const NpyHeader h = header(member);

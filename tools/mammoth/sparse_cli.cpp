@@ -18,11 +18,13 @@
 #include "mammoth/sparse/files.hpp"
 #include "mammoth/sparse/ops.hpp"
 #include "mammoth/sparse/random.hpp"
+#include "mammoth/sparse/source.hpp"
 #include "mammoth/sparse/spmv.hpp"
 #include "mammoth/sparse/spy.hpp"
 #include "mammoth/sparse/stream.hpp"
 #include "mammoth/sparse/vector_io.hpp"
 #include "mammoth/store.hpp"
+#include "ooc_common.hpp"
 
 namespace mammoth::cli {
 
@@ -153,23 +155,23 @@ int sparse_convert(const std::string& src, const std::string& dst, const std::st
   return 0;
 }
 
-int sparse_spmv(const std::string& matrix, const std::string& xpath, const std::string& ypath, std::int64_t budget) {
-  if (budget > 0) {
-    const auto x = read_npy_vector<double>(xpath);
-    const SparseFileInfo info = sparse_file_info(matrix);
-    std::vector<double> y(static_cast<std::size_t>(info.rows));
-    const StreamStats s =
-        is_h5_group_path(matrix) ? spmv_h5_stream(matrix, x, y, budget) : spmv_npz_stream(matrix, x, y, budget);
-    write_npy_vector<double>(ypath, y);
-    std::fprintf(stderr, "streamed %lld row blocks of at most %s\n", static_cast<long long>(s.blocks),
-                 format_bytes(static_cast<double>(s.max_block_bytes)).c_str());
+int sparse_spmv(const std::string& matrix, const std::string& xpath, const std::string& ypath,
+                const std::optional<ooc::Options>& streamed, bool transpose) {
+  if (streamed) {
+    ooc_cli::CancelOnSignal cancel;
+    const SparseSource a = open_sparse(matrix);
+    const AnyArray y = sparse::spmv(a, load_npy(xpath), *streamed, transpose);
+    save_npy(ypath, y);
     return 0;
   }
   visit_csr_file(matrix, [&](auto& a, const SparseFileInfo&) {
     using T = typename std::remove_cvref_t<decltype(a.data)>::value_type;
     const auto x = read_npy_vector<T>(xpath);
-    std::vector<T> y(static_cast<std::size_t>(a.rows));
-    spmv(a, std::span<const T>(x), std::span<T>(y));
+    std::vector<T> y(static_cast<std::size_t>(transpose ? a.cols : a.rows));
+    if (transpose)
+      spmv(sparse::transpose(a), std::span<const T>(x), std::span<T>(y));
+    else
+      spmv(a, std::span<const T>(x), std::span<T>(y));
     write_npy_vector<T>(ypath, y);
   });
   return 0;

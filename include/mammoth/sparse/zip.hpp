@@ -4,12 +4,20 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "mammoth/npy.hpp"
 
 namespace mammoth::sparse {
+
+// Where a stored (uncompressed) member's bytes start in the file and how many there
+// are, read from the zip's own directories (libzip does not expose offsets).
+struct StoredMember {
+  std::uint64_t offset = 0;
+  std::uint64_t size = 0;
+};
 
 class ZipReader {
  public:
@@ -26,6 +34,8 @@ class ZipReader {
   void read_data(const std::string& member, void* dst, std::size_t bytes);
   // A 0-d or 1-element text member ('format'), decoded from bytes or UTF-32.
   std::string read_text(const std::string& member);
+  // Where a stored (uncompressed) member lies in the file; nullopt when it is deflated.
+  std::optional<StoredMember> stored(const std::string& member);
 
  private:
   struct Impl;
@@ -51,12 +61,6 @@ class ZipWriter {
   std::string path_;
 };
 
-// Where a stored (uncompressed) member's bytes start in the file and how many there
-// are, read from the zip's own directories (libzip does not expose offsets).
-struct StoredMember {
-  std::uint64_t offset = 0;
-  std::uint64_t size = 0;
-};
 StoredMember stored_member(const std::string& path, const std::string& member);
 
 }  // namespace mammoth::sparse
