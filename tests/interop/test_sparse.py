@@ -203,6 +203,13 @@ class SparseInterop(unittest.TestCase):
             self.assertEqual(sorted(f.keys()), ['X'])
             self.assertEqual(f['X']['data'].shape, self.a.data.shape)
 
+    def test_info_json_escapes_the_path(self):
+        src = self.p('we"ird\\name.npz')
+        sp.save_npz(src, self.a)
+        info = json.loads(run('info', '--json', src).stdout)
+        self.assertEqual(info['path'], src)
+        self.assertEqual(info['nnz'], self.a.nnz)
+
     def test_dense_npy_both_ways(self):
         src, out = self.p('a.npz'), self.p('a.npy')
         for dtype in (np.float64, np.float32, np.int64, np.complex64, np.bool_):

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "command.hpp"
+#include "json.hpp"
 #include "mammoth/h5/file.hpp"
 #include "mammoth/ooc/budget.hpp"
 #include "mammoth/output.hpp"
@@ -54,14 +55,14 @@ int sparse_info(const std::string& path, bool json) {
   const std::int64_t csr_bytes = info.nnz * (itemsize + isize) + (info.rows + 1) * isize;
   const std::int64_t dense = info.rows * info.cols * itemsize;
   if (json) {
-    std::printf(
-        "{\"path\": \"%s\", \"kind\": \"%s\", \"format\": \"%s\", \"shape\": [%lld, %lld], \"nnz\": %lld, "
-        "\"density\": %.6g, \"dtype\": \"%s\", \"index_dtype\": \"%s\", \"csr_bytes\": %lld, \"dense_bytes\": %lld, "
-        "\"detail\": \"%s\"}\n",
-        path.c_str(), info.kind.c_str(), info.format.c_str(), static_cast<long long>(info.rows),
-        static_cast<long long>(info.cols), static_cast<long long>(info.nnz), density, dtype_name(info).c_str(),
-        info.index.name().c_str(), static_cast<long long>(csr_bytes), static_cast<long long>(dense),
-        info.detail.c_str());
+    char numbers[64];
+    std::snprintf(numbers, sizeof numbers, "%.6g", density);
+    std::cout << "{\"path\": " << json_string(path) << ", \"kind\": " << json_string(info.kind)
+              << ", \"format\": " << json_string(info.format) << ", \"shape\": [" << info.rows << ", " << info.cols
+              << "], \"nnz\": " << info.nnz << ", \"density\": " << numbers
+              << ", \"dtype\": " << json_string(dtype_name(info))
+              << ", \"index_dtype\": " << json_string(info.index.name()) << ", \"csr_bytes\": " << csr_bytes
+              << ", \"dense_bytes\": " << dense << ", \"detail\": " << json_string(info.detail) << "}\n";
     return 0;
   }
   std::printf("%s: sparse %s (%s%s%s)\n", path.c_str(), info.format.c_str(), info.kind.c_str(),
