@@ -259,8 +259,9 @@ bool streams(const std::string& src, const std::string& dst, const ConvertOption
 
 void convert_file(const std::string& src, const std::string& dst, const ConvertOptions& options) {
   const FileFormat dst_kind = spec_format(dst);
-  if (parse_store_path(src).file == parse_store_path(dst).file && !parse_store_path(dst).is_hdf5())
-    throw Error(dst + ": source and destination are the same file");
+  // A file converted onto itself is safe (the commit swaps in a new file; the old one stays
+  // open until read); one HDF5 group onto itself is not.
+  if (src == dst && parse_store_path(dst).is_hdf5()) throw Error(dst + ": source and destination are the same group");
   OutputCommit commit(dst);
   if (spec_format(src) == FileFormat::Npy) {
     dense_to_sparse(src, commit.spec(), target_format(options.format, "", FileFormat::Npy, dst_kind), options);
