@@ -67,7 +67,10 @@ void copy_to_group(const SparseSource& a, const std::string& spec, const Convert
 // Feeds a zip member from a store in blocks of `block` bytes, releasing what was read.
 class MemberFeed {
  public:
-  MemberFeed(BlockStore& store, std::size_t block) : store_(store), itemsize_(store.dtype().itemsize()) {
+  MemberFeed(BlockStore& store, std::size_t block)
+      : store_(store),
+        itemsize_(store.dtype().itemsize()),
+        total_(static_cast<std::uint64_t>(element_count(store.shape())) * store.dtype().itemsize()) {
     row_elements_ = 1;
     for (std::size_t k = 1; k < store.shape().size(); ++k) row_elements_ *= store.shape()[k];
     rows_per_block_ = std::max<std::int64_t>(
@@ -82,6 +85,7 @@ class MemberFeed {
       offset += n;
       bytes -= n;
     }
+    if (offset >= total_) buffer_ = {};  // the member is written: its buffer is not held for the next
   }
 
  private:
@@ -99,14 +103,19 @@ class MemberFeed {
 
   BlockStore& store_;
   std::size_t itemsize_;
+  std::uint64_t total_;
   std::int64_t row_elements_ = 1, rows_per_block_ = 1;
   std::vector<char> buffer_;
   std::uint64_t begin_ = 0;
 };
 
 void copy_to_npz(const SparseSource& a, const std::string& path, const ConvertOptions& options) {
-  // One block at a time is held (libzip pulls the members in order while it writes).
-  const std::size_t block = std::max<std::size_t>(std::min(options.ooc.budget / 4, options.ooc.block_bytes), 4096);
+  // One block at a time is held (libzip pulls the members in order while it writes),
+  // beside the source stores' caches.
+  std::size_t caches = 0;
+  for (const std::string& name : a.member_names()) caches += a.member(name).cache_bytes();
+  const std::size_t avail = ooc::block_budget(options.ooc, 0, caches, path + ": convert");
+  const std::size_t block = std::max<std::size_t>(std::min(avail / 4, options.ooc.block_bytes), 4096);
   ZipWriter zip(path, options.compressed);
   std::vector<std::unique_ptr<MemberFeed>> feeds;
   for (const std::string& name : a.member_names()) {
