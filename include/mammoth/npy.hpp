@@ -24,20 +24,37 @@ struct NpyHeader {
   int major = 1;  // format version
   int minor = 0;
   std::int64_t data_offset = 0;  // bytes before the first element (a multiple of 64)
+  // A byte ('|S3') or UTF-32 ('<U3') string array, as the 'format' member of a scipy
+  // .npz: its descr; empty for numbers (dtype holds the type). Only parse_npy_header's
+  // allow_text accepts these.
+  std::string text_descr;
+
+  bool is_text() const { return !text_descr.empty(); }
+  // '<f8', or the text descr.
+  std::string descr() const { return is_text() ? text_descr : dtype.descr(); }
 
   std::string version_string() const { return std::to_string(major) + "." + std::to_string(minor); }
   std::int64_t data_bytes() const;
 };
 
 // numpy's header dict: "{'descr': '<f4', 'fortran_order': False, 'shape': (100, 1000), }".
-std::string npy_header_dict(DType dtype, const Shape& shape, Order order);
+std::string npy_header_dict(std::string_view descr, const Shape& shape, Order order);
+inline std::string npy_header_dict(DType dtype, const Shape& shape, Order order) {
+  return npy_header_dict(dtype.descr(), shape, order);
+}
 // The complete header (magic, version, length, dict, padding, newline) as numpy writes it.
 // version 0 picks the smallest that fits, as numpy does (1.0 unless the dict is > 64 KiB).
 std::string format_npy_header(DType dtype, const Shape& shape, Order order, int version = 0);
+// The same for any descr numpy writes, e.g. the '|S3' string of a scipy .npz's 'format'.
+std::string format_npy_header(std::string_view descr, const Shape& shape, Order order = Order::C, int version = 0);
+// The bytes the whole header takes (magic to newline), from the file's first 12 bytes
+// (fewer: as far as they tell); 0 when they do not start with the .npy magic.
+std::uint64_t npy_header_size(std::string_view first_bytes);
 // Parses a header from the first bytes of a file of `file_size` bytes; `name` names the
 // file in errors. FormatError for corrupt or truncated files, TypeError for object or
-// structured dtypes; never reads past `bytes`.
-NpyHeader parse_npy_header(std::string_view bytes, std::int64_t file_size, const std::string& name);
+// structured dtypes, and for strings unless `allow_text`; never reads past `bytes`.
+NpyHeader parse_npy_header(std::string_view bytes, std::int64_t file_size, const std::string& name,
+                           bool allow_text = false);
 // Reads and checks the header of a .npy file (including that all its data is present).
 NpyHeader read_npy_header(const std::string& path);
 

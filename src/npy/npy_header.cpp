@@ -1,5 +1,6 @@
 // The .npy header: numpy.lib.format's writer reproduced byte for byte, and a parser
 // for the Python-literal dict that trusts nothing in the file.
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstring>
@@ -40,7 +41,8 @@ std::optional<std::string> wrap_header(const std::string& dict, int major) {
 // A recursive-descent reader of the one dict numpy writes; every error names the file.
 class DictParser {
  public:
-  DictParser(std::string_view text, const std::string& name) : text_(text), name_(name) {}
+  DictParser(std::string_view text, const std::string& name, bool allow_text)
+      : text_(text), name_(name), allow_text_(allow_text) {}
 
   NpyHeader parse() {
     NpyHeader header;
@@ -55,7 +57,11 @@ class DictParser {
       if (key == "descr") {
         if (peek() == '[' || peek() == '{')
           throw TypeError(name_ + ": structured (record) dtypes are not supported; expected a single numeric dtype");
-        header.dtype = numeric_dtype(string_literal());
+        const std::string descr = string_literal();
+        if (allow_text_ && is_text(descr))
+          header.text_descr = descr;
+        else
+          header.dtype = numeric_dtype(descr);
         has_descr = true;
       } else if (key == "fortran_order") {
         header.order = boolean() ? Order::Fortran : Order::C;
@@ -90,6 +96,14 @@ class DictParser {
                       "' (object, string, void or datetime arrays are not numeric; expected bool, int8..64, "
                       "uint8..64, float16/32/64 or complex64/128)");
     return DType::from_descr(descr, name_);
+  }
+  // '|S3', '<U10': numpy's byte and UTF-32 strings of a fixed number of characters.
+  static bool is_text(const std::string& descr) {
+    return descr.size() >= 3 && std::string_view("<>|=").find(descr[0]) != std::string_view::npos &&
+           (descr[1] == 'S' || descr[1] == 'U') &&
+           std::all_of(descr.begin() + 2, descr.end(),
+                       [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) &&
+           descr.size() < 12;
   }
   char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
   void skip_space() {
@@ -157,6 +171,7 @@ class DictParser {
 
   std::string_view text_;
   const std::string& name_;
+  bool allow_text_ = false;
   std::size_t pos_ = 0;
 };
 
@@ -177,16 +192,31 @@ std::string printable(std::string_view bytes) {
 }  // namespace
 
 std::int64_t NpyHeader::data_bytes() const {
-  return element_count(shape, dtype.itemsize()) * static_cast<std::int64_t>(dtype.itemsize());
+  std::size_t itemsize = dtype.itemsize();
+  if (is_text()) itemsize = std::stoul(text_descr.substr(2)) * (text_descr[1] == 'U' ? 4 : 1);
+  return element_count(shape, itemsize) * static_cast<std::int64_t>(itemsize);
 }
 
-std::string npy_header_dict(DType dtype, const Shape& shape, Order order) {
-  return "{'descr': '" + dtype.descr() + "', 'fortran_order': " + (order == Order::Fortran ? "True" : "False") +
+std::string npy_header_dict(std::string_view descr, const Shape& shape, Order order) {
+  return "{'descr': '" + std::string(descr) + "', 'fortran_order': " + (order == Order::Fortran ? "True" : "False") +
          ", 'shape': " + shape_string(shape) + ", }";
 }
 
 std::string format_npy_header(DType dtype, const Shape& shape, Order order, int version) {
-  std::string dict = npy_header_dict(dtype, shape, order);
+  return format_npy_header(dtype.descr(), shape, order, version);
+}
+
+std::uint64_t npy_header_size(std::string_view first_bytes) {
+  if (first_bytes.size() < 8 || first_bytes.substr(0, kMagicLen) != std::string_view(kMagic, kMagicLen)) return 0;
+  const std::size_t field = length_field_size(static_cast<unsigned char>(first_bytes[6]));
+  std::uint64_t hlen = 0;
+  for (std::size_t i = 0; i < field && 8 + i < first_bytes.size(); ++i)
+    hlen |= std::uint64_t{static_cast<unsigned char>(first_bytes[8 + i])} << (8 * i);
+  return kMagicLen + 2 + field + hlen;
+}
+
+std::string format_npy_header(std::string_view descr, const Shape& shape, Order order, int version) {
+  std::string dict = npy_header_dict(descr, shape, order);
   if (!shape.empty()) {
     const std::size_t digits = std::to_string(order == Order::Fortran ? shape.back() : shape.front()).size();
     if (digits < kGrowthDigits) dict.append(kGrowthDigits - digits, ' ');
@@ -202,7 +232,7 @@ std::string format_npy_header(DType dtype, const Shape& shape, Order order, int 
   return *header;
 }
 
-NpyHeader parse_npy_header(std::string_view bytes, std::int64_t file_size, const std::string& name) {
+NpyHeader parse_npy_header(std::string_view bytes, std::int64_t file_size, const std::string& name, bool allow_text) {
   if (file_size == 0) throw FormatError(name + ": not a .npy file: it is empty (0 bytes)");
   if (bytes.size() < kMagicLen || bytes.substr(0, kMagicLen) != std::string_view(kMagic, kMagicLen))
     throw FormatError(name + ": not a .npy file: it starts with '" + printable(bytes.substr(0, kMagicLen)) +
@@ -224,8 +254,9 @@ NpyHeader parse_npy_header(std::string_view bytes, std::int64_t file_size, const
   if (prefix + hlen > static_cast<std::uint64_t>(file_size) || prefix + hlen > bytes.size())
     throw FormatError(name + ": .npy header length " + std::to_string(hlen) + " runs past the end of the file (" +
                       std::to_string(file_size) + " bytes)");
-  const NpyHeader dict = DictParser(bytes.substr(prefix, hlen), name).parse();
+  const NpyHeader dict = DictParser(bytes.substr(prefix, hlen), name, allow_text).parse();
   header.dtype = dict.dtype;
+  header.text_descr = dict.text_descr;
   header.shape = dict.shape;
   header.order = dict.order;
   header.data_offset = static_cast<std::int64_t>(prefix + hlen);

@@ -74,7 +74,21 @@ BlockGrid::BlockGrid(Shape shape, Shape block) : shape_(std::move(shape)), block
   }
 }
 
+BlockGrid BlockGrid::of_boxes(Shape shape, std::vector<Box> boxes) {
+  BlockGrid grid;
+  grid.block_ = Shape(shape.size(), 0);
+  for (const Box& box : boxes) {
+    check_box(box, shape, "block list");
+    if (box.size() > element_count(grid.block_)) grid.block_ = box.count;
+  }
+  grid.shape_ = std::move(shape);
+  grid.count_ = static_cast<std::int64_t>(boxes.size());
+  grid.boxes_ = std::move(boxes);
+  return grid;
+}
+
 Box BlockGrid::operator[](std::int64_t index) const {
+  if (!boxes_.empty()) return boxes_[static_cast<std::size_t>(index)];
   Box box{Shape(shape_.size()), Shape(shape_.size())};
   for (std::size_t k = shape_.size(); k-- > 0;) {
     const std::int64_t t = index % tiles_[k];

@@ -72,8 +72,8 @@ SparseFileInfo sparse_file_info(const std::string& path) {
   out.rows = n.rows;
   out.cols = n.cols;
   out.nnz = n.nnz;
-  out.value_descr = n.data.is_text ? n.data.descr : n.data.dtype.descr();
-  if (n.data.is_text) throw FormatError(path + ": data holds strings, not numbers");
+  out.value_descr = n.data.descr();
+  if (n.data.is_text()) throw FormatError(path + ": data holds strings, not numbers");
   out.value = DType(held_type(n.data.dtype));
   out.index = DType(n.index.dtype.itemsize() <= 4 && n.index.dtype.type() != ScalarType::UInt32 ? ScalarType::Int32
                                                                                                 : ScalarType::Int64);

@@ -340,10 +340,7 @@ void append_number(std::string& out, std::int64_t v) {
 
 }  // namespace
 
-void write_mtx_text(const std::string& path, const MtxInfo& info, const std::string& comment,
-                    const std::vector<std::int64_t>& row, const std::vector<std::int64_t>& col,
-                    const std::vector<double>& re, const std::vector<double>& im,
-                    const std::vector<std::int64_t>& ints) {
+std::string mtx_banner(const MtxInfo& info, const std::string& comment) {
   static const char* fields[] = {"real", "integer", "complex", "pattern"};
   static const char* syms[] = {"general", "symmetric", "skew-symmetric", "hermitian"};
   std::string head = std::string("%%MatrixMarket matrix ") + (info.array ? "array " : "coordinate ") +
@@ -359,38 +356,51 @@ void write_mtx_text(const std::string& path, const MtxInfo& info, const std::str
   head.append(std::to_string(info.rows)).append(1, ' ').append(std::to_string(info.cols));
   if (!info.array) head.append(1, ' ').append(std::to_string(info.entries));
   head.append(1, '\n');
+  return head;
+}
+
+void append_mtx_entry(std::string& out, const MtxInfo& info, std::int64_t row, std::int64_t col, double re, double im,
+                      std::int64_t integer) {
+  if (!info.array) {
+    append_number(out, row + 1);
+    out += ' ';
+    append_number(out, col + 1);
+  }
+  switch (info.field) {
+    case MtxField::Pattern:
+      break;
+    case MtxField::Integer:
+      if (!info.array) out += ' ';
+      append_number(out, integer);
+      break;
+    case MtxField::Real:
+      if (!info.array) out += ' ';
+      append_number(out, re);
+      break;
+    case MtxField::Complex:
+      if (!info.array) out += ' ';
+      append_number(out, re);
+      out += ' ';
+      append_number(out, im);
+      break;
+  }
+  out += '\n';
+}
+
+void write_mtx_text(const std::string& path, const MtxInfo& info, const std::string& comment,
+                    const std::vector<std::int64_t>& row, const std::vector<std::int64_t>& col,
+                    const std::vector<double>& re, const std::vector<double>& im,
+                    const std::vector<std::int64_t>& ints) {
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "wb"), &std::fclose);
   if (!f) throw_io_error(path, "cannot create", errno);
-  std::string out = head;
+  std::string out = mtx_banner(info, comment);
   auto flush = [&] {
     if (std::fwrite(out.data(), 1, out.size(), f.get()) != out.size()) throw_io_error(path, "cannot write", errno);
     out.clear();
   };
   for (std::size_t k = 0; k < row.size(); ++k) {
-    if (!info.array) {
-      append_number(out, row[k] + 1);
-      out += ' ';
-      append_number(out, col[k] + 1);
-    }
-    switch (info.field) {
-      case MtxField::Pattern:
-        break;
-      case MtxField::Integer:
-        if (!info.array) out += ' ';
-        append_number(out, ints[k]);
-        break;
-      case MtxField::Real:
-        if (!info.array) out += ' ';
-        append_number(out, re[k]);
-        break;
-      case MtxField::Complex:
-        if (!info.array) out += ' ';
-        append_number(out, re[k]);
-        out += ' ';
-        append_number(out, im[k]);
-        break;
-    }
-    out += '\n';
+    append_mtx_entry(out, info, row[k], col[k], re.empty() ? 0.0 : re[k], im.empty() ? 0.0 : im[k],
+                     ints.empty() ? 0 : ints[k]);
     if (out.size() > (1u << 20)) flush();
   }
   flush();

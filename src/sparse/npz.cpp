@@ -34,8 +34,8 @@ NpzInfo npz_info(ZipReader& zip) {
     default:
       throw FormatError(zip.path() + ": scipy cannot save " + name + " matrices; no loader for it");
   }
-  if (info.index.is_text || (info.index.dtype.kind() != Kind::Int && info.index.dtype.kind() != Kind::UInt))
-    throw FormatError(zip.path() + ": index arrays must be integers, found " + info.index.descr);
+  if (info.index.is_text() || (info.index.dtype.kind() != Kind::Int && info.index.dtype.kind() != Kind::UInt))
+    throw FormatError(zip.path() + ": index arrays must be integers, found " + info.index.descr());
   std::int64_t n = 1;
   for (auto d : info.data.shape) n *= d;
   info.nnz = n;

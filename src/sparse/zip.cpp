@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -93,24 +94,21 @@ static void read_exact(zip_file_t* f, void* dst, std::size_t bytes, const std::s
 NpyHeader ZipReader::header(const std::string& member) {
   const std::string context = path_ + ": " + member + ".npy";
   ZipFile f = open_member(impl_->zip, path_, member);
-  std::string bytes(12, '\0');
-  read_exact(f.get(), bytes.data(), 10, context);
-  NpyHeader h = parse_npy_header(bytes.substr(0, 10), context);  // validates the magic
-  std::size_t need = 10;
-  const int major = static_cast<unsigned char>(bytes[6]);
-  if (major == 1)
-    need = 10 + (static_cast<unsigned char>(bytes[8]) |
-                 (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8));
-  else {
-    read_exact(f.get(), bytes.data() + 10, 2, context);
-    need = 12;
-    for (int k = 0; k < 4; ++k) need += static_cast<std::size_t>(static_cast<unsigned char>(bytes[8 + k])) << (8 * k);
+  zip_stat_t st;
+  if (zip_stat(impl_->zip, (member + ".npy").c_str(), 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
+    throw FormatError(context + ": the archive does not say the member's size");
+  const auto size = static_cast<std::int64_t>(st.size);
+  std::string bytes(static_cast<std::size_t>(std::min<std::int64_t>(size, 12)), '\0');
+  read_exact(f.get(), bytes.data(), bytes.size(), context);
+  // The whole header when its length is plausible; otherwise the parser names the problem.
+  const std::uint64_t need = npy_header_size(bytes);
+  if (need > bytes.size() && need <= static_cast<std::uint64_t>(size) && need <= (std::uint64_t{1} << 24)) {
+    const std::size_t have = bytes.size();
+    bytes.resize(static_cast<std::size_t>(need));
+    read_exact(f.get(), bytes.data() + have, bytes.size() - have, context);
   }
-  const std::size_t have = major == 1 ? 10 : 12;
-  bytes.resize(need);
-  read_exact(f.get(), bytes.data() + have, need - have, context);
-  h = parse_npy_header(bytes, context);
-  if (h.fortran_order && h.shape.size() > 1)
+  NpyHeader h = parse_npy_header(bytes, size, context, true);
+  if (h.order == Order::Fortran && h.shape.size() > 1)
     throw FormatError(context + ": Fortran-order arrays are not expected in a sparse .npz");
   return h;
 }
@@ -121,11 +119,12 @@ void ZipReader::read_data(const std::string& member, void* dst, std::size_t byte
   // Stored members (np.savez): one pread per member, no CRC pass (the structure is
   // validated after loading instead), as fast as the disk.
   if (const auto s = impl_->stored(path_, member)) {
-    if (h.header_bytes + bytes > s->size) throw FormatError(context + ": member is truncated");
+    if (static_cast<std::uint64_t>(h.data_offset) + bytes > s->size)
+      throw FormatError(context + ": member is truncated");
     if (impl_->fd < 0) impl_->fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (impl_->fd < 0) throw_io_error(path_, "cannot open", errno);
     auto* out = static_cast<char*>(dst);
-    std::uint64_t at = s->offset + h.header_bytes;
+    std::uint64_t at = s->offset + static_cast<std::uint64_t>(h.data_offset);
     while (bytes > 0) {
       const ssize_t n =
           ::pread(impl_->fd, out, std::min<std::size_t>(bytes, std::size_t{1} << 30), static_cast<off_t>(at));
@@ -138,19 +137,21 @@ void ZipReader::read_data(const std::string& member, void* dst, std::size_t byte
     return;
   }
   ZipFile f = open_member(impl_->zip, path_, member);
-  std::string skip(h.header_bytes, '\0');
+  std::string skip(static_cast<std::size_t>(h.data_offset), '\0');
   read_exact(f.get(), skip.data(), skip.size(), context);
   read_exact(f.get(), dst, bytes, context);
 }
 
+std::optional<StoredMember> ZipReader::stored(const std::string& member) { return impl_->stored(path_, member); }
+
 std::string ZipReader::read_text(const std::string& member) {
   const std::string context = path_ + ": " + member + ".npy";
   const NpyHeader h = header(member);
-  if (!h.is_text) throw FormatError(context + ": expected a string, found dtype " + h.descr);
-  std::string raw(h.data_bytes(), '\0');
+  if (!h.is_text()) throw FormatError(context + ": expected a string, found dtype " + h.descr());
+  std::string raw(static_cast<std::size_t>(h.data_bytes()), '\0');
   read_data(member, raw.data(), raw.size());
   std::string out;
-  const std::size_t step = h.descr[1] == 'U' ? 4 : 1;
+  const std::size_t step = h.text_descr[1] == 'U' ? 4 : 1;
   for (std::size_t k = 0; k < raw.size(); k += step)
     if (raw[k] != '\0') out += raw[k];
   return out;
@@ -163,6 +164,10 @@ namespace {
 struct MemberSource {
   std::string header;
   const char* data = nullptr;
+  // When set, the data comes from pull(dst, offset, bytes) instead of `data`; an
+  // exception it throws is kept and rethrown by close() (never through libzip's C frames).
+  ZipWriter::Pull pull;
+  std::exception_ptr failure;
   std::size_t bytes = 0;
   std::size_t pos = 0;
   zip_error_t error{};
@@ -184,7 +189,17 @@ zip_int64_t member_callback(void* state, void* out, zip_uint64_t len, zip_source
         std::memcpy(dst, s->header.data() + s->pos, h);
         done = h;
       }
-      if (done < n) std::memcpy(dst + done, s->data + (s->pos + done - s->header.size()), n - done);
+      if (done < n && s->pull) {
+        try {
+          s->pull(dst + done, s->pos + done - s->header.size(), n - done);
+        } catch (...) {
+          s->failure = std::current_exception();
+          zip_error_set(&s->error, ZIP_ER_READ, 0);
+          return -1;
+        }
+      } else if (done < n) {
+        std::memcpy(dst + done, s->data + (s->pos + done - s->header.size()), n - done);
+      }
       s->pos += n;
       return static_cast<zip_int64_t>(n);
     }
@@ -239,9 +254,18 @@ ZipWriter::ZipWriter(ZipWriter&&) noexcept = default;
 ZipWriter& ZipWriter::operator=(ZipWriter&&) noexcept = default;
 
 void ZipWriter::add(const std::string& member, std::string header, const void* data, std::size_t bytes) {
+  add(member, std::move(header), bytes, Pull{}, data);
+}
+
+void ZipWriter::add(const std::string& member, std::string header, std::size_t bytes, Pull pull) {
+  add(member, std::move(header), bytes, std::move(pull), nullptr);
+}
+
+void ZipWriter::add(const std::string& member, std::string header, std::size_t bytes, Pull pull, const void* data) {
   auto src = std::make_unique<MemberSource>();
   src->header = std::move(header);
   src->data = static_cast<const char*>(data);
+  src->pull = std::move(pull);
   src->bytes = bytes;
   zip_error_init(&src->error);
   zip_source_t* zs = zip_source_function(impl_->zip, member_callback, src.get());
@@ -258,6 +282,8 @@ void ZipWriter::add(const std::string& member, std::string header, const void* d
 
 void ZipWriter::close() {
   if (zip_close(impl_->zip) != 0) {
+    for (const auto& source : impl_->sources)
+      if (source->failure) std::rethrow_exception(source->failure);
     const std::string msg = zip_message(impl_->zip);
     throw IoError(path_ + ": cannot write the archive: " + msg, errno);
   }

@@ -136,16 +136,79 @@ class SparseInterop(unittest.TestCase):
         sp.save_npz(src, big, compressed=False)
         v = np.random.default_rng(1).random(500)
         np.save(x, v)
-        run('spmv', src, x, '-o', y, '--budget', '16K')
+        run('spmv', src, x, '-o', y, '--budget', '64K')
         np.testing.assert_allclose(np.load(y), big @ v, rtol=1e-13)
         run('convert', src, self.p('big.h5') + ':/X')
-        run('spmv', self.p('big.h5') + ':/X', x, '-o', y, '--budget', '16K')
+        run('spmv', self.p('big.h5') + ':/X', x, '-o', y, '--budget', '64K')
         np.testing.assert_allclose(np.load(y), big @ v, rtol=1e-13)
         X = np.random.default_rng(2).random((31, 4))
         np.save(x, X)
         sp.save_npz(src, self.a)
         run('sparse', 'op', 'spmm', src, '--b', x, '-o', y)
         np.testing.assert_allclose(np.load(y), self.a @ X, rtol=1e-13)
+
+    def test_streamed_convert_member_by_member(self):
+        import h5py
+        m = sp.random(3000, 700, density=0.05, format='csr', random_state=5, dtype=np.float64)
+        m.data[:5] = [1e-300, -0.0, 1/3, 2.5e17, np.pi]
+        for fmt in ('csr', 'csc'):
+            with self.subTest(fmt=fmt):
+                src = self.p('s.npz')
+                sp.save_npz(src, m.asformat(fmt), compressed=False)
+                h5 = self.p('s.h5') + ':/X'
+                run('convert', src, h5, '--chunks', '4096', '--compression', 'gzip', '--budget', '4M', '-q')
+                with h5py.File(self.p('s.h5')) as f:
+                    g = f['X']
+                    self.assertEqual(g.attrs['encoding-type'], fmt + '_matrix')
+                    self.assertEqual(g['indices'].compression, 'gzip')
+                    self.assertEqual(g['data'].chunks, (4096,))
+                    back = (sp.csr_matrix if fmt == 'csr' else sp.csc_matrix)(
+                        (g['data'][:], g['indices'][:], g['indptr'][:]), shape=tuple(g.attrs['shape']))
+                self.assertEqual((back != m).nnz, 0)
+                # group -> npz (deflated and stored), member by member
+                for flags in ([], ['--uncompressed']):
+                    out = self.p('back.npz')
+                    run('convert', h5, out, '--budget', '4M', '-q', *flags)
+                    r = sp.load_npz(out)
+                    self.assertEqual(r.format, fmt)
+                    np.testing.assert_array_equal(r.data, m.asformat(fmt).data)
+                    np.testing.assert_array_equal(r.indices, m.asformat(fmt).indices)
+        # csr npz -> mtx streamed in row blocks, read by scipy; and back
+        src = self.p('s.npz')
+        sp.save_npz(src, m, compressed=False)
+        run('convert', src, self.p('s.mtx'), '--budget', '4M', '-q')
+        np.testing.assert_array_equal(scipy.io.mmread(self.p('s.mtx')).toarray(), m.toarray())
+        run('convert', self.p('s.mtx'), self.p('r.npz'), '--budget', '4M', '-q')
+        self.assertEqual((sp.load_npz(self.p('r.npz')) != m).nnz, 0)
+
+    def test_failed_convert_keeps_the_destination(self):
+        bad = self.a.copy()
+        bad.indices[-1] = 99  # out of range: found while streaming
+        src, dst = self.p('bad.npz'), self.p('out.mtx')
+        sp.save_npz(src, bad, compressed=False)
+        with open(dst, 'w') as f:
+            f.write('old')
+        p = run('convert', src, dst, ok=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn('indices[', p.stderr)
+        with open(dst) as f:
+            self.assertEqual(f.read(), 'old')
+        self.assertEqual(sorted(os.listdir(self.dir)), ['bad.npz', 'out.mtx'])
+        sp.save_npz(self.p('ok.npz'), self.a)
+        run('convert', self.p('ok.npz'), self.p('g.h5') + ':/X')
+        p = run('convert', src, self.p('g.h5') + ':/X', '-q', ok=False)
+        # the old group is still there and whole
+        import h5py
+        with h5py.File(self.p('g.h5')) as f:
+            self.assertEqual(sorted(f.keys()), ['X'])
+            self.assertEqual(f['X']['data'].shape, self.a.data.shape)
+
+    def test_info_json_escapes_the_path(self):
+        src = self.p('we"ird\\name.npz')
+        sp.save_npz(src, self.a)
+        info = json.loads(run('info', '--json', src).stdout)
+        self.assertEqual(info['path'], src)
+        self.assertEqual(info['nnz'], self.a.nnz)
 
     def test_dense_npy_both_ways(self):
         src, out = self.p('a.npz'), self.p('a.npy')

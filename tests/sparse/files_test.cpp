@@ -2,9 +2,11 @@
 
 #include <fstream>
 
+#include "mammoth/ooc/scheduler.hpp"
 #include "mammoth/sparse/files.hpp"
 #include "mammoth/sparse/ops.hpp"
 #include "mammoth/sparse/random.hpp"
+#include "mammoth/sparse/source.hpp"
 #include "mammoth/sparse/spmv.hpp"
 #include "mammoth/sparse/spy.hpp"
 #include "mammoth/sparse/stream.hpp"
@@ -78,7 +80,7 @@ TEST(Npz, ConvertsDtypesOnLoadAndKeepsComplexAndInts) {
   save_npz(dir.file("i.npz"), i);
   const auto wide = load_npz<Csr<std::int64_t, std::int64_t>>(dir.file("i.npz"));
   EXPECT_EQ(wide.data[0], static_cast<std::int64_t>(i.data[0]));
-  EXPECT_EQ(npz_info(dir.file("i.npz")).data.descr, "<i4");
+  EXPECT_EQ(npz_info(dir.file("i.npz")).data.descr(), "<i4");
 }
 
 TEST(Npz, RejectsWrongFormatAndBadFiles) {
@@ -103,15 +105,19 @@ TEST(Npz, RejectsWrongFormatAndBadFiles) {
 }
 
 TEST(NpyMember, HeaderRoundTrip) {
-  const std::string h = npy_header("<f8", {3, 4});
+  // .npz members share the one .npy header implementation, strings ('format') included.
+  const std::string h = format_npy_header("<f8", {3, 4});
   EXPECT_EQ(h.size() % 64, 0u);
-  const auto p = parse_npy_header(h, "t");
+  const auto p = parse_npy_header(h, static_cast<std::int64_t>(h.size()) + 96, "t");
   EXPECT_EQ(p.shape, (Shape{3, 4}));
   EXPECT_EQ(p.dtype, DType(ScalarType::Float64));
-  EXPECT_EQ(p.header_bytes, h.size());
-  EXPECT_EQ(parse_npy_header(npy_header("<i8", {5}), "t").shape, (Shape{5}));
-  EXPECT_EQ(parse_npy_header(npy_header("|S3", {}), "t").text_chars, 3u);
-  EXPECT_THROW(parse_npy_header(std::string("\x93NUMPX\x01\x00\x10\x00{}              ", 26), "t"), FormatError);
+  EXPECT_EQ(p.data_offset, static_cast<std::int64_t>(h.size()));
+  const std::string text = format_npy_header("|S3", {});
+  const auto t = parse_npy_header(text, static_cast<std::int64_t>(text.size()) + 3, "t", true);
+  EXPECT_EQ(t.text_descr, "|S3");
+  EXPECT_EQ(t.data_bytes(), 3);
+  EXPECT_THROW(parse_npy_header(text, static_cast<std::int64_t>(text.size()) + 3, "t"), TypeError);
+  EXPECT_THROW(parse_npy_header(std::string("\x93NUMPX\x01\x00\x10\x00{}              ", 26), 26, "t"), FormatError);
 }
 
 TEST(Mtx, RoundTripRealIntegerComplexArray) {
@@ -204,18 +210,63 @@ TEST(Mtx, ParallelParseOfABigFile) {
 
 TEST(Stream, OutOfCoreSpmvMatchesInMemory) {
   TempDir dir;
-  const auto a = random_csr<double, std::int32_t>(300, 500, 0.1, 6);
-  save_npz(dir.file("a.npz"), a, false);
-  std::vector<double> x(500), want(300), got(300);
+  auto a = random_csr<double, std::int32_t>(300, 500, 0.1, 6);
+  // One row longer than a block: it is cut into pieces whose partial sums add up.
+  for (std::int32_t j = 0; j < 500; ++j) a.indices.insert(a.indices.begin() + a.indptr[7] + j, j);
+  a.data.insert(a.data.begin() + a.indptr[7], 500, 0.5);
+  for (std::size_t r = 8; r < a.indptr.size(); ++r) a.indptr[r] += 500;
+  a = to_csr(to_coo(a));  // sums the duplicates: row 7 holds all 500 columns
+  std::vector<double> x(500), want(300), want_t(500);
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = 1.0 / static_cast<double>(i + 1);
   spmv(a, std::span<const double>(x), std::span<double>(want));
-  const StreamStats s = spmv_npz_stream(dir.file("a.npz"), x, got, 4096);
-  EXPECT_GT(s.blocks, 10);
-  EXPECT_LE(s.max_block_bytes, 4096 + 12 * 500);
-  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-12);
-  save_npz(dir.file("z.npz"), a, true);
-  EXPECT_NE(error_of([&] { spmv_npz_stream(dir.file("z.npz"), x, got, 4096); }).find("uncompressed"),
-            std::string::npos);
+  const auto at = transpose(a);
+  spmv(at, std::span<const double>(x.data(), 300), std::span<double>(want_t));
+  ooc::Options options;
+  options.budget = 16 * 1024;  // x, y, indptr (~8 KiB) and four buffers of ~350 entries
+  save_npz(dir.file("a.npz"), a, false);
+  save_npz(dir.file("z.npz"), a, true);  // deflated members: inflated as streamed
+  save_h5_group(dir.file("a.h5") + ":/X", a);
+  save_npz(dir.file("c.npz"), to_csc(a), false);
+  for (const std::string spec : {"a.npz", "z.npz", "a.h5:/X", "c.npz"}) {
+    SCOPED_TRACE(spec);
+    const SparseSource src = open_sparse(dir.file(spec));
+    StreamStats s;
+    const AnyArray y =
+        sparse::spmv(src, AnyArray(NdArray<double>::from(std::vector<double>(x), {500})), options, false, &s);
+    EXPECT_GT(s.blocks, 10);
+    EXPECT_LE(s.max_block_nnz * 12 * 2, 16 * 1024);
+    const auto* got = reinterpret_cast<const double*>(y.data());
+    for (std::size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-12) << i;
+    const AnyArray yt = sparse::spmv(
+        src, AnyArray(NdArray<double>::from(std::vector<double>(x.begin(), x.begin() + 300), {300})), options, true);
+    const auto* got_t = reinterpret_cast<const double*>(yt.data());
+    for (std::size_t i = 0; i < want_t.size(); ++i) EXPECT_NEAR(got_t[i], want_t[i], 1e-12) << i;
+  }
+}
+
+TEST(Stream, SpmvChecksIndicesBudgetAndCancel) {
+  TempDir dir;
+  auto a = random_csr<double, std::int32_t>(300, 500, 0.1, 6);
+  const AnyArray x(NdArray<double>::from(std::vector<double>(500, 1.0), {500}));
+  ooc::Options options;
+  options.budget = 64 * 1024;
+  a.indices[a.indices.size() - 3] = 900;
+  save_npz(dir.file("bad.npz"), a, false);
+  const std::string e = error_of([&] { sparse::spmv(open_sparse(dir.file("bad.npz")), x, options); });
+  EXPECT_NE(e.find("indices[" + std::to_string(a.indices.size() - 3) + "] = 900 is outside [0, 500)"),
+            std::string::npos)
+      << e;
+  a.indices[a.indices.size() - 3] = 1;
+  save_npz(dir.file("a.npz"), a, false);
+  options.budget = 4096;  // less than x and y
+  EXPECT_THROW(sparse::spmv(open_sparse(dir.file("a.npz")), x, options), Error);
+  options.budget = 64 * 1024;
+  ooc::request_cancel();
+  EXPECT_THROW(sparse::spmv(open_sparse(dir.file("a.npz")), x, options), ooc::Cancelled);
+  ooc::clear_cancel();
+  EXPECT_THROW(sparse::spmv(open_sparse(dir.file("a.npz")),
+                            AnyArray(NdArray<double>::from(std::vector<double>(3, 1.0), {3})), options),
+               ShapeError);
 }
 
 TEST(Spy, ShadesBlocksByDensity) {

@@ -62,8 +62,19 @@ std::function<int()> setup_convert(CLI::App& app) {
   app.add_option("--blocksize", o->blocksize, "sparse bsr destination: block shape R,C (default: the source's, or 1,1)")
       ->delimiter(',');
   return [o] {
-    if (o->dtype.empty() && (names_sparse_matrix(o->src) || is_npz_path_or_mtx(o->dst)))
-      return sparse_convert(o->src, o->dst, o->format, !o->uncompressed, o->blocksize);
+    if (o->dtype.empty() && (names_sparse_matrix(o->src) || is_npz_path_or_mtx(o->dst))) {
+      sparse::ConvertOptions options;
+      options.format = o->format;
+      options.compressed = !o->uncompressed;
+      if (o->blocksize.size() == 2) options.block_rows = o->blocksize[0], options.block_cols = o->blocksize[1];
+      if (!o->chunks.empty()) options.chunks = parse_shape(o->chunks);
+      options.gzip_level = o->compression == "gzip" ? o->level : -1;
+      options.shuffle = o->shuffle;
+      options.ooc.budget = parse_bytes(o->budget, "--budget");
+      options.ooc.progress = !o->quiet;
+      options.ooc.label = "convert";
+      return sparse_convert(o->src, o->dst, options);
+    }
     std::signal(SIGXFSZ, SIG_IGN);
     std::optional<RawLayout> raw;
     if (!o->dtype.empty())

@@ -8,25 +8,10 @@
 #include "mammoth/h5/file.hpp"
 #include "mammoth/store.hpp"
 
+#include "json.hpp"
+
 namespace mammoth::cli {
 namespace {
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
 
 std::string number(double v) {
   char buf[32];

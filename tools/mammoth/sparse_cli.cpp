@@ -12,17 +12,22 @@
 #include <memory>
 
 #include "command.hpp"
+#include "json.hpp"
 #include "mammoth/h5/file.hpp"
 #include "mammoth/ooc/budget.hpp"
+#include "mammoth/output.hpp"
 #include "mammoth/profile/memit.hpp"
+#include "mammoth/sparse/convert_file.hpp"
 #include "mammoth/sparse/files.hpp"
 #include "mammoth/sparse/ops.hpp"
 #include "mammoth/sparse/random.hpp"
+#include "mammoth/sparse/source.hpp"
 #include "mammoth/sparse/spmv.hpp"
 #include "mammoth/sparse/spy.hpp"
 #include "mammoth/sparse/stream.hpp"
 #include "mammoth/sparse/vector_io.hpp"
 #include "mammoth/store.hpp"
+#include "ooc_common.hpp"
 
 namespace mammoth::cli {
 
@@ -50,14 +55,14 @@ int sparse_info(const std::string& path, bool json) {
   const std::int64_t csr_bytes = info.nnz * (itemsize + isize) + (info.rows + 1) * isize;
   const std::int64_t dense = info.rows * info.cols * itemsize;
   if (json) {
-    std::printf(
-        "{\"path\": \"%s\", \"kind\": \"%s\", \"format\": \"%s\", \"shape\": [%lld, %lld], \"nnz\": %lld, "
-        "\"density\": %.6g, \"dtype\": \"%s\", \"index_dtype\": \"%s\", \"csr_bytes\": %lld, \"dense_bytes\": %lld, "
-        "\"detail\": \"%s\"}\n",
-        path.c_str(), info.kind.c_str(), info.format.c_str(), static_cast<long long>(info.rows),
-        static_cast<long long>(info.cols), static_cast<long long>(info.nnz), density, dtype_name(info).c_str(),
-        info.index.name().c_str(), static_cast<long long>(csr_bytes), static_cast<long long>(dense),
-        info.detail.c_str());
+    char numbers[64];
+    std::snprintf(numbers, sizeof numbers, "%.6g", density);
+    std::cout << "{\"path\": " << json_string(path) << ", \"kind\": " << json_string(info.kind)
+              << ", \"format\": " << json_string(info.format) << ", \"shape\": [" << info.rows << ", " << info.cols
+              << "], \"nnz\": " << info.nnz << ", \"density\": " << numbers
+              << ", \"dtype\": " << json_string(dtype_name(info))
+              << ", \"index_dtype\": " << json_string(info.index.name()) << ", \"csr_bytes\": " << csr_bytes
+              << ", \"dense_bytes\": " << dense << ", \"detail\": " << json_string(info.detail) << "}\n";
     return 0;
   }
   std::printf("%s: sparse %s (%s%s%s)\n", path.c_str(), info.format.c_str(), info.kind.c_str(),
@@ -99,77 +104,36 @@ int sparse_random(const std::string& path, const std::vector<std::int64_t>& shap
     using I = typename decltype(ti)::type;
     auto a = random_csr<T, I>(shape[0], shape[1], density, seed);
     if (is_bool) std::fill(a.data.begin(), a.data.end(), T(1));
-    save_sparse_file(path, a, opt);
+    OutputCommit commit(path);
+    save_sparse_file(commit.spec(), a, opt);
+    commit.commit();
   });
   return 0;
 }
 
-namespace {
-
-bool is_npy_path(const std::string& p) { return spec_format(p) == FileFormat::Npy; }
-
-// A dense 2-d .npy → sparse file: its nonzeros, in the held type of its dtype.
-void dense_to_sparse(const std::string& src, const std::string& dst, const SaveOptions& opt) {
-  const mammoth::NpyHeader h = read_npy_header(src);
-  if (h.shape.size() != 2)
-    throw ShapeError(src + ": a sparse matrix needs a 2-d array, found shape " + shape_string(h.shape));
-  const std::int64_t cells = h.shape[0] * h.shape[1];
-  visit_held(held_type(h.dtype), !fits_int32(h.shape[0], h.shape[1], cells), [&](auto tv, auto ti) {
-    using T = typename decltype(tv)::type;
-    using I = typename decltype(ti)::type;
-    save_sparse_file(dst, csr_from_dense<I>(read_npy_array<T>(src)), opt);
-  });
-}
-
-}  // namespace
-
-int sparse_convert(const std::string& src, const std::string& dst, const std::string& format, bool compressed,
-                   const std::vector<std::int64_t>& blocksize) {
-  if (is_npy_path(src)) {
-    SaveOptions opt = save_options(format, compressed, read_npy_header(src).dtype.type() == ScalarType::Bool);
-    if (blocksize.size() == 2) opt.block_rows = blocksize[0], opt.block_cols = blocksize[1];
-    dense_to_sparse(src, dst, opt);
-    return 0;
-  }
-  visit_csr_file(src, [&](auto& a, const SparseFileInfo& info) {
-    if (is_npy_path(dst)) {  // toarray(), saved as numpy does (bool files stay bool)
-      if (info.value_descr == "|b1") {
-        const auto d = to_dense(a);
-        AnyArray out = AnyArray(d).astype(DType(ScalarType::Bool));
-        save_npy(dst, out);
-      } else {
-        save_npy(dst, to_dense(a));
-      }
-      return;
-    }
-    std::string f = format;
-    if (f.empty()) f = info.kind == "npz" || info.kind == "h5" ? info.format : "csr";
-    if (format.empty() && is_h5_group_path(dst) && f != "csc") f = "csr";  // a group holds csr or csc
-    SaveOptions opt = save_options(f, compressed, info.value_descr == "|b1");
-    opt.block_rows = blocksize.size() == 2 ? blocksize[0] : info.block_rows;
-    opt.block_cols = blocksize.size() == 2 ? blocksize[1] : info.block_cols;
-    save_sparse_file(dst, a, opt);
-  });
+int sparse_convert(const std::string& src, const std::string& dst, const ConvertOptions& options) {
+  ooc_cli::CancelOnSignal cancel;
+  convert_file(src, dst, options);
   return 0;
 }
 
-int sparse_spmv(const std::string& matrix, const std::string& xpath, const std::string& ypath, std::int64_t budget) {
-  if (budget > 0) {
-    const auto x = read_npy_vector<double>(xpath);
-    const SparseFileInfo info = sparse_file_info(matrix);
-    std::vector<double> y(static_cast<std::size_t>(info.rows));
-    const StreamStats s =
-        is_h5_group_path(matrix) ? spmv_h5_stream(matrix, x, y, budget) : spmv_npz_stream(matrix, x, y, budget);
-    write_npy_vector<double>(ypath, y);
-    std::fprintf(stderr, "streamed %lld row blocks of at most %s\n", static_cast<long long>(s.blocks),
-                 format_bytes(static_cast<double>(s.max_block_bytes)).c_str());
+int sparse_spmv(const std::string& matrix, const std::string& xpath, const std::string& ypath,
+                const std::optional<ooc::Options>& streamed, bool transpose) {
+  if (streamed) {
+    ooc_cli::CancelOnSignal cancel;
+    const SparseSource a = open_sparse(matrix);
+    const AnyArray y = sparse::spmv(a, load_npy(xpath), *streamed, transpose);
+    save_npy(ypath, y);
     return 0;
   }
   visit_csr_file(matrix, [&](auto& a, const SparseFileInfo&) {
     using T = typename std::remove_cvref_t<decltype(a.data)>::value_type;
     const auto x = read_npy_vector<T>(xpath);
-    std::vector<T> y(static_cast<std::size_t>(a.rows));
-    spmv(a, std::span<const T>(x), std::span<T>(y));
+    std::vector<T> y(static_cast<std::size_t>(transpose ? a.cols : a.rows));
+    if (transpose)
+      spmv(sparse::transpose(a), std::span<const T>(x), std::span<T>(y));
+    else
+      spmv(a, std::span<const T>(x), std::span<T>(y));
     write_npy_vector<T>(ypath, y);
   });
   return 0;

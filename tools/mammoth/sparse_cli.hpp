@@ -3,8 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "mammoth/ooc/budget.hpp"
+#include "mammoth/sparse/convert_file.hpp"
 
 namespace mammoth::cli {
 
@@ -18,11 +22,12 @@ int sparse_info(const std::string& path, bool json);
 // scipy.sparse.random(m, n, density, format, dtype) saved to `path` (.npz or .mtx).
 int sparse_random(const std::string& path, const std::vector<std::int64_t>& shape, double density,
                   const std::string& format, const std::string& dtype, std::uint64_t seed, bool compressed = true);
-// Between .npz (any scipy format) and .mtx; `format` picks the .npz format ("" keeps the source's, else csr).
-int sparse_convert(const std::string& src, const std::string& dst, const std::string& format, bool compressed = true,
-                   const std::vector<std::int64_t>& blocksize = {});
-// y = M·x, x and y 1-d .npy; `budget` > 0 streams an uncompressed CSR .npz under that many bytes.
-int sparse_spmv(const std::string& matrix, const std::string& x, const std::string& y, std::int64_t budget);
+// sparse::convert_file with Ctrl-C stopping it cleanly.
+int sparse_convert(const std::string& src, const std::string& dst, const sparse::ConvertOptions& options);
+// y = M·x (transpose: Mᵀ·x), x and y 1-d .npy; `streamed`: a CSR/CSC .npz or HDF5 group
+// streamed from disk by the out-of-core scheduler under those options, else loaded whole.
+int sparse_spmv(const std::string& matrix, const std::string& x, const std::string& y,
+                const std::optional<ooc::Options>& streamed, bool transpose = false);
 // The sparsity picture as PNG.
 int sparse_spy(const std::string& matrix, const std::string& png, std::int64_t size);
 

@@ -1,23 +1,36 @@
-// `mammoth spmv M X -o Y`: y = M·x for a sparse M (.npz, .mtx) and a 1-d .npy x.
+// `mammoth spmv M X -o Y`: y = M·x for a sparse M (.npz, .mtx, FILE.h5:/group) and a
+// 1-d .npy x; with --budget, M is streamed from disk by the out-of-core scheduler.
 #include <memory>
 
-#include "command.hpp"
-#include "mammoth/units.hpp"
+#include "ooc_common.hpp"
 #include "sparse_cli.hpp"
 
 namespace mammoth::cli {
 namespace {
 
+struct SpmvArgs {
+  std::string m, x, y;
+  bool streamed = false, transpose = false;
+  ooc_cli::CommonArgs common;
+};
+
 std::function<int()> setup_spmv(CLI::App& app) {
-  auto m = std::make_shared<std::string>(), x = std::make_shared<std::string>(), y = std::make_shared<std::string>();
-  auto budget = std::make_shared<std::string>();
-  app.add_option("M", *m, "sparse matrix (.npz or .mtx)")->required();
-  app.add_option("X", *x, "dense vector (.npy, 1-d)")->required();
-  app.add_option("-o,--output", *y, "result vector (.npy)")->required();
-  app.add_option("--budget", *budget,
-                 "stream an uncompressed CSR .npz from disk in row blocks of at most this many bytes (e.g. 64M)");
-  return [=] {
-    return sparse_spmv(*m, *x, *y, budget->empty() ? 0 : static_cast<std::int64_t>(parse_bytes(*budget, "--budget")));
+  auto args = std::make_shared<SpmvArgs>();
+  app.add_option("M", args->m, "sparse matrix (.npz, .mtx or FILE.h5:/group)")->required();
+  app.add_option("X", args->x, "dense vector (.npy, 1-d)")->required();
+  app.add_option("-o,--output", args->y, "result vector (.npy)")->required();
+  app.add_flag("-t,--transpose", args->transpose, "compute Mᵀ·x (rmatvec)");
+  auto* budget = app.add_option("--budget", args->common.budget,
+                                "stream a CSR/CSC .npz or HDF5 group from disk holding at most this much memory "
+                                "(x, y, indptr and the blocks), e.g. 64MiB");
+  app.add_option("--block", args->common.block, "streamed: largest block one buffer holds")->capture_default_str();
+  app.add_option("--threads", args->common.threads, "compute threads (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("-q,--quiet", args->common.quiet, "streamed: no progress bar");
+  return [args, budget] {
+    std::optional<ooc::Options> streamed;
+    if (budget->count() > 0) streamed = args->common.options(args->transpose ? "rmatvec" : "spmv");
+    return sparse_spmv(args->m, args->x, args->y, streamed, args->transpose);
   };
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mammoth/layout.hpp"
 #include "mammoth/store.hpp"
@@ -32,7 +33,6 @@ struct Options {
   std::size_t mapped_block_bytes = 16 * kMiB;
 };
 
-
 // Threads to run the compute on: options.threads, or all cores when 0.
 int compute_threads(const Options& options);
 
@@ -52,17 +52,23 @@ std::int64_t max_block_elements(const Options& options, std::size_t avail, std::
 Shape block_shape(const Shape& shape, std::int64_t max_elements, const Shape& chunks = {});
 
 // The blocks of `block` shape that tile an array of `shape`, in C order (edge blocks are smaller).
+// Or an explicit list of boxes of unequal size (the row-aligned nonzero ranges of a
+// sparse matrix's members), streamed in the order given; block() is then the extent of
+// the largest, which one buffer must hold.
 class BlockGrid {
  public:
   BlockGrid(Shape shape, Shape block);
+  static BlockGrid of_boxes(Shape shape, std::vector<Box> boxes);
   std::int64_t size() const { return count_; }
   Box operator[](std::int64_t index) const;
   const Shape& block() const { return block_; }
   const Shape& shape() const { return shape_; }
 
  private:
+  BlockGrid() = default;
   Shape shape_, block_, tiles_;
   std::int64_t count_ = 0;
+  std::vector<Box> boxes_;  // explicit boxes; empty for a regular grid
 };
 
 // True when `box` is one contiguous run of a C-ordered array of `shape`.

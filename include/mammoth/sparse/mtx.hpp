@@ -75,7 +75,12 @@ struct MtxWriteOptions {
   std::string comment;
 };
 
-// The text lines after the banner; one per entry (values shortest round-trip).
+// The banner, comment and size line; then one line per entry (values shortest round-trip),
+// which a streamed writer appends block by block.
+std::string mtx_banner(const MtxInfo& info, const std::string& comment);
+void append_mtx_entry(std::string& out, const MtxInfo& info, std::int64_t row, std::int64_t col, double re, double im,
+                      std::int64_t integer);
+// The whole file from its entries.
 void write_mtx_text(const std::string& path, const MtxInfo& info, const std::string& comment,
                     const std::vector<std::int64_t>& row, const std::vector<std::int64_t>& col,
                     const std::vector<double>& re, const std::vector<double>& im,

@@ -32,7 +32,7 @@ NpzInfo npz_info(ZipReader& zip);
 // Reads `member` as a flat vector of V, converting from the stored dtype when it differs.
 template <Scalar V>
 Vec<V> read_member(ZipReader& zip, const std::string& member, const NpyHeader& h) {
-  if (h.is_text) throw FormatError(zip.path() + ": " + member + ".npy holds strings, expected numbers");
+  if (h.is_text()) throw FormatError(zip.path() + ": " + member + ".npy holds strings, expected numbers");
   std::size_t n = 1;
   for (auto d : h.shape) n *= static_cast<std::size_t>(d);
   Vec<V> out(n);
@@ -138,7 +138,7 @@ inline Shape shape_of(std::size_t n) { return {static_cast<std::int64_t>(n)}; }
 template <class V>
 void add_vector(ZipWriter& z, const std::string& name, const V& v, const std::string& descr, Shape shape = {}) {
   if (shape.empty()) shape = shape_of(v.size());
-  z.add(name, npy_header(descr, shape), v.data(), v.size() * sizeof(typename V::value_type));
+  z.add(name, format_npy_header(descr, shape), v.data(), v.size() * sizeof(typename V::value_type));
 }
 template <class V>
 void add_index_vector(ZipWriter& z, const std::string& name, const V& v) {
@@ -179,8 +179,8 @@ void save_npz(const std::string& path, const M& m, bool compressed = true, std::
   const std::int64_t shape[2] = {m.rows, m.cols};
   ZipWriter zip(path, compressed);
   add_members(zip, m, data_descr);
-  zip.add("format", npy_header("|S" + std::to_string(format.size()), {}), format.data(), format.size());
-  zip.add("shape", npy_header("<i8", {2}), shape, sizeof(shape));
+  zip.add("format", format_npy_header("|S" + std::to_string(format.size()), {}), format.data(), format.size());
+  zip.add("shape", format_npy_header("<i8", {2}), shape, sizeof(shape));
   zip.close();
 }
 

@@ -3,13 +3,22 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "mammoth/sparse/npy_member.hpp"
+#include "mammoth/npy.hpp"
 
 namespace mammoth::sparse {
+
+// Where a stored (uncompressed) member's bytes start in the file and how many there
+// are, read from the zip's own directories (libzip does not expose offsets).
+struct StoredMember {
+  std::uint64_t offset = 0;
+  std::uint64_t size = 0;
+};
 
 class ZipReader {
  public:
@@ -26,6 +35,8 @@ class ZipReader {
   void read_data(const std::string& member, void* dst, std::size_t bytes);
   // A 0-d or 1-element text member ('format'), decoded from bytes or UTF-32.
   std::string read_text(const std::string& member);
+  // Where a stored (uncompressed) member lies in the file; nullopt when it is deflated.
+  std::optional<StoredMember> stored(const std::string& member);
 
  private:
   struct Impl;
@@ -43,20 +54,19 @@ class ZipWriter {
 
   // Adds `member`.npy = header + bytes; `data` must stay alive until close().
   void add(const std::string& member, std::string header, const void* data, std::size_t bytes);
+  // The same with the data pulled in pieces while close() writes the archive, in order
+  // (members are written one after another), so a member of any size streams through.
+  using Pull = std::function<void(char* dst, std::uint64_t offset, std::size_t bytes)>;
+  void add(const std::string& member, std::string header, std::size_t bytes, Pull pull);
   void close();
 
  private:
+  void add(const std::string& member, std::string header, std::size_t bytes, Pull pull, const void* data);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string path_;
 };
 
-// Where a stored (uncompressed) member's bytes start in the file and how many there
-// are, read from the zip's own directories (libzip does not expose offsets).
-struct StoredMember {
-  std::uint64_t offset = 0;
-  std::uint64_t size = 0;
-};
 StoredMember stored_member(const std::string& path, const std::string& member);
 
 }  // namespace mammoth::sparse
