@@ -65,6 +65,10 @@ class Dataset {
   const Shape& chunks() const { return chunks_; }  // empty when not chunked
   bool writable() const { return writable_; }
   DatasetProperties properties() const;
+  // True when reads inflate this dataset's gzip (+shuffle) chunks on all cores, past
+  // libhdf5's one-threaded pipeline (raw chunks through H5Dread_chunk, libdeflate):
+  // in a file opened read-only.
+  bool direct_chunk_reads() const;
   Attributes attrs() const { return Attributes(id_.get(), spec()); }
   Hid id() const { return id_.get(); }
 
@@ -123,6 +127,9 @@ class Dataset {
   void refresh();
   void check_box_stride(const Box& box, const Shape& stride) const;
   void transfer(const Box& box, void* buffer, DType type, const Shape& stride, bool reading) const;
+  // Reads `box` through direct_chunk_reads(); false (nothing promised in `dst`) when
+  // libhdf5 must answer instead (an unwritten chunk, float16 wanted).
+  bool read_direct(const Box& box, void* dst, DType type) const;
 
   Handle id_;
   std::string file_;
@@ -130,7 +137,9 @@ class Dataset {
   bool writable_;
   std::optional<DType> dtype_;
   std::string type_text_;
-  bool bitfield_ = false;  // stored as a bitfield (PyTables' bool)
+  bool bitfield_ = false;                 // stored as a bitfield (PyTables' bool)
+  mutable std::optional<bool> direct_;    // direct_chunk_reads(), computed once
+  mutable std::size_t shuffle_size_ = 0;  // with direct_: the shuffle's element size, 0 without shuffle
   std::string type_error_;
   Shape shape_;
   Shape chunks_;
