@@ -95,6 +95,7 @@ struct CreateOptions {
   Order order = Order::C;
   Shape chunks;             // HDF5: chunk shape; empty = contiguous unless a filter needs chunks
   int gzip_level = -1;      // HDF5: -1 = no compression
+  std::string compression;  // HDF5: a filter by name ("lzf", "zstd=3"…, h5/filters.hpp); wins over gzip_level
   bool shuffle = false;     // HDF5
   bool preallocate = true;  // memmap/.npy: allocate the blocks now (a full disk fails here)
 };

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "call.hpp"
+#include "io_rules.hpp"
 #include "mammoth/h5/types.hpp"
 
 namespace mammoth::h5 {
@@ -58,6 +59,8 @@ std::string Attributes::read_string(const std::string& name) const {
   if (call("get type class", where(name), H5Tget_class, type.get()) != H5T_STRING)
     throw TypeError(where(name) + ": holds " + describe_type(type.get()) + ", not a string");
   Handle space = open("get attribute space", where(name), H5Aget_space, attr.get());
+  // PyTables writes an empty TITLE with a null dataspace (h5py's Empty): no text at all.
+  if (call("get space class", where(name), H5Sget_simple_extent_type, space.get()) == H5S_NULL) return "";
   if (call("count elements", where(name), H5Sget_simple_extent_npoints, space.get()) != 1)
     throw TypeError(where(name) + ": holds an array of strings, not one string");
   if (call("check string type", where(name), H5Tis_variable_str, type.get()) > 0) {
@@ -86,9 +89,13 @@ AttributeValue Attributes::read(const std::string& name) const {
   const DType stored = dtype_from_type(type.get(), where(name));
   Handle space = open("get attribute space", where(name), H5Aget_space, attr.get());
   const DType native = compute_dtype(stored);
+  if (call("get space class", where(name), H5Sget_simple_extent_type, space.get()) == H5S_NULL)
+    return AnyArray::empty(native, {0});  // h5py's Empty
   AnyArray out = AnyArray::empty(native, space_shape(space.get(), where(name)));
-  Handle mem = make_file_type(native);
+  bool bitfield = false;
+  Handle mem = detail::memory_type(native, type.get(), where(name), bitfield);
   call("read attribute", where(name), H5Aread, attr.get(), mem.get(), static_cast<void*>(out.data()));
+  if (bitfield) detail::normalize_bools(out.data(), static_cast<std::size_t>(out.size()));
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "call.hpp"
 
+#include "pipeline.hpp"
+
 #include <vector>
 
 namespace mammoth::h5 {
@@ -20,21 +22,53 @@ std::recursive_mutex& library_mutex() {
   return mutex;
 }
 
+namespace {
+
+// libhdf5 closes what is still open at exit, but a file whose close failed (a write
+// error: disk full, RLIMIT_FSIZE) is left half torn down, and closing it again at exit
+// crashes (SIGSEGV in H5F__close_cb / H5D_close, HDF5 1.10.8). Every mammoth handle
+// closes itself (RAII), so that teardown is turned off. It must be before the library
+// starts, and any H5P_/H5T_ constant starts it: hence at program start.
+[[maybe_unused]] const bool kNoTeardownAtExit = H5dont_atexit() >= 0;
+
+}  // namespace
+
 void init_library() {
-  static const bool done = [] {
-    H5open();
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  static const bool started = H5open() >= 0;
+  // Debian's libhdf5 is thread-safe, which gives each thread its own error stack that
+  // prints itself (HDF5-DIAG) until told not to: every thread that calls in says so.
+  thread_local const bool quiet = H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr) >= 0;
+  static const bool filters = [] {
+    register_lzf();
+    add_plugin_paths();
     return true;
   }();
-  (void)done;
+  (void)started;
+  (void)quiet;
+  (void)filters;
 }
 
 namespace {
 
+// libhdf5's I/O failures read "file write failed: time = …\n, filename = '…', …,
+// error message = 'File too large', …": keep what failed and why, on one line.
+std::string one_line(std::string text) {
+  const std::size_t time = text.find(": time = ");
+  const std::size_t why = text.find("error message = '");
+  if (time != std::string::npos && why != std::string::npos) {
+    const std::size_t begin = why + 17;
+    const std::size_t end = text.find('\'', begin);
+    text = text.substr(0, time) + ": " + text.substr(begin, end == std::string::npos ? end : end - begin);
+  }
+  for (char& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
+  return text;
+}
+
 herr_t collect(unsigned, const H5E_error2_t* err, void* data) {
   auto& messages = *static_cast<std::vector<std::string>*>(data);
   if (err->desc && *err->desc) {
-    std::string text(err->desc);
+    std::string text = one_line(err->desc);
     if (messages.empty() || messages.back() != text) messages.push_back(std::move(text));
   }
   return 0;

@@ -21,7 +21,8 @@ std::recursive_mutex& library_mutex();
 using Lock = std::unique_lock<std::recursive_mutex>;
 inline Lock lock() { return Lock(library_mutex()); }
 
-// Turns automatic error printing off (once) before the first call.
+// Before the first call of each thread: turns libhdf5's automatic error printing off
+// for that thread; once per process: registers LZF and adds the plugin folders.
 void init_library();
 
 // The messages on HDF5's current error stack, outermost call first, joined by ": ".

@@ -7,6 +7,7 @@
 #include "call.hpp"
 #include "io_rules.hpp"
 #include "mammoth/mapping.hpp"
+#include "pipeline.hpp"
 
 namespace mammoth::h5 {
 
@@ -34,6 +35,7 @@ void Dataset::refresh() {
   const std::string object = spec();
   Handle type = open("get dataset type", object, H5Dget_type, id_.get());
   type_text_ = describe_type(type.get());
+  bitfield_ = call("get type class", object, H5Tget_class, type.get()) == H5T_BITFIELD;
   try {
     dtype_ = dtype_from_type(type.get(), object);
   } catch (const TypeError& e) {
@@ -88,37 +90,8 @@ DatasetProperties Dataset::properties() const {
   std::vector<hsize_t> maxdims(shape_.size());
   call("get extent", object, H5Sget_simple_extent_dims, space.get(), nullptr, maxdims.data());
   for (hsize_t m : maxdims) p.maxshape.push_back(m == H5S_UNLIMITED ? kUnlimited : static_cast<std::int64_t>(m));
-  const int nfilters = call("count filters", object, H5Pget_nfilters, dcpl.get());
-  for (int i = 0; i < nfilters; ++i) {
-    unsigned flags = 0, config = 0;
-    std::size_t nvalues = 8;
-    unsigned values[8] = {};
-    char name[64] = {};
-    const H5Z_filter_t id = call("get filter", object, H5Pget_filter2, dcpl.get(), static_cast<unsigned>(i), &flags,
-                                 &nvalues, values, sizeof name, name, &config);
-    switch (id) {
-      case H5Z_FILTER_DEFLATE:
-        p.filters.push_back("gzip(" + std::to_string(nvalues ? values[0] : 0) + ")");
-        break;
-      case H5Z_FILTER_SHUFFLE:
-        p.filters.push_back("shuffle");
-        break;
-      case H5Z_FILTER_FLETCHER32:
-        p.filters.push_back("fletcher32");
-        break;
-      case H5Z_FILTER_SZIP:
-        p.filters.push_back("szip");
-        break;
-      case H5Z_FILTER_SCALEOFFSET:
-        p.filters.push_back("scaleoffset");
-        break;
-      case H5Z_FILTER_NBIT:
-        p.filters.push_back("nbit");
-        break;
-      default:
-        p.filters.push_back("filter " + std::to_string(id) + (*name ? " (" + std::string(name) + ")" : ""));
-    }
-  }
+  p.pipeline = detail::read_pipeline(dcpl.get(), object);
+  for (const Filter& f : p.pipeline) p.filters.push_back(filter_text(f));
   H5D_fill_value_t fill_status{};
   call("get fill value status", object, H5Pfill_value_defined, dcpl.get(), &fill_status);
   if (fill_status == H5D_FILL_VALUE_USER_DEFINED && dtype_ && dtype_->kind() != Kind::Complex) {
@@ -156,6 +129,7 @@ void Dataset::transfer(const Box& box, void* buffer, DType type, const Shape& st
   const DType stored = dtype();
   check_box_stride(box, stride);
   if (box.size() == 0) return;
+  if (reading && stride.empty() && read_direct(box, buffer, type)) return;
   const DType native = compute_dtype(stored);
   if (!hdf5_converts(stored, type) && !shape_.empty() && box.count[0] > 1) {
     // Converting through a scratch buffer: keep it under 8 MiB by going a slab of rows at a time.
@@ -189,25 +163,20 @@ void Dataset::transfer(const Box& box, void* buffer, DType type, const Shape& st
   }
   const auto n = static_cast<std::size_t>(box.size());
   if (hdf5_converts(stored, type)) {
-    Handle mem_type = make_file_type(type);
     if (reading)
-      call("read", object, H5Dread, id_.get(), mem_type.get(), mem_space.get(), file_space.get(), H5P_DEFAULT, buffer);
+      detail::read_elements(id_.get(), type, mem_space.get(), file_space.get(), buffer, object);
     else
-      call("write", object, H5Dwrite, id_.get(), mem_type.get(), mem_space.get(), file_space.get(), H5P_DEFAULT,
-           static_cast<const void*>(buffer));
+      detail::write_elements(id_.get(), type, mem_space.get(), file_space.get(), buffer, object);
     return;
   }
   // Element types HDF5 cannot convert between (bool enum ↔ numbers, complex ↔ real).
   std::vector<std::byte> scratch(n * native.itemsize());
-  Handle mem_type = make_file_type(native);
   if (reading) {
-    call("read", object, H5Dread, id_.get(), mem_type.get(), mem_space.get(), file_space.get(), H5P_DEFAULT,
-         static_cast<void*>(scratch.data()));
+    detail::read_elements(id_.get(), native, mem_space.get(), file_space.get(), scratch.data(), object);
     convert(scratch.data(), native, buffer, type, n);
   } else {
     convert(buffer, type, scratch.data(), native, n);
-    call("write", object, H5Dwrite, id_.get(), mem_type.get(), mem_space.get(), file_space.get(), H5P_DEFAULT,
-         static_cast<const void*>(scratch.data()));
+    detail::write_elements(id_.get(), native, mem_space.get(), file_space.get(), scratch.data(), object);
   }
 }
 
@@ -263,7 +232,8 @@ std::optional<AnyArray> Dataset::mapped() const {
   auto guard = detail::lock();
   mapping_.emplace(std::nullopt);
   // A writer's data may still sit in libhdf5's sieve buffer, so only read-only files map.
-  if (writable_ || !dtype_ || !chunks_.empty() || shape_.empty()) return std::nullopt;
+  // A bitfield's bytes need not be 0/1, so its bools are never viewed in place.
+  if (writable_ || !dtype_ || bitfield_ || !chunks_.empty() || shape_.empty()) return std::nullopt;
   const DatasetProperties p = properties();
   if (p.layout != StorageLayout::Contiguous || !p.offset || !p.filters.empty()) return std::nullopt;
   const std::size_t bytes = static_cast<std::size_t>(size()) * dtype_->itemsize();

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "call.hpp"
+#include "pipeline.hpp"
 
 namespace mammoth::h5 {
 
@@ -216,8 +217,11 @@ Dataset Group::create_dataset(const std::string& path, const Shape& shape, DType
                        shape_string(shape));
     resizable |= maxshape[i] != shape[i];
   }
-  const bool filtered = options.gzip_level >= 0 || options.shuffle || options.fletcher32;
   if (options.gzip_level > 9) throw Error(object + ": gzip level " + std::to_string(options.gzip_level) + " (0…9)");
+  const std::optional<Filter> compression =
+      options.compression.empty() ? parse_compression(options.gzip_level >= 0 ? "gzip" : "none", options.gzip_level)
+                                  : parse_compression(options.compression, std::max(options.gzip_level, 4));
+  const bool filtered = compression || options.shuffle || options.fletcher32;
   const bool chunked = !options.chunks.empty() || options.auto_chunks || filtered || resizable;
   if (chunked && shape.empty()) throw ShapeError(object + ": a scalar dataset cannot be chunked or filtered");
 
@@ -241,10 +245,9 @@ Dataset Group::create_dataset(const std::string& path, const Shape& shape, DType
                          " must be positive and no larger than the maximum shape " + shape_string(maxshape));
     std::vector<hsize_t> c(chunks.begin(), chunks.end());
     call("set chunks", object, H5Pset_chunk, dcpl.get(), static_cast<int>(c.size()), c.data());
-    // h5py's filter order: shuffle, then deflate, then the checksum.
+    // h5py's filter order: shuffle, then the compressor, then the checksum.
     if (options.shuffle) call("set shuffle", object, H5Pset_shuffle, dcpl.get());
-    if (options.gzip_level >= 0)
-      call("set gzip", object, H5Pset_deflate, dcpl.get(), static_cast<unsigned>(options.gzip_level));
+    if (compression) detail::add_filter(dcpl.get(), *compression, object);
     if (options.fletcher32) call("set fletcher32", object, H5Pset_fletcher32, dcpl.get());
   }
   if (options.fill_value) {

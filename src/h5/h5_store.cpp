@@ -85,6 +85,7 @@ std::unique_ptr<BlockStore> create_h5_store(const StorePath& path, const CreateO
   h5::DatasetOptions o;
   o.chunks = options.chunks;
   o.gzip_level = options.gzip_level;
+  o.compression = options.compression;
   o.shuffle = options.shuffle;
   // Data are addressed by logical index, so a Fortran-ordered source still lands right.
   h5::Dataset dataset = file->create_dataset(path.inner, options.shape, options.dtype, o);

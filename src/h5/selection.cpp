@@ -41,7 +41,7 @@ std::vector<Pick> sorted_picks(std::span<const std::int64_t> heads, std::size_t 
 // Unfiltered chunks of a read-only file are plain C-ordered blocks at known addresses:
 // map the file once and gather each point from its chunk, as from a memory map.
 bool Dataset::gather_mapped_chunks(std::span<const std::int64_t> points, void* dst, DType type) const {
-  if (writable_ || !dtype_ || chunks_.empty()) return false;
+  if (writable_ || !dtype_ || bitfield_ || chunks_.empty()) return false;
   auto guard = detail::lock();
   const std::string object = spec();
   if (!file_mapping_) {
@@ -191,9 +191,7 @@ void read_sorted_elements(const Dataset& d, std::span<const std::int64_t> points
          static_cast<const hsize_t*>(coords.data()));
     const hsize_t count = n;
     Handle mem_space = open("create memory dataspace", object, H5Screate_simple, 1, &count, nullptr);
-    Handle mem_type = make_file_type(mem);
-    call("read points", object, H5Dread, d.id(), mem_type.get(), mem_space.get(), file_space.get(), H5P_DEFAULT,
-         static_cast<void*>(sorted.data()));
+    detail::read_elements(d.id(), mem, mem_space.get(), file_space.get(), sorted.data(), object);
   }
   auto* out = static_cast<std::byte*>(dst);
   for (std::size_t p = 0; p < n; ++p) {

@@ -182,12 +182,17 @@ DType dtype_from_type(Hid type, const std::string& object) {
     case H5T_COMPOUND:
       d = complex_dtype(type, object);
       break;
+    case H5T_BITFIELD:
+      // PyTables writes numpy bools as 8-bit bitfields holding 0 or 1.
+      if (call("get size", object, H5Tget_size, type) == 1) return DType(ScalarType::Bool);
+      break;
     default:
       break;
   }
   if (!d)
-    throw TypeError(object + ": unsupported element type " + describe_type(type) +
-                    " (mammoth reads booleans, integers, floats and h5py's complex {r, i} compounds)");
+    throw TypeError(
+        object + ": unsupported element type " + describe_type(type) +
+        " (mammoth reads booleans, 8-bit bitfields as booleans, integers, floats and h5py's complex {r, i} compounds)");
   return *d;
 }
 

@@ -49,7 +49,7 @@ void MappedStore::write(const Box& box, const void* src, DType src_type) {
 namespace detail {
 
 void reject_hdf5_options(const std::string& path, const CreateOptions& options) {
-  if (!options.chunks.empty() || options.gzip_level >= 0 || options.shuffle)
+  if (!options.chunks.empty() || options.gzip_level >= 0 || !options.compression.empty() || options.shuffle)
     throw Error(path + ": chunks, compression and shuffle need an HDF5 destination (FILE.h5:/dataset)");
 }
 

@@ -232,5 +232,36 @@ TEST(H5Dataset, UnsupportedTypesGiveTypeErrorNamingDataset) {
   EXPECT_EQ(f.dataset("half").read_all_as<float>()(0), 0.5f);
 }
 
+TEST(H5Dataset, PyTablesBitfieldBoolsReadAsBool) {
+  File f(std::string(MAMMOTH_SOURCE_DIR) + "/tests/h5/data/bitfields.h5", "r");
+  const Dataset bools = f.dataset("bools");  // PyTables' carray of numpy bools
+  EXPECT_EQ(bools.dtype(), DType(ScalarType::Bool));
+  EXPECT_EQ(bools.type_description(), "8-bit bitfield");
+  const NdArray<bool> b = bools.read_all_as<bool>();
+  EXPECT_EQ(std::vector<bool>(b.data(), b.data() + 4), (std::vector<bool>{true, false, true, true}));
+  EXPECT_EQ(bools.read_all_as<int>()(1), 0);
+  // Bytes other than 0/1 are true, never an invalid bool; as numbers too.
+  const Dataset bits8 = f.dataset("bits8");
+  EXPECT_FALSE(bits8.mapped());
+  const NdArray<std::uint8_t> raw = bits8.read_all_as<std::uint8_t>();
+  EXPECT_EQ(std::vector<int>(raw.data(), raw.data() + 4), (std::vector<int>{0, 1, 1, 1}));
+  std::vector<std::uint8_t> picked(2);
+  const std::vector<std::int64_t> points{3, 0};
+  bits8.read_points(points, picked.data(), DType(ScalarType::UInt8));
+  EXPECT_EQ(picked, (std::vector<std::uint8_t>{1, 0}));
+  EXPECT_TRUE(f.attrs().read_scalar<bool>("flag"));
+  // Any other bitfield stays a clear error naming the dataset and the type.
+  const Dataset bits16 = f.dataset("bits16");
+  EXPECT_FALSE(bits16.supported());
+  try {
+    bits16.read_all();
+    FAIL();
+  } catch (const TypeError& e) {
+    EXPECT_NE(std::string(e.what()).find("bitfields.h5:/bits16: unsupported element type 16-bit bitfield"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace mammoth::h5

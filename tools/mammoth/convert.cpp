@@ -9,6 +9,7 @@
 #include <string>
 
 #include "command.hpp"
+#include "mammoth/h5/filters.hpp"
 #include "mammoth/ooc/copy.hpp"
 #include "mammoth/ooc/output.hpp"
 #include "mammoth/store.hpp"
@@ -49,9 +50,19 @@ std::function<int()> setup_convert(CLI::App& app) {
   app.add_option("--order", o->order, "raw source: C or F")->check(CLI::IsMember({"C", "F"}));
   app.add_option("--to-dtype", o->to_dtype, "destination element type (default: the source's)");
   app.add_option("--chunks", o->chunks, "HDF5 destination: chunk shape");
-  app.add_option("--compression", o->compression, "HDF5 destination: gzip or none")
-      ->check(CLI::IsMember({"gzip", "none"}));
-  app.add_option("--compression-level", o->level, "HDF5 destination: gzip level 0-9")->check(CLI::Range(0, 9));
+  app.add_option("--compression", o->compression,
+                 "HDF5 destination: none, gzip[=0-9], lzf, zstd[=1-22], blosc[=CNAME[:0-9]], lz4, bzip2[=1-9] or "
+                 "bitshuffle[=lz4|zstd|none] (plugins permitting)")
+      ->check([](const std::string& spec) {
+        try {
+          h5::parse_compression(spec);
+          return std::string();
+        } catch (const Error& e) {
+          return std::string(e.what());
+        }
+      });
+  app.add_option("--compression-level", o->level, "HDF5 destination: gzip level 0-9 (or give gzip=LEVEL)")
+      ->check(CLI::Range(0, 9));
   app.add_flag("--shuffle", o->shuffle, "HDF5 destination: byte-shuffle filter");
   app.add_flag("--sparse", o->sparse, "raw/.npy destination: do not preallocate");
   app.add_option("--budget", o->budget, "memory the copy may hold, e.g. 64MiB")->capture_default_str();
@@ -88,7 +99,9 @@ std::function<int()> setup_convert(CLI::App& app) {
     options.shape = src->shape();
     options.order = property(*src, "order") == "F" ? Order::Fortran : Order::C;
     if (!o->chunks.empty()) options.chunks = parse_shape(o->chunks);
-    options.gzip_level = o->compression == "gzip" ? o->level : -1;
+    options.gzip_level = o->compression == "none" ? -1 : o->level;
+    if (o->compression != "none" && o->compression != "gzip") options.compression = o->compression;
+    if (const auto filter = h5::parse_compression(o->compression)) h5::require_filter(filter->id, o->dst);
     options.shuffle = o->shuffle;
     options.preallocate = !o->sparse;
     ooc::Options copy_options;

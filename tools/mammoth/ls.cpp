@@ -6,12 +6,41 @@
 
 #include "command.hpp"
 #include "mammoth/h5/file.hpp"
+#include "mammoth/sparse/h5_group.hpp"
 #include "mammoth/store.hpp"
 
 #include "json.hpp"
 
 namespace mammoth::cli {
 namespace {
+
+// Text for the tree: control characters escaped (PyTables pickles multi-line FILTERS
+// into attributes), at most `limit` bytes, cut on a character boundary with "…".
+std::string printable(const std::string& s, std::size_t limit = std::string::npos) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (out.size() <= limit) return out;
+  std::size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 sequence
+  return out.substr(0, cut) + "…";
+}
+
+// Longest attribute value the tree shows (--json shows every value whole).
+constexpr std::size_t kAttributeChars = 200;
 
 std::string number(double v) {
   char buf[32];
@@ -40,11 +69,15 @@ std::string element(const AnyArray& a, std::int64_t i, bool json) {
 }
 
 std::string attribute_text(const h5::AttributeValue& value, bool json) {
-  if (const auto* s = std::get_if<std::string>(&value)) return json ? json_string(*s) : "\"" + *s + "\"";
+  if (const auto* s = std::get_if<std::string>(&value))
+    return json ? json_string(*s) : "\"" + printable(*s, kAttributeChars) + "\"";
   const AnyArray a = std::get<AnyArray>(value).to_native().copy();
   if (a.ndim() == 0) return element(a, 0, json);
   std::string out = "[";
-  for (std::int64_t i = 0; i < a.size(); ++i) out += (i ? ", " : "") + element(a, i, json);
+  for (std::int64_t i = 0; i < a.size(); ++i) {
+    out += (i ? ", " : "") + element(a, i, json);
+    if (!json && out.size() > kAttributeChars) return printable(out, kAttributeChars);
+  }
   return out + "]";
 }
 
@@ -55,7 +88,8 @@ std::string shape_json(const Shape& s) {
   return out + "]";
 }
 
-// The values of a dataset, flat in C order (at most `limit` of them), or why not.
+// The values of a dataset, flat in C order (at most `limit` of them), or why not;
+// an Error when they cannot be read (a missing filter…).
 std::string data_text(const h5::Dataset& d, std::int64_t limit, bool json) {
   if (!d.supported()) return json ? "null" : "(unsupported type)";
   if (d.size() > limit)
@@ -66,6 +100,24 @@ std::string data_text(const h5::Dataset& d, std::int64_t limit, bool json) {
   std::string out = "[";
   for (std::int64_t i = 0; i < a.size(); ++i) out += (i ? ", " : "") + element(a, i, json);
   return out + "]";
+}
+
+// `"data": […]`, or for a dataset that cannot be read `"data": null, "data_error": "…"`:
+// one unreadable dataset does not end the listing.
+std::string data_json(const h5::Dataset& d, std::int64_t limit) {
+  try {
+    return "\"data\": " + data_text(d, limit, true);
+  } catch (const Error& e) {
+    return "\"data\": null, \"data_error\": " + json_string(e.what());
+  }
+}
+
+std::string data_line(const h5::Dataset& d, std::int64_t limit) {
+  try {
+    return data_text(d, limit, false);
+  } catch (const Error& e) {
+    return "(unreadable: " + printable(e.what()) + ")";
+  }
 }
 
 // h5py's spelling: (None, 3).
@@ -82,6 +134,8 @@ struct Entry {
   std::vector<std::pair<std::string, h5::AttributeValue>> attrs;
   std::optional<h5::Dataset> dataset;
   std::string soft_link;
+  std::optional<sparse::H5GroupInfo> sparse;  // a group encoding a CSR/CSC matrix
+  std::string sparse_error;                   // its attributes name an encoding it does not follow
 };
 
 std::vector<std::pair<std::string, h5::AttributeValue>> read_attrs(const h5::Attributes& attrs) {
@@ -89,11 +143,21 @@ std::vector<std::pair<std::string, h5::AttributeValue>> read_attrs(const h5::Att
   for (const auto& name : attrs.names()) {
     try {
       out.emplace_back(name, attrs.read(name));
-    } catch (const TypeError& e) {  // an attribute type mammoth cannot hold: show what it is
+    } catch (const Error& e) {  // an attribute mammoth cannot hold or read: say so and go on
       out.emplace_back(name, std::string("<") + e.what() + ">");
     }
   }
   return out;
+}
+
+Entry group_entry(std::string path, const h5::Group& g, std::string soft_link) {
+  Entry e{std::move(path), h5::ObjectKind::Group, read_attrs(g.attrs()), std::nullopt, std::move(soft_link), {}, {}};
+  try {
+    e.sparse = sparse::sparse_group_info(g);
+  } catch (const Error& err) {
+    e.sparse_error = err.what();
+  }
+  return e;
 }
 
 // The object at `start` ("/" for the whole file) and, for a group, everything below it.
@@ -102,17 +166,20 @@ std::vector<Entry> collect(const h5::File& file, const std::string& start) {
   const h5::ObjectKind kind = file.kind(start);
   if (kind == h5::ObjectKind::Missing) throw Error(file.path() + ":" + start + ": no such group or dataset");
   if (kind == h5::ObjectKind::Dataset) {
-    Entry e{file.dataset(start).name(), kind, {}, file.dataset(start), ""};
+    Entry e{file.dataset(start).name(), kind, {}, file.dataset(start), "", {}, {}};
     e.attrs = read_attrs(e.dataset->attrs());
     entries.push_back(std::move(e));
     return entries;
   }
   const h5::Group top = file.group(start);
-  entries.push_back(Entry{top.name(), h5::ObjectKind::Group, read_attrs(top.attrs()), std::nullopt, ""});
+  entries.push_back(group_entry(top.name(), top, ""));
   const std::string prefix = top.name() == "/" ? "/" : top.name() + "/";
   top.visit([&](const h5::Member& m) {
-    Entry e{prefix + m.name, m.kind, {}, std::nullopt, m.soft_link};
-    if (m.kind == h5::ObjectKind::Group) e.attrs = read_attrs(top.group(m.name).attrs());
+    if (m.kind == h5::ObjectKind::Group) {
+      entries.push_back(group_entry(prefix + m.name, top.group(m.name), m.soft_link));
+      return;
+    }
+    Entry e{prefix + m.name, m.kind, {}, std::nullopt, m.soft_link, {}, {}};
     if (m.kind == h5::ObjectKind::Dataset) {
       e.dataset.emplace(top.dataset(m.name));
       e.attrs = read_attrs(e.dataset->attrs());
@@ -126,11 +193,34 @@ std::string dtype_text(const h5::Dataset& d) {
   return d.supported() ? d.dtype().name() : d.type_description() + " (unsupported)";
 }
 
+std::string sparse_text(const sparse::H5GroupInfo& m) {
+  return std::string("sparse ") + sparse::format_name(m.format) + " matrix (" + std::to_string(m.rows) + ", " +
+         std::to_string(m.cols) + ") " + m.value.name() + ", nnz " + std::to_string(m.nnz) + ", " + m.index.name() +
+         " indices (" + m.encoding + " encoding)";
+}
+
+std::string sparse_json(const sparse::H5GroupInfo& m) {
+  return std::string("{\"format\": ") + json_string(sparse::format_name(m.format)) + ", \"shape\": [" +
+         std::to_string(m.rows) + ", " + std::to_string(m.cols) + "], \"nnz\": " + std::to_string(m.nnz) +
+         ", \"dtype\": " + json_string(m.value.descr()) + ", \"index_dtype\": " + json_string(m.index.descr()) +
+         ", \"encoding\": " + json_string(m.encoding) + "}";
+}
+
+// The tree: a sparse group is one line, its data/indices/indptr are not listed apart.
 void print_text(const std::vector<Entry>& entries, std::int64_t data, std::ostream& out) {
+  std::string inside_sparse;  // "/X/" while listing below a sparse group
   for (const Entry& e : entries) {
-    out << e.path;
+    if (!inside_sparse.empty() && e.path.starts_with(inside_sparse)) continue;
+    inside_sparse.clear();
+    out << printable(e.path);
     if (e.kind == h5::ObjectKind::Group && e.path != "/") out << "/";
-    if (!e.soft_link.empty()) out << " -> " << e.soft_link;
+    if (!e.soft_link.empty()) out << " -> " << printable(e.soft_link);
+    if (e.sparse) {
+      out << "  " << sparse_text(*e.sparse);
+      inside_sparse = e.path == "/" ? "/" : e.path + "/";
+    } else if (!e.sparse_error.empty()) {
+      out << "  (not a valid sparse group: " << printable(e.sparse_error) << ")";
+    }
     if (e.dataset) {
       const h5::Dataset& d = *e.dataset;
       const h5::DatasetProperties p = d.properties();
@@ -146,8 +236,9 @@ void print_text(const std::vector<Entry>& entries, std::int64_t data, std::ostre
       out << "  (" << h5::kind_name(e.kind) << ")";
     }
     out << "\n";
-    if (data > 0 && e.dataset) out << "    data: " << data_text(*e.dataset, data, false) << "\n";
-    for (const auto& [name, value] : e.attrs) out << "    @" << name << " = " << attribute_text(value, false) << "\n";
+    if (data > 0 && e.dataset) out << "    data: " << data_line(*e.dataset, data) << "\n";
+    for (const auto& [name, value] : e.attrs)
+      out << "    @" << printable(name) << " = " << attribute_text(value, false) << "\n";
   }
 }
 
@@ -158,6 +249,8 @@ void print_json(const std::string& file, const std::vector<Entry>& entries, std:
     out << (i ? ",\n  " : "\n  ") << "{\"path\": " << json_string(e.path)
         << ", \"kind\": " << json_string(h5::kind_name(e.kind));
     if (!e.soft_link.empty()) out << ", \"soft_link\": " << json_string(e.soft_link);
+    if (e.sparse) out << ", \"sparse\": " << sparse_json(*e.sparse);
+    if (!e.sparse_error.empty()) out << ", \"sparse_error\": " << json_string(e.sparse_error);
     if (e.dataset) {
       const h5::Dataset& d = *e.dataset;
       const h5::DatasetProperties p = d.properties();
@@ -170,7 +263,7 @@ void print_json(const std::string& file, const std::vector<Entry>& entries, std:
       for (std::size_t f = 0; f < p.filters.size(); ++f) out << (f ? ", " : "") << json_string(p.filters[f]);
       out << "], \"fill_value\": " << (p.fill_value ? number(*p.fill_value) : "null");
       out << ", \"storage_bytes\": " << p.storage_bytes;
-      if (data > 0) out << ", \"data\": " << data_text(d, data, true);
+      if (data > 0) out << ", " << data_json(d, data);
     }
     out << ", \"attrs\": {";
     for (std::size_t a = 0; a < e.attrs.size(); ++a)

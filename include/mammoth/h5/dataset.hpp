@@ -12,6 +12,7 @@
 
 #include "mammoth/any_array.hpp"
 #include "mammoth/h5/attribute.hpp"
+#include "mammoth/h5/filters.hpp"
 #include "mammoth/h5/handle.hpp"
 #include "mammoth/h5/types.hpp"
 #include "mammoth/store.hpp"
@@ -24,6 +25,9 @@ struct DatasetOptions {
   Shape chunks;              // empty: contiguous, unless a filter or maxshape needs chunks (then h5py's guess)
   bool auto_chunks = false;  // chunk with h5py's guess even without filters
   int gzip_level = -1;       // 0…9; -1 = no compression
+  // A compression filter by name, as `--compression` takes it: "lzf", "zstd=3",
+  // "blosc=zstd:5"… (see h5/filters.hpp); overrides gzip_level when not empty.
+  std::string compression;
   bool shuffle = false;
   bool fletcher32 = false;
   std::optional<double> fill_value;  // converted to the dataset's dtype
@@ -37,7 +41,8 @@ struct DatasetProperties {
   StorageLayout layout = StorageLayout::Contiguous;
   Shape chunks;                         // empty unless chunked
   Shape maxshape;                       // kUnlimited for unlimited axes
-  std::vector<std::string> filters;     // "shuffle", "gzip(4)", "fletcher32", "szip", "filter 32001"…
+  std::vector<std::string> filters;     // "shuffle", "gzip(4)", "lzf", "blosc(lz4, 5, shuffle)"… (filter_text)
+  std::vector<Filter> pipeline;         // the same filters: IDs and client data
   std::optional<double> fill_value;     // user-defined fill value, if any
   std::uint64_t storage_bytes = 0;      // bytes allocated in the file
   std::optional<std::uint64_t> offset;  // file offset of contiguous data once allocated
@@ -60,6 +65,10 @@ class Dataset {
   const Shape& chunks() const { return chunks_; }  // empty when not chunked
   bool writable() const { return writable_; }
   DatasetProperties properties() const;
+  // True when reads inflate this dataset's gzip (+shuffle) chunks on all cores, past
+  // libhdf5's one-threaded pipeline (raw chunks through H5Dread_chunk, libdeflate):
+  // in a file opened read-only.
+  bool direct_chunk_reads() const;
   Attributes attrs() const { return Attributes(id_.get(), spec()); }
   Hid id() const { return id_.get(); }
 
@@ -118,6 +127,9 @@ class Dataset {
   void refresh();
   void check_box_stride(const Box& box, const Shape& stride) const;
   void transfer(const Box& box, void* buffer, DType type, const Shape& stride, bool reading) const;
+  // Reads `box` through direct_chunk_reads(); false (nothing promised in `dst`) when
+  // libhdf5 must answer instead (an unwritten chunk, float16 wanted).
+  bool read_direct(const Box& box, void* dst, DType type) const;
 
   Handle id_;
   std::string file_;
@@ -125,6 +137,9 @@ class Dataset {
   bool writable_;
   std::optional<DType> dtype_;
   std::string type_text_;
+  bool bitfield_ = false;                 // stored as a bitfield (PyTables' bool)
+  mutable std::optional<bool> direct_;    // direct_chunk_reads(), computed once
+  mutable std::size_t shuffle_size_ = 0;  // with direct_: the shuffle's element size, 0 without shuffle
   std::string type_error_;
   Shape shape_;
   Shape chunks_;

@@ -1,9 +1,11 @@
 // CSR/CSC as an HDF5 group, laid out as anndata writes them: datasets data, indices,
 // indptr and attributes encoding-type ("csr_matrix"/"csc_matrix"), encoding-version
 // ("0.1.0") and shape (int64 pair). Older h5sparse-style groups (h5sparse_format,
-// h5sparse_shape) are read too.
+// h5sparse_shape) are read too. A group is recognised by its attributes, whatever the
+// file's name (.h5ad included).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "mammoth/h5.hpp"
@@ -16,8 +18,14 @@ struct H5GroupInfo {
   Format format = Format::Csr;  // Csr or Csc
   std::int64_t rows = 0, cols = 0, nnz = 0;
   DType value, index;
+  std::string encoding;  // "anndata" (encoding-type, also what mammoth writes) or "h5sparse"
 };
 
+// What a group holds when its attributes name a sparse encoding (anndata's
+// encoding-type csr_matrix/csc_matrix + shape; h5sparse's h5sparse_format +
+// h5sparse_shape), from attributes and dataset headers only; nullopt when they name
+// none; FormatError when the encoding is named but the group does not follow it.
+std::optional<H5GroupInfo> sparse_group_info(const h5::Group& group);
 // "file.h5:/group" → what the group holds (FormatError when it is no sparse group).
 H5GroupInfo h5_group_info(const std::string& spec);
 

@@ -9,3 +9,14 @@ with h5py.File('h5py_types.h5', 'w') as f:
     f.create_dataset('half', data=np.array([0.5, -2.0, 65504.0], dtype='<f2'))
     f.attrs['fixed'] = np.bytes_(b'fixed text')
     f.attrs['names'] = np.array([b'a', b'b'])
+
+# bitfields.h5: PyTables' bools (8-bit bitfields) and raw bitfields made with h5py's low-level API.
+import tables
+with tables.open_file('bitfields.h5', 'w') as t:
+    t.create_carray('/', 'bools', obj=np.array([True, False, True, True]), filters=tables.Filters(complevel=1))
+    t.root._v_attrs.flag = np.bool_(True)
+with h5py.File('bitfields.h5', 'a') as f:
+    for name, htype, values in [('bits8', h5py.h5t.STD_B8LE, np.array([0, 1, 2, 255], 'u1')),
+                                ('bits16', h5py.h5t.STD_B16LE, np.array([0, 1, 2, 3], '<u2'))]:
+        d = h5py.h5d.create(f.id, name.encode(), htype, h5py.h5s.create_simple((4,)))
+        d.write(h5py.h5s.ALL, h5py.h5s.ALL, values, mtype=htype)

@@ -1,0 +1,179 @@
+// gzip (+shuffle) chunks read past libhdf5's filter pipeline: the raw chunks come from
+// H5Dread_chunk under the library lock, then inflate (libdeflate), unshuffle and land in
+// the caller's box on all cores. libhdf5 inflates with zlib on the one calling thread.
+#include <libdeflate.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <thread>
+
+#include "../ooc/thread_pool.hpp"
+#include "call.hpp"
+#include "mammoth/h5/dataset.hpp"
+#include "pipeline.hpp"
+
+namespace mammoth::h5 {
+
+namespace {
+
+// Chunks in flight at once: raw and inflated copies of each are held until the batch lands.
+constexpr std::size_t kBatchBytes = std::size_t{32} << 20;
+
+struct RawChunk {
+  std::vector<hsize_t> origin;
+  unsigned mask = 0;  // bit i set: filter i of the pipeline was skipped for this chunk
+  std::vector<std::byte> bytes;
+};
+
+struct Inflater {
+  Inflater() : d(libdeflate_alloc_decompressor()) {
+    if (!d) throw std::bad_alloc();
+  }
+  ~Inflater() { libdeflate_free_decompressor(d); }
+  Inflater(const Inflater&) = delete;
+  Inflater& operator=(const Inflater&) = delete;
+  libdeflate_decompressor* d;
+};
+
+// HDF5's shuffle: byte b of element i sits at b * n + i; a tail of bytes that is no whole
+// element stays where it is.
+void unshuffle(const std::byte* in, std::byte* out, std::size_t bytes, std::size_t size) {
+  const std::size_t n = bytes / size;
+  for (std::size_t b = 0; b < size; ++b) {
+    const std::byte* plane = in + b * n;
+    for (std::size_t i = 0; i < n; ++i) out[i * size + b] = plane[i];
+  }
+  std::memcpy(out + n * size, in + n * size, bytes - n * size);
+}
+
+// C-order strides, in elements.
+std::vector<std::int64_t> strides_of(const Shape& shape) {
+  std::vector<std::int64_t> s(shape.size(), 1);
+  for (std::size_t i = shape.size(); i-- > 1;) s[i - 1] = s[i] * shape[i];
+  return s;
+}
+
+}  // namespace
+
+bool Dataset::direct_chunk_reads() const {
+  if (direct_) return *direct_;
+  auto guard = detail::lock();
+  direct_ = false;
+  // Read-only files only: a writer's chunk may sit dirty in libhdf5's cache, and flushing
+  // it (H5Dread_chunk does) may change the size H5Dget_chunk_storage_size just gave.
+  if (writable_ || chunks_.empty() || !dtype_ || bitfield_ || dtype_->type() == ScalarType::Bool) return false;
+  const std::vector<Filter> pipeline = properties().pipeline;
+  const bool gzip = pipeline.size() == 1 && pipeline[0].id == kFilterGzip;
+  const bool shuffle_gzip = pipeline.size() == 2 && pipeline[0].id == kFilterShuffle && pipeline[1].id == kFilterGzip;
+  if (!gzip && !shuffle_gzip) return false;
+  shuffle_size_ = 0;
+  if (shuffle_gzip) {
+    // The shuffle's element size, as libhdf5 set it from the stored type.
+    shuffle_size_ = pipeline[0].values.empty() ? dtype_->itemsize() : pipeline[0].values[0];
+    if (shuffle_size_ == 0) return false;
+  }
+  direct_ = true;
+  return true;
+}
+
+bool Dataset::read_direct(const Box& box, void* dst, DType type) const {
+  if (type.type() == ScalarType::Float16 || !direct_chunk_reads()) return false;
+  // Whole chunks along axis 0 only: this path keeps no chunk cache, so a box that cuts a
+  // chunk's rows (h5py's row loop) would inflate that chunk again for every read;
+  // libhdf5's sized cache answers those (H5Selection.SizedChunkCacheReadsEachBigChunkOnce).
+  const std::int64_t end = box.offset[0] + box.count[0];
+  if (box.offset[0] % chunks_[0] != 0 || (end % chunks_[0] != 0 && end != shape_[0])) return false;
+  const std::size_t nd = shape_.size(), item = dtype_->itemsize();
+  std::size_t chunk_bytes = item;
+  for (auto c : chunks_) chunk_bytes *= static_cast<std::size_t>(c);
+  // The chunks the box touches, in C order of the chunk grid.
+  std::vector<std::vector<hsize_t>> origins(1, std::vector<hsize_t>());
+  for (std::size_t i = 0; i < nd; ++i) {
+    std::vector<std::vector<hsize_t>> next;
+    const std::int64_t first = box.offset[i] / chunks_[i], last = (box.offset[i] + box.count[i] - 1) / chunks_[i];
+    for (const auto& o : origins)
+      for (std::int64_t k = first; k <= last; ++k) {
+        next.push_back(o);
+        next.back().push_back(static_cast<hsize_t>(k * chunks_[i]));
+      }
+    origins = std::move(next);
+  }
+  const std::vector<std::int64_t> chunk_strides = strides_of(chunks_), box_strides = strides_of(box.count);
+  const int threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  const std::size_t batch = std::clamp<std::size_t>(kBatchBytes / (2 * chunk_bytes), 1, 4 * threads);
+  const std::string object = spec();
+  const unsigned shuffle_bit = shuffle_size_ ? 1U : 0U, gzip_bit = shuffle_size_ ? 2U : 1U;
+
+  for (std::size_t start = 0; start < origins.size(); start += batch) {
+    std::vector<RawChunk> raw(std::min(batch, origins.size() - start));
+    {
+      auto guard = detail::lock();
+      for (std::size_t k = 0; k < raw.size(); ++k) {
+        raw[k].origin = origins[start + k];
+        hsize_t nbytes = 0;
+        // An unwritten chunk reads as the fill value: libhdf5 knows it, so it answers.
+        if (H5Dget_chunk_storage_size(id_.get(), raw[k].origin.data(), &nbytes) < 0 || nbytes == 0) {
+          H5Eclear2(H5E_DEFAULT);
+          return false;
+        }
+        raw[k].bytes.resize(nbytes);
+        uint32_t mask = 0;
+        detail::call("read raw chunk", object, H5Dread_chunk, id_.get(), H5P_DEFAULT, raw[k].origin.data(), &mask,
+                     static_cast<void*>(raw[k].bytes.data()));
+        raw[k].mask = mask;
+      }
+    }
+    ooc::detail::parallel(std::min<int>(threads, static_cast<int>(raw.size())), [&](int t, int nt) {
+      Inflater inflater;
+      std::vector<std::byte> inflated(chunk_bytes), plain(shuffle_size_ ? chunk_bytes : 0);
+      for (std::size_t k = static_cast<std::size_t>(t); k < raw.size(); k += static_cast<std::size_t>(nt)) {
+        const RawChunk& c = raw[k];
+        const std::byte* data = c.bytes.data();
+        std::size_t size = c.bytes.size();
+        if (!(c.mask & gzip_bit)) {
+          std::size_t actual = 0;
+          if (libdeflate_zlib_decompress(inflater.d, data, size, inflated.data(), chunk_bytes, &actual) !=
+                  LIBDEFLATE_SUCCESS ||
+              actual != chunk_bytes)
+            throw FormatError(object + ": corrupt gzip chunk at " +
+                              shape_string(Shape(c.origin.begin(), c.origin.end())) +
+                              " (it does not inflate to the chunk's " + std::to_string(chunk_bytes) + " bytes)");
+          data = inflated.data();
+          size = actual;
+        }
+        if (size != chunk_bytes)
+          throw FormatError(object + ": chunk at " + shape_string(Shape(c.origin.begin(), c.origin.end())) + " holds " +
+                            std::to_string(size) + " bytes, not " + std::to_string(chunk_bytes));
+        if (shuffle_size_ && !(c.mask & shuffle_bit)) {
+          unshuffle(data, plain.data(), chunk_bytes, shuffle_size_);
+          data = plain.data();
+        }
+        // The part of the chunk inside the box, one run along the last axis at a time.
+        Shape lo(nd), hi(nd);
+        for (std::size_t i = 0; i < nd; ++i) {
+          lo[i] = std::max<std::int64_t>(box.offset[i], static_cast<std::int64_t>(c.origin[i]));
+          hi[i] =
+              std::min<std::int64_t>(box.offset[i] + box.count[i], static_cast<std::int64_t>(c.origin[i]) + chunks_[i]);
+        }
+        const auto run = static_cast<std::size_t>(hi[nd - 1] - lo[nd - 1]);
+        Shape at = lo;
+        for (;;) {
+          std::int64_t from = 0, to = 0;
+          for (std::size_t i = 0; i < nd; ++i) {
+            from += (at[i] - static_cast<std::int64_t>(c.origin[i])) * chunk_strides[i];
+            to += (at[i] - box.offset[i]) * box_strides[i];
+          }
+          convert(data + static_cast<std::size_t>(from) * item, *dtype_,
+                  static_cast<std::byte*>(dst) + static_cast<std::size_t>(to) * type.itemsize(), type, run);
+          std::size_t axis = nd - 1;
+          while (axis-- > 0 && ++at[axis] == hi[axis]) at[axis] = lo[axis];
+          if (axis == static_cast<std::size_t>(-1)) break;
+        }
+      }
+    });
+  }
+  return true;
+}
+
+}  // namespace mammoth::h5

@@ -1,0 +1,101 @@
+#include <gtest/gtest.h>
+
+#include "mammoth/h5.hpp"
+#include "test_support.hpp"
+
+namespace mammoth::h5 {
+namespace {
+
+using mammoth::testing::TempDir;
+
+template <class T>
+NdArray<T> ramp(const Shape& shape) {
+  NdArray<T> a = NdArray<T>::empty(shape);
+  for (std::int64_t i = 0; i < a.size(); ++i) a.data()[i] = static_cast<T>(i % 1000 - 300);
+  return a;
+}
+
+DatasetOptions gzip(Shape chunks, bool shuffle) {
+  DatasetOptions o;
+  o.chunks = std::move(chunks);
+  o.gzip_level = 4;
+  o.shuffle = shuffle;
+  return o;
+}
+
+// The same box read from the gzip dataset (direct) and from an unfiltered copy (libhdf5).
+void expect_same_box(const Dataset& direct, const Dataset& plain, const Box& box, DType as) {
+  std::vector<std::byte> a(static_cast<std::size_t>(box.size()) * as.itemsize()),
+      b(static_cast<std::size_t>(box.size()) * as.itemsize());
+  direct.read(box, a.data(), as);
+  plain.read(box, b.data(), as);
+  EXPECT_EQ(a, b) << direct.spec() << " " << shape_string(box.offset) << "+" << shape_string(box.count) << " as "
+                  << as.name();
+}
+
+TEST(H5DirectChunks, GzipAndShuffleChunksMatchLibhdf5sPipeline) {
+  TempDir dir;
+  const Shape shape{57, 43, 5};  // edge chunks on every axis
+  const std::vector<DType> stored{DType(ScalarType::Float32), DType(ScalarType::Float64, ByteOrder::Big),
+                                  DType(ScalarType::Int16), DType(ScalarType::Complex128)};
+  {
+    File f(dir.file("g.h5"), "w");
+    for (const bool shuffle : {false, true})
+      for (const DType type : stored) {
+        const std::string name = type.descr() + (shuffle ? "_s" : "");
+        const AnyArray data = AnyArray(ramp<double>(shape)).astype(type);
+        EXPECT_FALSE(f.create_dataset(name, data, gzip({8, 10, 5}, shuffle)).direct_chunk_reads());  // writable
+        f.create_dataset(name + "_plain", data);
+      }
+  }
+  File f(dir.file("g.h5"), "r");
+  // Boxes of whole chunk rows (the direct path), and others (libhdf5's cache).
+  const std::vector<Box> boxes{Box::whole(shape), Box{{8, 7, 1}, {40, 30, 3}}, Box{{56, 0, 0}, {1, 43, 5}},
+                               Box{{16, 42, 4}, {8, 1, 1}}, Box{{3, 7, 1}, {40, 30, 3}}};
+  for (const bool shuffle : {false, true})
+    for (const DType type : stored) {
+      const std::string name = type.descr() + (shuffle ? "_s" : "");
+      const Dataset direct = f.dataset(name), plain = f.dataset(name + "_plain");
+      EXPECT_TRUE(direct.direct_chunk_reads()) << name;
+      EXPECT_FALSE(plain.direct_chunk_reads());
+      for (const Box& box : boxes)
+        for (const DType as : {type, DType(ScalarType::Float64), DType(ScalarType::Int32)})
+          expect_same_box(direct, plain, box, as);
+    }
+}
+
+TEST(H5DirectChunks, OtherPipelinesAndUnwrittenChunksGoThroughLibhdf5) {
+  TempDir dir;
+  const NdArray<float> top = ramp<float>({10, 20});
+  {
+    File f(dir.file("o.h5"), "w");
+    DatasetOptions checked = gzip({10, 10}, true);
+    checked.fletcher32 = true;
+    f.create_dataset("fletcher", AnyArray(ramp<float>({20, 20})), checked);
+    DatasetOptions lzf;
+    lzf.compression = "lzf";
+    lzf.chunks = {10, 10};
+    f.create_dataset("lzf", AnyArray(ramp<float>({20, 20})), lzf);
+    // Half written: the other chunks read as the fill value, which libhdf5 supplies.
+    DatasetOptions filled = gzip({10, 10}, true);
+    filled.fill_value = -7;
+    Dataset half = f.create_dataset("half", {20, 20}, DType(ScalarType::Float32), filled);
+    half.write(Box{{0, 0}, {10, 20}}, top.data(), DType(ScalarType::Float32));
+  }
+  File f(dir.file("o.h5"), "r");
+  EXPECT_FALSE(f.dataset("fletcher").direct_chunk_reads());
+  EXPECT_FALSE(f.dataset("lzf").direct_chunk_reads());
+  const Dataset half = f.dataset("half");
+  EXPECT_TRUE(half.direct_chunk_reads());
+  const NdArray<float> all = half.read_all_as<float>();
+  EXPECT_EQ(all(9, 19), top(9, 19));
+  EXPECT_EQ(all(10, 0), -7.0f);
+  EXPECT_EQ(all(19, 19), -7.0f);
+  // The written chunk row alone goes direct and gives the same.
+  std::vector<float> part(200);
+  half.read(Box{{0, 0}, {10, 20}}, part.data(), DType(ScalarType::Float32));
+  EXPECT_EQ(part[199], top(9, 19));
+}
+
+}  // namespace
+}  // namespace mammoth::h5
