@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,8 @@ class ZipReader {
 
   const std::string& path() const { return path_; }
   bool has(const std::string& member) const;
-  // The header of `member` ("data" reads "data.npy").
+  // The header of `member` ("data" reads "data.npy"); a header claiming more data than
+  // the member holds (or a shape whose size overflows) is a FormatError/ShapeError.
   NpyHeader header(const std::string& member);
   // Reads the member's data (after its header) into dst, exactly `bytes` bytes.
   void read_data(const std::string& member, void* dst, std::size_t bytes);
@@ -28,6 +30,7 @@ class ZipReader {
   std::string read_text(const std::string& member);
 
  private:
+  void check_claim(const std::string& member, const NpyHeader& h);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string path_;
@@ -56,6 +59,7 @@ class ZipWriter {
 struct StoredMember {
   std::uint64_t offset = 0;
   std::uint64_t size = 0;
+  std::optional<std::uint32_t> crc;  // from the central directory
 };
 StoredMember stored_member(const std::string& path, const std::string& member);
 
