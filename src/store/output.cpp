@@ -124,27 +124,52 @@ std::int64_t file_size(int fd, const std::string& destination) {
   return st.st_size;
 }
 
-// Fails unless `extra` bytes past `size` fit under RLIMIT_FSIZE and on the disk; on
-// success the disk blocks are allocated (beyond the end of file, which stays as it is).
-void reserve(int fd, const std::string& destination, std::int64_t size, std::int64_t extra) {
+void check_file_size_limit(const std::string& destination, std::int64_t bytes) {
   struct rlimit limit {};
   if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
-      static_cast<std::uint64_t>(size + extra) > limit.rlim_cur)
-    throw IoError(destination + ": the file would grow to about " + std::to_string(size + extra) +
+      static_cast<std::uint64_t>(bytes) > limit.rlim_cur)
+    throw IoError(destination + ": the file would grow to about " + std::to_string(bytes) +
                       " bytes, past the file-size limit of " + std::to_string(limit.rlim_cur) +
                       " bytes (ulimit -f); nothing was written",
                   EFBIG);
+}
+
+[[noreturn]] void throw_no_space(const std::string& destination, std::int64_t extra, int err) {
+  throw IoError(
+      destination + ": not enough disk space for about " + std::to_string(extra) + " more bytes; nothing was written",
+      err);
+}
+
+// Fails when the file system of `fd` (a file or a folder) has less than `extra` bytes free.
+void check_free_space(int fd, const std::string& destination, std::int64_t extra) {
+  struct statvfs fs {};
+  if (::fstatvfs(fd, &fs) == 0 && static_cast<double>(fs.f_bavail) * fs.f_frsize < static_cast<double>(extra))
+    throw_no_space(destination, extra, ENOSPC);
+}
+
+// Fails unless `extra` bytes past `size` fit under RLIMIT_FSIZE and on the disk; on
+// success the disk blocks are allocated (beyond the end of file, which stays as it is).
+void reserve(int fd, const std::string& destination, std::int64_t size, std::int64_t extra) {
+  check_file_size_limit(destination, size + extra);
   if (::fallocate(fd, FALLOC_FL_KEEP_SIZE, size, extra) == 0) return;
   const int err = errno;
-  if (err == ENOSPC || err == EDQUOT || err == EFBIG)
-    throw IoError(
-        destination + ": not enough disk space for about " + std::to_string(extra) + " more bytes; nothing was written",
-        err);
-  struct statvfs fs {};  // no fallocate here (EOPNOTSUPP): at least compare with the free space
-  if (::fstatvfs(fd, &fs) == 0 && static_cast<double>(fs.f_bavail) * fs.f_frsize < static_cast<double>(extra))
-    throw IoError(
-        destination + ": not enough disk space for about " + std::to_string(extra) + " more bytes; nothing was written",
-        ENOSPC);
+  if (err == ENOSPC || err == EDQUOT || err == EFBIG) throw_no_space(destination, extra, err);
+  check_free_space(fd, destination, extra);  // no fallocate here (EOPNOTSUPP): at least compare
+}
+
+// A whole new file: refused up front when it cannot fit (its writer allocates it later).
+void check_room_for_new_file(const std::string& folder, const std::string& destination, std::int64_t bytes) {
+  if (bytes <= 0) return;
+  check_file_size_limit(destination, bytes);
+  const int fd = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;  // the writer reports a missing folder with its own words
+  try {
+    check_free_space(fd, destination, bytes);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
 }
 
 // Moves `from` to `to` unless `to` exists (false then).
@@ -200,6 +225,7 @@ OutputCommit::OutputCommit(const std::string& spec, std::int64_t expected_bytes)
     open_in_place(expected_bytes);
     temp_spec_ = file_ + ":" + temp_inner_;
   } else {
+    check_room_for_new_file(p.parent_path().string(), path.file, expected_bytes);
     file_ = (p.parent_path() / temporary_name(p.filename().string(), p.extension().string())).string();
     temp_spec_ = path.is_hdf5() ? file_ + ":" + path.inner : file_;
   }
