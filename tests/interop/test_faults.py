@@ -312,6 +312,19 @@ class FaultTest(unittest.TestCase):
                     np.testing.assert_array_equal(got['pb'], np.load(b))
                     self.assertEqual(self.leftovers(), [])
 
+    def test_hdf5_write_error_exits_cleanly(self):
+        """A write libhdf5 itself fails (the limit passes the up-front check by a hair) is an
+        error, not a SIGSEGV at exit, and leaves no file (issue 10, defect 5)."""
+        n = 200000
+        np.save(self.path('v.npy'), np.arange(n, dtype=np.float64))
+        STATS['faults'] += 1
+        r = run(['convert', self.path('v.npy'), self.path('new.h5') + ':/x', '-q'], limit_file_size(8 * n + 1000))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('new.h5', r.stderr)
+        self.assertNotIn('HDF5-DIAG', r.stderr)
+        self.assertFalse(os.path.exists(self.path('new.h5')))
+        self.assertEqual(self.leftovers(), [])
+
     def test_xfsz_never_kills(self):
         """ulimit -f on every write path gives an error, never death by SIGXFSZ."""
         self.make_old(self.path('out.npy'))
