@@ -19,6 +19,8 @@
 //   to commit, so concurrent mammoth writers to one file take turns.
 // - The next OutputCommit for the same destination removes temporaries (files or links)
 //   whose process is gone: what a SIGKILL leaves behind lasts until the next run.
+// - A writer of an HDF5 object flushes the file once the temporary object exists (AtomicOutput
+//   does), so a SIGKILL while data are written leaves a file whose metadata are whole.
 #pragma once
 
 #include <cstdint>

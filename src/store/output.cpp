@@ -281,8 +281,7 @@ void OutputCommit::release_reservation() noexcept {
       // Blocks allocated past the end of file stay allocated until released: tmpfs frees
       // them on a punched hole, ext4 on a truncate to the same size.
       ::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, st.st_size, reserved_end_ - st.st_size);
-      if (::ftruncate(fd, st.st_size) != 0) {
-      }
+      [[maybe_unused]] const int rc = ::ftruncate(fd, st.st_size);
     }
     if (fd >= 0 && fd != lock_fd_) ::close(fd);
     reserved_end_ = 0;
@@ -326,7 +325,8 @@ void OutputCommit::merge_into_existing_file() {
     file_ = parse_store_path(final_spec_).file;
     final_inner_ = inner;
     in_place_ = true;
-    open_in_place(0);
+    std::error_code ec;
+    open_in_place(static_cast<std::int64_t>(std::filesystem::file_size(temporary_file, ec)));
     copy_object(temporary_file, inner, file_, temp_inner_);
   } catch (...) {
     std::remove(temporary_file.c_str());
