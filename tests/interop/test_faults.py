@@ -335,5 +335,71 @@ class FaultTest(unittest.TestCase):
         self.assertEqual(self.leftovers(), [])
 
 
+class HostileInputTest(unittest.TestCase):
+    """Files numpy and scipy refuse or read oddly: mammoth agrees, with an error naming
+    the file and member."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def test_stored_npz_member_with_a_bad_crc(self):
+        m = sp.random(50, 50, density=0.2, format='csr', random_state=0)
+        sp.save_npz(self.path('s.npz'), m, compressed=False)
+        with open(self.path('s.npz'), 'rb') as f:
+            b = bytearray(f.read())
+        b[b.find(m.data[:4].tobytes()) + 5] ^= 0x40
+        with open(self.path('bad.npz'), 'wb') as f:
+            f.write(b)
+        with self.assertRaises(Exception):  # zipfile: Bad CRC-32 for file 'data.npy'
+            sp.load_npz(self.path('bad.npz'))
+        r = run(['convert', self.path('bad.npz'), self.path('out.npy')])
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('bad.npz: data.npy: CRC mismatch', r.stderr)
+
+    def test_npz_member_claiming_more_than_it_holds(self):
+        for compressed in (False, True):
+            with self.subTest(compressed=compressed):
+                m = sp.random(20, 20, density=0.2, format='csr', random_state=0)
+                sp.save_npz(self.path('s.npz'), m, compressed=compressed)
+                import zipfile
+                with zipfile.ZipFile(self.path('s.npz')) as z:
+                    members = {n: z.read(n) for n in z.namelist()}
+                data = members['data.npy']
+                members['data.npy'] = data.replace(b"'shape': (80,)", b"'shape': (1200000000,)")
+                self.assertNotEqual(members['data.npy'], data)
+                with zipfile.ZipFile(self.path('big.npz'), 'w',
+                                     zipfile.ZIP_DEFLATED if compressed else zipfile.ZIP_STORED) as z:
+                    for n, v in members.items():
+                        z.writestr(n, v)
+                r = run(['convert', self.path('big.npz'), self.path('out.npy')])
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn('big.npz: data.npy: the header claims shape (1200000000,)', r.stderr)
+                self.assertNotIn('CRC', r.stderr)
+
+    def test_unaligned_npy_converts_exactly(self):
+        header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (5,), }\n"
+        values = np.array([1.5, -2.0, 1e30, 0.1, 3.0])
+        with open(self.path('u.npy'), 'wb') as f:
+            f.write(b'\x93NUMPY\x01\x00' + len(header).to_bytes(2, 'little') + header + values.tobytes())
+        np.testing.assert_array_equal(np.load(self.path('u.npy')), values)  # numpy reads it
+        r = run(['convert', self.path('u.npy'), self.path('f.npy'), '--to-dtype', 'float32', '-q'])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        np.testing.assert_array_equal(np.load(self.path('f.npy')), values.astype(np.float32))
+
+    def test_mtx_size_line_overflow(self):
+        with open(self.path('m.mtx'), 'w') as f:
+            f.write('%%MatrixMarket matrix array real general\n4294967296 4294967296\n1\n')
+        r = run(['convert', self.path('m.mtx'), self.path('out.npz')])
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('m.mtx:2: size 4294967296 x 4294967296 is too large', r.stderr)
+
+
 if __name__ == '__main__':
     unittest.main()
