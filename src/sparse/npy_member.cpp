@@ -81,7 +81,11 @@ NpyHeader parse_npy_header(std::string_view bytes, const std::string& context) {
   if ((kind == 'S' || kind == 'U') &&
       (h.descr[0] == '|' || h.descr[0] == '<' || h.descr[0] == '>' || h.descr[0] == '=')) {
     h.is_text = true;
-    h.text_chars = static_cast<std::size_t>(std::stoul(h.descr.substr(2)));
+    const char* first = h.descr.data() + 2;
+    const char* last = h.descr.data() + h.descr.size();
+    const auto [end, ec] = std::from_chars(first, last, h.text_chars);
+    if (ec != std::errc() || end != last || h.text_chars == 0 || h.text_chars > (std::size_t{1} << 20))
+      bad(context, "bad string type '" + h.descr + "' (expected e.g. '|S3' or '<U5')");
   } else {
     h.dtype = DType::from_descr(h.descr, context);
   }

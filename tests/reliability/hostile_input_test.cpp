@@ -10,6 +10,7 @@
 
 #include "mammoth/dtype.hpp"
 #include "mammoth/error.hpp"
+#include "mammoth/sparse/bsr.hpp"
 #include "mammoth/sparse/mtx.hpp"
 #include "mammoth/sparse/zip.hpp"
 #include "test_support.hpp"
@@ -116,6 +117,25 @@ TEST(HostileInput, MatrixMarketSizeLinesThatOverflowOrOverclaimAreRefused) {
   EXPECT_NE(e.find("m.mtx:2: the size line declares 9000000000 entries but the file holds only 6 more bytes"),
             std::string::npos)
       << e;
+}
+
+// Found by fuzz/npz_fuzz: a string member's length was parsed with std::stoul, whose
+// std::invalid_argument escaped as "stoul".
+TEST(HostileInput, NpzTextMemberWithABadLengthIsAFormatError) {
+  EXPECT_THROW(sparse::parse_npy_header(sparse::npy_header("|Sx", {}), "m.npz: format.npy"), FormatError);
+  EXPECT_THROW(sparse::parse_npy_header(sparse::npy_header("|S99999999999999999999", {}), "m.npz: format.npy"),
+               FormatError);
+  EXPECT_EQ(sparse::parse_npy_header(sparse::npy_header("|S3", {}), "m.npz: format.npy").text_chars, 3u);
+}
+
+// Found by fuzz/sparse_validators_fuzz: block_rows * block_cols overflowed (UB) in validate().
+TEST(HostileInput, BsrBlockShapeWhoseSizeOverflowsIsInvalid) {
+  sparse::Bsr<double, std::int32_t> a;
+  a.rows = a.cols = std::int64_t{1} << 33;
+  a.block_rows = a.block_cols = std::int64_t{1} << 32;  // 2^64 values per block: wrapped to 0, it looked valid
+  a.indptr.assign(static_cast<std::size_t>(3), 0);
+  const std::string e = error_of([&] { a.validate(); });
+  EXPECT_NE(e.find("invalid bsr matrix"), std::string::npos) << e;
 }
 
 }  // namespace
