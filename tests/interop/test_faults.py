@@ -162,7 +162,7 @@ class FaultTest(unittest.TestCase):
             new_whole = after is not None and (expected is None or np.array_equal(after, expected))
         else:
             inside = lambda k: k == d.inner or k.startswith(d.inner + '/')
-            new_whole = any(inside(k) for k in after) and (expected is None or np.array_equal(after[d.inner], expected))
+            new_whole = after is not None and any(inside(k) for k in after) and (expected is None or np.array_equal(after[d.inner], expected))
             new_whole = new_whole and same({k: v for k, v in after.items() if not inside(k)},
                                            {k: v for k, v in (before or {}).items() if not inside(k)})
         # a SIGKILL may land after the commit: then the new content is whole
@@ -256,6 +256,8 @@ class FaultTest(unittest.TestCase):
                 args = [a.replace(old_dir, fs) if isinstance(a, str) else a for a in args]
                 dest = dest.replace(old_dir, fs)
                 with self.subTest(path=label):
+                    for name in os.listdir(fs):
+                        os.remove(os.path.join(fs, name))
                     self.make_old(dest)
                     before = Destination(dest).snapshot()
                     STATS['faults'] += 1
@@ -263,8 +265,6 @@ class FaultTest(unittest.TestCase):
                     self.assertEqual(r.returncode, 1, '%s: %s' % (label, r.stderr))
                     self.assertIn('mammoth: error:', r.stderr)
                     self.check_outcome(label, r, dest, before, expected)
-                    for name in os.listdir(fs):
-                        os.remove(os.path.join(fs, name))
         finally:
             self.dir = old_dir
             subprocess.run(['umount', fs])
