@@ -134,6 +134,25 @@ float half_to_float(std::uint16_t h) {
 
 namespace {
 
+// Items come from files at any offset (a numpy-valid .npy may put its data at an odd
+// one), so they are copied in and out, never dereferenced in place; a bool byte other
+// than 0/1 reads as true, as numpy's does.
+template <class T>
+T load(const std::byte* p) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return std::to_integer<unsigned char>(*p) != 0;
+  } else {
+    T v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+}
+
+template <class T>
+void store(std::byte* p, const T& v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
 template <class T>
 struct IsComplex : std::false_type {};
 template <class T>
@@ -153,25 +172,6 @@ To cast_scalar(const From& v) {
   } else {
     return static_cast<To>(v);
   }
-}
-
-// Items come from files at any offset (a numpy-valid .npy may put its data at an odd
-// one), so they are copied in and out, never dereferenced in place; a bool byte other
-// than 0/1 reads as true, as numpy's does.
-template <class T>
-T load(const std::byte* p) {
-  if constexpr (std::is_same_v<T, bool>) {
-    return std::to_integer<unsigned char>(*p) != 0;
-  } else {
-    T v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-  }
-}
-
-template <class T>
-void store(std::byte* p, const T& v) {
-  std::memcpy(p, &v, sizeof v);
 }
 
 // Reads n native items of the source type, widening float16 to float32 first.
