@@ -135,6 +135,25 @@ float half_to_float(std::uint16_t h) {
 
 namespace {
 
+// Items come from files at any offset (a numpy-valid .npy may put its data at an odd
+// one), so they are copied in and out, never dereferenced in place; a bool byte other
+// than 0/1 reads as true, as numpy's does.
+template <class T>
+T load(const std::byte* p) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return std::to_integer<unsigned char>(*p) != 0;
+  } else {
+    T v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+}
+
+template <class T>
+void store(std::byte* p, const T& v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
 template <class T>
 struct IsComplex : std::false_type {};
 template <class T>
@@ -192,8 +211,8 @@ void with_native_source(const void* src, DType src_type, std::size_t n, std::vec
   }
   if (src_type.type() == ScalarType::Float16) {
     std::vector<float> wide(n);
-    const auto* h = static_cast<const std::uint16_t*>(p);
-    for (std::size_t i = 0; i < n; ++i) wide[i] = half_to_float(h[i]);
+    const auto* h = static_cast<const std::byte*>(p);
+    for (std::size_t i = 0; i < n; ++i) wide[i] = half_to_float(load<std::uint16_t>(h + 2 * i));
     f(wide.data(), DType(ScalarType::Float32));
     return;
   }
@@ -223,9 +242,10 @@ void convert(const void* src, DType src_type, void* dst, DType dst_type, std::si
   with_native_source(src, src_type, n, scratch, [&](const void* p, DType native_src) {
     visit_scalar(native_src.type(), [&]<class From>(std::type_identity<From>) {
       visit_scalar(dst_type.type(), [&]<class To>(std::type_identity<To>) {
-        const auto* in = static_cast<const From*>(p);
-        auto* out = static_cast<To*>(dst);
-        for (std::size_t i = 0; i < n; ++i) out[i] = cast_scalar<To>(in[i]);
+        const auto* in = static_cast<const std::byte*>(p);
+        auto* out = static_cast<std::byte*>(dst);
+        for (std::size_t i = 0; i < n; ++i)
+          store(out + i * sizeof(To), cast_scalar<To>(load<From>(in + i * sizeof(From))));
       });
     });
   });

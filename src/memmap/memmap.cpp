@@ -7,9 +7,11 @@
 
 #include <atomic>
 #include <cerrno>
+#include <filesystem>
 #include <thread>
 
 #include "mammoth/error.hpp"
+#include "mammoth/output.hpp"
 
 namespace mammoth {
 
@@ -80,9 +82,11 @@ void write_at(int fd, const std::string& path, const void* data, std::size_t n, 
 
 namespace {
 
-std::string temporary_name(const std::string& path) {
-  static std::atomic<unsigned> counter{0};
-  return path + ".mammoth-tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+// Hidden and named as every output's temporary (output.hpp), so a later run removes it
+// when a SIGKILL left it behind.
+std::string temporary_path(const std::string& path) {
+  const std::filesystem::path p(path);
+  return (p.parent_path() / mammoth::temporary_name(p.filename().string())).string();
 }
 
 // Moves tmp to path unless path exists. Filesystems without RENAME_NOREPLACE get link(),
@@ -103,7 +107,7 @@ void rename_exclusive(const std::string& tmp, const std::string& path) {
 
 FileHandle create_file(const std::string& path, Mode mode, std::string_view header, std::int64_t total_bytes,
                        bool preallocate, const std::function<void(int fd)>& fill) {
-  const std::string tmp = temporary_name(path);
+  const std::string tmp = temporary_path(path);
   const int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0) throw_io_error(path, "cannot create", errno);
   FileHandle handle(fd);

@@ -1,9 +1,70 @@
 #include "mammoth/ooc/output.hpp"
 
+#include <utility>
+
+#include "mammoth/ooc/scheduler.hpp"
+
 namespace mammoth::ooc {
+namespace {
+
+// The store being written, under the destination's name: what it reports and the errors
+// it raises name what the user asked for, not the temporary.
+class DestinationStore final : public BlockStore {
+ public:
+  DestinationStore(std::unique_ptr<BlockStore> store, const OutputCommit& commit)
+      : store_(std::move(store)), commit_(commit) {}
+
+  std::string name() const override { return commit_.name_destination(store_->name()); }
+  DType dtype() const override { return store_->dtype(); }
+  const Shape& shape() const override { return store_->shape(); }
+  Shape chunk_shape() const override { return store_->chunk_shape(); }
+  bool writable() const override { return store_->writable(); }
+  void read(const Box& box, void* dst, DType dst_type) override {
+    renamed([&] { store_->read(box, dst, dst_type); });
+  }
+  // Every writer's loop passes here, so a Ctrl-C stops it at the next block.
+  void write(const Box& box, const void* src, DType src_type) override {
+    if (cancel_requested()) throw Cancelled();
+    renamed([&] { store_->write(box, src, src_type); });
+  }
+  std::optional<AnyArray> mapped() override { return store_->mapped(); }
+  void prefetch(const Box& box) override { store_->prefetch(box); }
+  void release(const Box& box) override { store_->release(box); }
+  void flush() override {
+    renamed([&] { store_->flush(); });
+  }
+  std::size_t cache_bytes() const override { return store_->cache_bytes(); }
+  std::vector<std::pair<std::string, std::string>> properties() const override { return store_->properties(); }
+
+ private:
+  void renamed(const std::function<void()>& f) { commit_.write(f); }
+
+  std::unique_ptr<BlockStore> store_;
+  const OutputCommit& commit_;
+};
+
+std::int64_t expected_bytes(const CreateOptions& options) {
+  const auto item = static_cast<std::int64_t>(options.dtype.itemsize());
+  return element_count(options.shape, options.dtype.itemsize(), "output") * item;
+}
+
+}  // namespace
 
 AtomicOutput::AtomicOutput(const std::string& spec, const CreateOptions& options)
-    : commit_(spec), store_(create_store(commit_.spec(), options)) {}
+    : commit_(spec, expected_bytes(options)) {
+  try {
+    store_ = std::make_unique<DestinationStore>(create_store(commit_.spec(), options), commit_);
+  } catch (const IoError& e) {
+    throw IoError(commit_.name_destination(e.what()), e.errnum());
+  } catch (const Cancelled&) {
+    throw;
+  } catch (const Error& e) {
+    throw Error(commit_.name_destination(e.what()));
+  }
+  // The new (temporary) object reaches the disk before any data: a SIGKILL from here on
+  // leaves a file whose metadata are whole, holding one stale temporary link.
+  store_->flush();
+}
 
 void AtomicOutput::commit() {
   store_->flush();

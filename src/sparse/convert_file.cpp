@@ -266,30 +266,50 @@ bool streams(const std::string& src, const std::string& dst, const ConvertOption
   return route_of(src, dst, options) != Route::InMemory;
 }
 
+namespace {
+
+// Writes `src` converted to `out`, the output commit's temporary for `dst`.
+void write_converted(const std::string& src, const std::string& dst, FileFormat dst_kind, const std::string& out,
+                     const ConvertOptions& options) {
+  if (spec_format(src) == FileFormat::Npy) {
+    dense_to_sparse(src, out, target_format(options.format, "", FileFormat::Npy, dst_kind), options);
+    return;
+  }
+  switch (route_of(src, dst, options)) {
+    case Route::Members:
+      if (dst_kind == FileFormat::Hdf5)
+        copy_to_group(open_sparse(src), out, options);
+      else
+        copy_to_npz(open_sparse(src), out, options);
+      return;
+    case Route::Mtx:
+      copy_to_mtx(open_sparse(src), out, options);
+      return;
+    case Route::InMemory:
+      convert_in_memory(src, out, dst_kind, options.format, options);
+      return;
+  }
+}
+
+// About what the output holds, for the output commit to reserve before it touches an
+// existing HDF5 file: the source's members (a format change keeps nnz; 0 when unknown).
+std::int64_t expected_bytes(const std::string& src) {
+  if (!names_sparse(src) || spec_format(src) == FileFormat::Mtx) return 0;
+  std::int64_t bytes = 0;
+  for (const auto& [name, store] : open_sparse(src).members)
+    bytes += element_count(store->shape()) * static_cast<std::int64_t>(store->dtype().itemsize());
+  return bytes;
+}
+
+}  // namespace
+
 void convert_file(const std::string& src, const std::string& dst, const ConvertOptions& options) {
   const FileFormat dst_kind = spec_format(dst);
   // A file converted onto itself is safe (the commit swaps in a new file; the old one stays
   // open until read); one HDF5 group onto itself is not.
   if (src == dst && parse_store_path(dst).is_hdf5()) throw Error(dst + ": source and destination are the same group");
-  OutputCommit commit(dst);
-  if (spec_format(src) == FileFormat::Npy) {
-    dense_to_sparse(src, commit.spec(), target_format(options.format, "", FileFormat::Npy, dst_kind), options);
-  } else {
-    switch (route_of(src, dst, options)) {
-      case Route::Members:
-        if (dst_kind == FileFormat::Hdf5)
-          copy_to_group(open_sparse(src), commit.spec(), options);
-        else
-          copy_to_npz(open_sparse(src), commit.spec(), options);
-        break;
-      case Route::Mtx:
-        copy_to_mtx(open_sparse(src), commit.spec(), options);
-        break;
-      case Route::InMemory:
-        convert_in_memory(src, commit.spec(), dst_kind, options.format, options);
-        break;
-    }
-  }
+  OutputCommit commit(dst, expected_bytes(src));
+  commit.write([&] { write_converted(src, dst, dst_kind, commit.spec(), options); });
   commit.commit();
 }
 

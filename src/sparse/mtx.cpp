@@ -148,11 +148,24 @@ Header parse_header(const std::string& path, std::string_view text) {
     fail(path, line_no, "a " + sy + " matrix must be square");
   if (h.info.array) {
     const std::int64_t n = h.info.rows;
-    h.info.entries = h.info.symmetry == MtxSymmetry::General         ? h.info.rows * h.info.cols
-                     : h.info.symmetry == MtxSymmetry::SkewSymmetric ? n * (n - 1) / 2
-                                                                     : n * (n + 1) / 2;
+    std::int64_t product = 0;
+    const bool overflow =
+        h.info.symmetry == MtxSymmetry::General
+            ? __builtin_mul_overflow(h.info.rows, h.info.cols, &product)
+            : __builtin_mul_overflow(n, h.info.symmetry == MtxSymmetry::SkewSymmetric ? n - 1 : n + 1, &product);
+    if (overflow)
+      fail(path, line_no,
+           "size " + std::to_string(h.info.rows) + " x " + std::to_string(h.info.cols) + " is too large");
+    h.info.entries = h.info.symmetry == MtxSymmetry::General ? product : product / 2;
   }
   h.body = std::min(pos, text.size());
+  // Every entry takes at least two characters ("1\n"; a coordinate one "1 1\n"): a size
+  // line declaring more than the file can hold is refused before anything is allocated.
+  const std::uint64_t least = h.info.array ? 2 : 4;
+  if (static_cast<std::uint64_t>(h.info.entries) > (text.size() - h.body) / least + 1)
+    fail(path, line_no,
+         "the size line declares " + std::to_string(h.info.entries) + " entries but the file holds only " +
+             std::to_string(text.size() - h.body) + " more bytes");
   h.body_line = line_no + 1;
   return h;
 }
@@ -316,7 +329,8 @@ MtxData read_mtx_data(const std::string& path) {
       d.row.push_back(d.col[k]);
       d.col.push_back(d.row[k]);
       const double sign = h.info.symmetry == MtxSymmetry::SkewSymmetric ? -1.0 : 1.0;
-      if (h.info.field == MtxField::Integer) d.ints.push_back(static_cast<std::int64_t>(sign) * d.ints[k]);
+      if (h.info.field == MtxField::Integer)  // negated in unsigned arithmetic: -INT64_MIN wraps as numpy's does
+        d.ints.push_back(sign < 0 ? static_cast<std::int64_t>(0 - static_cast<std::uint64_t>(d.ints[k])) : d.ints[k]);
       if (h.info.field == MtxField::Real || h.info.field == MtxField::Complex) d.re.push_back(sign * d.re[k]);
       if (h.info.field == MtxField::Complex)
         d.im.push_back(h.info.symmetry == MtxSymmetry::Hermitian ? -d.im[k] : sign * d.im[k]);

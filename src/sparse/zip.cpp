@@ -3,6 +3,7 @@
 #include "mammoth/sparse/zip.hpp"
 
 #include <zip.h>
+#include <zlib.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <optional>
 
 #include "mammoth/error.hpp"
+#include "mammoth/layout.hpp"
 
 namespace mammoth::sparse {
 
@@ -110,30 +112,59 @@ NpyHeader ZipReader::header(const std::string& member) {
   NpyHeader h = parse_npy_header(bytes, size, context, true);
   if (h.order == Order::Fortran && h.shape.size() > 1)
     throw FormatError(context + ": Fortran-order arrays are not expected in a sparse .npz");
+  check_claim(member, h);
   return h;
+}
+
+// A header claiming more than the member holds is refused before anyone allocates for it.
+void ZipReader::check_claim(const std::string& member, const NpyHeader& h) {
+  const std::string context = path_ + ": " + member + ".npy";
+  const auto data = static_cast<std::uint64_t>(h.data_bytes());
+  zip_stat_t st;
+  const zip_int64_t index = zip_name_locate(impl_->zip, (member + ".npy").c_str(), 0);
+  if (index < 0 || zip_stat_index(impl_->zip, static_cast<zip_uint64_t>(index), 0, &st) != 0 ||
+      !(st.valid & ZIP_STAT_SIZE))
+    return;
+  const auto header_bytes = static_cast<std::uint64_t>(h.data_offset);
+  if (header_bytes + data > st.size)
+    throw FormatError(context + ": the header claims shape " + shape_string(h.shape) + " (" + std::to_string(data) +
+                      " bytes of data) but the member holds " +
+                      std::to_string(st.size - std::min<std::uint64_t>(st.size, header_bytes)));
+  // deflate expands at most ~1032:1; a larger claim is a corrupt directory entry.
+  if ((st.valid & ZIP_STAT_COMP_SIZE) && st.comp_method != ZIP_CM_STORE && st.size / 1032 > st.comp_size + 1024)
+    throw FormatError(context + ": the archive claims " + std::to_string(st.size) + " uncompressed bytes from " +
+                      std::to_string(st.comp_size) + " compressed ones, more than deflate can produce");
 }
 
 void ZipReader::read_data(const std::string& member, void* dst, std::size_t bytes) {
   const std::string context = path_ + ": " + member + ".npy";
   const NpyHeader h = header(member);
-  // Stored members (np.savez): one pread per member, no CRC pass (the structure is
-  // validated after loading instead), as fast as the disk.
+  // Stored members (np.savez): read with pread straight into dst, the CRC computed on the
+  // way, as numpy's zipfile checks it (deflated members: libzip checks it).
   if (const auto s = impl_->stored(path_, member)) {
     if (static_cast<std::uint64_t>(h.data_offset) + bytes > s->size)
       throw FormatError(context + ": member is truncated");
     if (impl_->fd < 0) impl_->fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (impl_->fd < 0) throw_io_error(path_, "cannot open", errno);
-    auto* out = static_cast<char*>(dst);
-    std::uint64_t at = s->offset + static_cast<std::uint64_t>(h.data_offset);
-    while (bytes > 0) {
-      const ssize_t n =
-          ::pread(impl_->fd, out, std::min<std::size_t>(bytes, std::size_t{1} << 30), static_cast<off_t>(at));
-      if (n < 0) throw_io_error(context, "read failed", errno);
-      if (n == 0) throw FormatError(context + ": member is truncated");
-      out += n;
-      at += static_cast<std::uint64_t>(n);
-      bytes -= static_cast<std::size_t>(n);
-    }
+    const bool whole = static_cast<std::size_t>(h.data_offset) + bytes == s->size;
+    uLong crc = crc32(0L, Z_NULL, 0);
+    auto read_span = [&](char* out, std::size_t n, std::uint64_t at) {
+      while (n > 0) {
+        const ssize_t got =
+            ::pread(impl_->fd, out, std::min<std::size_t>(n, std::size_t{1} << 30), static_cast<off_t>(at));
+        if (got < 0) throw_io_error(context, "read failed", errno);
+        if (got == 0) throw FormatError(context + ": member is truncated");
+        if (whole) crc = crc32(crc, reinterpret_cast<const Bytef*>(out), static_cast<uInt>(got));
+        out += got;
+        at += static_cast<std::uint64_t>(got);
+        n -= static_cast<std::size_t>(got);
+      }
+    };
+    std::string head(static_cast<std::size_t>(h.data_offset), '\0');
+    if (whole) read_span(head.data(), head.size(), s->offset);
+    read_span(static_cast<char*>(dst), bytes, s->offset + static_cast<std::uint64_t>(h.data_offset));
+    if (whole && s->crc && crc != *s->crc)
+      throw FormatError(context + ": CRC mismatch (the member is corrupt; numpy refuses it too)");
     return;
   }
   ZipFile f = open_member(impl_->zip, path_, member);
@@ -325,9 +356,13 @@ StoredMember stored_member(const std::string& path, const std::string& member) {
     unsigned char rec[56];
     in.seekg(static_cast<std::streamoff>(z64));
     in.read(reinterpret_cast<char*>(rec), 56);
+    if (!in) throw FormatError(path + ": truncated zip64 end-of-central-directory record");
     cd_size = le(rec + 40, 8);
     cd_offset = le(rec + 48, 8);
   }
+  if (cd_offset > file_size || cd_size > file_size - cd_offset)
+    throw FormatError(path + ": the zip central directory (" + std::to_string(cd_size) + " bytes at " +
+                      std::to_string(cd_offset) + ") lies outside the file of " + std::to_string(file_size) + " bytes");
   std::vector<unsigned char> cd(cd_size);
   in.seekg(static_cast<std::streamoff>(cd_offset));
   in.read(reinterpret_cast<char*>(cd.data()), static_cast<std::streamsize>(cd_size));
@@ -336,18 +371,23 @@ StoredMember stored_member(const std::string& path, const std::string& member) {
   for (std::size_t p = 0; p + 46 <= cd.size();) {
     if (le(&cd[p], 4) != 0x02014b50) throw FormatError(path + ": corrupt zip central directory");
     const auto method = le(&cd[p + 10], 2);
+    const auto crc = le(&cd[p + 16], 4);
     std::uint64_t csize = le(&cd[p + 20], 4), usize = le(&cd[p + 24], 4), local = le(&cd[p + 42], 4);
     const auto name_len = le(&cd[p + 28], 2), extra_len = le(&cd[p + 30], 2), comment_len = le(&cd[p + 32], 2);
+    if (p + 46 + name_len + extra_len + comment_len > cd.size())
+      throw FormatError(path + ": corrupt zip central directory (an entry runs past its end)");
     const std::string name(reinterpret_cast<const char*>(&cd[p + 46]), name_len);
     if (name == want) {
       // zip64 extra field: the 0xffffffff fields appear in order usize, csize, local.
-      for (std::size_t e = p + 46 + name_len; e + 4 <= p + 46 + name_len + extra_len;) {
+      const std::size_t extra_end = p + 46 + name_len + extra_len;
+      for (std::size_t e = p + 46 + name_len; e + 4 <= extra_end;) {
         const auto id = le(&cd[e], 2), sz = le(&cd[e + 2], 2);
         if (id == 1) {
           std::size_t q = e + 4;
-          if (usize == 0xffffffff) usize = le(&cd[q], 8), q += 8;
-          if (csize == 0xffffffff) csize = le(&cd[q], 8), q += 8;
-          if (local == 0xffffffff) local = le(&cd[q], 8);
+          const std::size_t end = std::min<std::size_t>(e + 4 + sz, extra_end);
+          if (usize == 0xffffffff && q + 8 <= end) usize = le(&cd[q], 8), q += 8;
+          if (csize == 0xffffffff && q + 8 <= end) csize = le(&cd[q], 8), q += 8;
+          if (local == 0xffffffff && q + 8 <= end) local = le(&cd[q], 8);
         }
         e += 4 + sz;
       }
@@ -358,7 +398,11 @@ StoredMember stored_member(const std::string& path, const std::string& member) {
       in.seekg(static_cast<std::streamoff>(local));
       in.read(reinterpret_cast<char*>(lh), 30);
       if (!in || le(lh, 4) != 0x04034b50) throw FormatError(path + ": corrupt local header for " + want);
-      return {local + 30 + le(lh + 26, 2) + le(lh + 28, 2), usize};
+      const std::uint64_t data = local + 30 + le(lh + 26, 2) + le(lh + 28, 2);
+      if (data > file_size || usize > file_size - data)
+        throw FormatError(path + ": member " + want + " claims " + std::to_string(usize) +
+                          " bytes but the file ends first");
+      return {data, usize, static_cast<std::uint32_t>(crc)};
     }
     p += 46 + name_len + extra_len + comment_len;
   }

@@ -1,7 +1,6 @@
 // `mammoth convert SRC DST`: copies an array between any two stores (raw, .npy, HDF5)
 // through the out-of-core engine — any size in bounded memory, converting the element
 // type and re-chunking on the way; the destination appears only when complete.
-#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -86,7 +85,6 @@ std::function<int()> setup_convert(CLI::App& app) {
       options.ooc.label = "convert";
       return sparse_convert(o->src, o->dst, options);
     }
-    std::signal(SIGXFSZ, SIG_IGN);
     std::optional<RawLayout> raw;
     if (!o->dtype.empty())
       raw = RawLayout{DType::parse(o->dtype, "--dtype"), parse_shape(o->shape), o->offset,

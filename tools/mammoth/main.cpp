@@ -8,10 +8,15 @@
 #include <memory>
 #include <new>
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <atomic>
 
 #include "command.hpp"
 #include "mammoth/error.hpp"
+#include "mammoth/ooc/scheduler.hpp"
+#include "mammoth/output.hpp"
 
 namespace mammoth::cli {
 
@@ -63,9 +68,36 @@ void prefer_passive_openmp_threads(char** argv) {
   ::execv("/proc/self/exe", argv);  // only returns on failure: carry on as we are
 }
 
+std::atomic<int> stop_requests{0};
+
+// SIGINT/SIGTERM while an output is being written cancel it: the writer stops at its next
+// block and the output commit removes the temporary, so the destination is as it was. With
+// no output in progress, or at the second signal, the process stops at once as usual.
+void on_stop_signal(int sig) {
+  if (mammoth::OutputCommit::active() == 0 || stop_requests.fetch_add(1) > 0) {
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+    return;
+  }
+  mammoth::ooc::request_cancel();
+}
+
+void install_signal_handlers() {
+  // Past RLIMIT_FSIZE the kernel sends SIGXFSZ, which kills by default; ignored, the write
+  // fails with EFBIG and the error names the file.
+  ::signal(SIGXFSZ, SIG_IGN);
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+}
+
 int main(int argc, char** argv) {
   using namespace mammoth::cli;
   prefer_passive_openmp_threads(argv);
+  install_signal_handlers();
   CLI::App app{
       "mammoth — arrays too big for memory: memory-mapped .npy, HDF5, out-of-core algorithms, sparse matrices, "
       "memory profiling"};

@@ -59,25 +59,13 @@ inline std::unique_ptr<BlockStore> open_input(const std::string& spec, const Com
   return open_store(spec, Mode::Read, layout);
 }
 
-// Ctrl-C and SIGTERM stop the stream at the next block, so the temporary output is removed.
+// Ctrl-C and SIGTERM stop the stream at the next block, so the temporary output is removed
+// (main.cpp's handler requests the cancel; this starts a command with none pending).
 class CancelOnSignal {
  public:
-  CancelOnSignal() {
-    ooc::clear_cancel();
-    old_int_ = std::signal(SIGINT, handle);
-    old_term_ = std::signal(SIGTERM, handle);
-  }
-  ~CancelOnSignal() {
-    std::signal(SIGINT, old_int_);
-    std::signal(SIGTERM, old_term_);
-  }
+  CancelOnSignal() { ooc::clear_cancel(); }
   CancelOnSignal(const CancelOnSignal&) = delete;
   CancelOnSignal& operator=(const CancelOnSignal&) = delete;
-
- private:
-  static void handle(int) { ooc::request_cancel(); }
-  void (*old_int_)(int);
-  void (*old_term_)(int);
 };
 
 // Writes an in-memory result to `spec` (under a temporary name until complete).

@@ -1,11 +1,12 @@
 // `mammoth random PATH --shape … --dtype …`: a seeded random array written to disk block
 // by block, in bounded memory, to any store create_store knows (.npy, raw, FILE.h5:/x).
-#include <csignal>
 #include <iostream>
 #include <memory>
 #include <string>
 
 #include "command.hpp"
+#include "mammoth/ooc/output.hpp"
+#include "mammoth/ooc/scheduler.hpp"
 #include "mammoth/random.hpp"
 #include "mammoth/sparse/files.hpp"
 #include "mammoth/store.hpp"
@@ -60,8 +61,6 @@ std::function<int()> setup_random(CLI::App& app) {
                   << ", seed " << o->seed << "\n";
       return rc;
     }
-    // Past RLIMIT_FSIZE the kernel sends SIGXFSZ; ignored, the write fails with EFBIG and we report it.
-    std::signal(SIGXFSZ, SIG_IGN);
     CreateOptions options;
     options.dtype = DType::parse(o->dtype, "--dtype");
     options.shape = parse_shape(o->shape);
@@ -77,9 +76,10 @@ std::function<int()> setup_random(CLI::App& app) {
     spec.high = o->high;
     spec.mean = o->mean;
     spec.stddev = o->stddev;
-    const auto store = create_store(o->path, options);
-    fill_random(*store, spec);
-    store->flush();
+    ooc::clear_cancel();
+    ooc::AtomicOutput out(o->path, options);  // the destination changes only when the array is whole
+    fill_random(out.store(), spec);
+    out.commit();
     if (!o->quiet)
       std::cout << o->path << ": " << o->dist << " " << options.dtype.name() << " " << shape_string(options.shape)
                 << ", seed " << o->seed << "\n";

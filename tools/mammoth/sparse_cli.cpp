@@ -104,8 +104,10 @@ int sparse_random(const std::string& path, const std::vector<std::int64_t>& shap
     using I = typename decltype(ti)::type;
     auto a = random_csr<T, I>(shape[0], shape[1], density, seed);
     if (is_bool) std::fill(a.data.begin(), a.data.end(), T(1));
-    OutputCommit commit(path);
-    save_sparse_file(commit.spec(), a, opt);
+    const auto bytes = static_cast<std::int64_t>(a.data.size() * sizeof(T) + a.indices.size() * sizeof(I) +
+                                                 a.indptr.size() * sizeof(I));
+    OutputCommit commit(path, bytes);  // reserved before an existing HDF5 file is touched
+    commit.write([&] { save_sparse_file(commit.spec(), a, opt); });
     commit.commit();
   });
   return 0;

@@ -29,6 +29,12 @@ struct Bsr {
       invalid("bsr", rows, cols,
               "block shape (" + std::to_string(block_rows) + ", " + std::to_string(block_cols) +
                   ") does not divide the matrix");
+    std::int64_t values = 0;
+    if (__builtin_mul_overflow(block_rows, block_cols, &values) ||
+        __builtin_mul_overflow(nnz_blocks(), values, &values))
+      invalid("bsr", rows, cols,
+              std::to_string(nnz_blocks()) + " blocks of shape (" + std::to_string(block_rows) + ", " +
+                  std::to_string(block_cols) + ") hold more values than an index can count");
     if (static_cast<std::int64_t>(indptr.size()) != block_row_count() + 1)
       invalid("bsr", rows, cols,
               "indptr has " + std::to_string(indptr.size()) + " entries, expected " +

@@ -18,6 +18,7 @@ namespace mammoth::sparse {
 struct StoredMember {
   std::uint64_t offset = 0;
   std::uint64_t size = 0;
+  std::optional<std::uint32_t> crc;  // from the central directory
 };
 
 class ZipReader {
@@ -29,7 +30,8 @@ class ZipReader {
 
   const std::string& path() const { return path_; }
   bool has(const std::string& member) const;
-  // The header of `member` ("data" reads "data.npy").
+  // The header of `member` ("data" reads "data.npy"); a header claiming more data than
+  // the member holds (or a shape whose size overflows) is a FormatError/ShapeError.
   NpyHeader header(const std::string& member);
   // Reads the member's data (after its header) into dst, exactly `bytes` bytes.
   void read_data(const std::string& member, void* dst, std::size_t bytes);
@@ -39,6 +41,7 @@ class ZipReader {
   std::optional<StoredMember> stored(const std::string& member);
 
  private:
+  void check_claim(const std::string& member, const NpyHeader& h);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string path_;

@@ -1,0 +1,149 @@
+// Inputs a hostile world makes (issue 10): unaligned data, bool bytes other than 0/1,
+// headers claiming more than their file holds, corrupt stored .npz members, size
+// lines whose products overflow. Each is a clear error or the right answer, never UB.
+#include <gtest/gtest.h>
+
+#include "mammoth/npy.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <vector>
+
+#include "mammoth/dtype.hpp"
+#include "mammoth/error.hpp"
+#include "mammoth/sparse/bsr.hpp"
+#include "mammoth/sparse/mtx.hpp"
+#include "mammoth/sparse/zip.hpp"
+#include "test_support.hpp"
+
+namespace mammoth {
+namespace {
+
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(HostileInput, ConversionReadsAndWritesUnalignedItems) {
+  alignas(8) unsigned char in[1 + 3 * sizeof(double)] = {};
+  const double values[3] = {1.5, -2.25, 1e300};
+  std::memcpy(in + 1, values, sizeof values);
+  alignas(8) unsigned char out[1 + 3 * sizeof(float)] = {};
+  convert(in + 1, DType(ScalarType::Float64), out + 1, DType(ScalarType::Float32), 3);
+  float got[3];
+  std::memcpy(got, out + 1, sizeof got);
+  EXPECT_EQ(got[0], 1.5f);
+  EXPECT_EQ(got[1], -2.25f);
+  EXPECT_TRUE(std::isinf(got[2]));
+}
+
+TEST(HostileInput, BoolBytesOtherThanZeroOrOneAreTrue) {
+  const unsigned char bytes[4] = {2, 0, 255, 1};
+  std::int32_t out[4];
+  convert(bytes, DType(ScalarType::Bool), out, DType(ScalarType::Int32), 4);
+  EXPECT_EQ(out[0] + out[1] + out[2] + out[3], 3);  // numpy: np.frombuffer(b, bool).sum() == 3
+}
+
+// A stored .npz member made by ZipWriter, its bytes changed after.
+std::string stored_npz(const testing::TempDir& dir, const std::vector<double>& values, const Shape& claimed) {
+  const std::string path = dir.file("m.npz");
+  sparse::ZipWriter zip(path, false);
+  zip.add("data", format_npy_header("<f8", claimed), values.data(), values.size() * sizeof(double));
+  zip.close();
+  return path;
+}
+
+TEST(HostileInput, StoredNpzMemberWithABadCrcIsRefused) {
+  testing::TempDir dir;
+  const std::vector<double> values{1, 2, 3, 4};
+  const std::string path = stored_npz(dir, values, {4});
+  std::string bytes = testing::read_file(path);
+  double one = 1;
+  const auto at = bytes.find(std::string(reinterpret_cast<const char*>(&one), sizeof one));
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 7] ^= 0x10;
+  testing::write_file(path, bytes);
+  sparse::ZipReader zip(path);
+  std::vector<double> out(4);
+  const std::string e = error_of([&] { zip.read_data("data", out.data(), 4 * sizeof(double)); });
+  EXPECT_NE(e.find("m.npz: data.npy: CRC mismatch"), std::string::npos) << e;
+}
+
+TEST(HostileInput, IntactStoredNpzMemberReads) {
+  testing::TempDir dir;
+  const std::string path = stored_npz(dir, {1, 2, 3, 4}, {4});
+  sparse::ZipReader zip(path);
+  std::vector<double> out(4);
+  zip.read_data("data", out.data(), 4 * sizeof(double));
+  EXPECT_EQ(out, (std::vector<double>{1, 2, 3, 4}));
+}
+
+TEST(HostileInput, NpzHeaderClaimingMoreThanTheMemberHoldsIsRefusedBeforeAllocation) {
+  testing::TempDir dir;
+  for (const bool compressed : {false, true}) {
+    const std::string path = dir.file(compressed ? "c.npz" : "s.npz");
+    const std::vector<double> values{1, 2, 3, 4};
+    {
+      sparse::ZipWriter zip(path, compressed);
+      zip.add("data", format_npy_header("<f8", {10'000'000'000}), values.data(), values.size() * sizeof(double));
+      zip.close();
+    }
+    sparse::ZipReader zip(path);
+    const std::string e = error_of([&] { zip.header("data"); });
+    EXPECT_NE(e.find(path + ": data.npy: truncated: header promises 80000000000 bytes"), std::string::npos) << e;
+    EXPECT_NE(e.find("shape (10000000000,), the file holds 32"), std::string::npos) << e;
+  }
+}
+
+TEST(HostileInput, NpzShapeWhoseSizeOverflowsIsRefused) {
+  testing::TempDir dir;
+  const std::string path = stored_npz(dir, {1}, {1ll << 40, 1ll << 40});
+  sparse::ZipReader zip(path);
+  const std::string e = error_of([&] { zip.header("data"); });
+  EXPECT_NE(e.find("data.npy: shape (1099511627776, 1099511627776) of float64 overflows"), std::string::npos) << e;
+}
+
+TEST(HostileInput, MatrixMarketSizeLinesThatOverflowOrOverclaimAreRefused) {
+  testing::TempDir dir;
+  const std::string path = dir.file("m.mtx");
+  testing::write_file(path, "%%MatrixMarket matrix array real general\n4294967296 4294967296\n1\n");
+  std::string e = error_of([&] { sparse::read_mtx_data(path); });
+  EXPECT_NE(e.find("m.mtx:2: size 4294967296 x 4294967296 is too large"), std::string::npos) << e;
+  testing::write_file(path, "%%MatrixMarket matrix coordinate real general\n100000 100000 9000000000\n1 1 1\n");
+  e = error_of([&] { sparse::read_mtx_data(path); });
+  EXPECT_NE(e.find("m.mtx:2: the size line declares 9000000000 entries but the file holds only 6 more bytes"),
+            std::string::npos)
+      << e;
+}
+
+// Found by fuzz/npz_fuzz: a string member's length was parsed with std::stoul, whose
+// std::invalid_argument escaped as "stoul". The one .npy header parser accepts text
+// members only with a short run of digits.
+TEST(HostileInput, NpzTextMemberWithABadLengthIsAFormatError) {
+  const auto parse = [](const std::string& descr) {
+    const std::string bytes = format_npy_header(descr, {});
+    return parse_npy_header(bytes, static_cast<std::int64_t>(bytes.size()) + 3, "m.npz: format.npy", true);
+  };
+  EXPECT_THROW(parse("|Sx"), Error);
+  EXPECT_THROW(parse("|S99999999999999999999"), Error);
+  EXPECT_EQ(parse("|S3").text_descr, "|S3");
+  EXPECT_EQ(parse("|S3").data_bytes(), 3);
+}
+
+// Found by fuzz/sparse_validators_fuzz: block_rows * block_cols overflowed (UB) in validate().
+TEST(HostileInput, BsrBlockShapeWhoseSizeOverflowsIsInvalid) {
+  sparse::Bsr<double, std::int32_t> a;
+  a.rows = a.cols = std::int64_t{1} << 33;
+  a.block_rows = a.block_cols = std::int64_t{1} << 32;  // 2^64 values per block: wrapped to 0, it looked valid
+  a.indptr.assign(static_cast<std::size_t>(3), 0);
+  const std::string e = error_of([&] { a.validate(); });
+  EXPECT_NE(e.find("invalid bsr matrix"), std::string::npos) << e;
+}
+
+}  // namespace
+}  // namespace mammoth
