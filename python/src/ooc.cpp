@@ -58,16 +58,27 @@ class CancelOnSigint {
   CancelOnSigint& operator=(const CancelOnSigint&) = delete;
 };
 
+// A Python callable that std::function copies may share while the GIL is released: the
+// reference count is the shared_ptr's, and the last owner drops the object with the GIL.
+struct PyCallable {
+  py::object fn;
+  ~PyCallable() {
+    py::gil_scoped_acquire gil;
+    fn = py::object();
+  }
+};
+
 // Runs `work` without the GIL, progress going to `progress` (a Python callable or None).
 // A cancelled run raises KeyboardInterrupt (or whatever Python's SIGINT handler raises).
 template <class F>
 auto run_released(const py::object& progress, F&& work) {
   ooc::ProgressSink sink;
   if (!progress.is_none())
-    sink = [progress](const std::string& label, std::uint64_t done, std::uint64_t total, bool final) {
+    sink = [callable = std::make_shared<PyCallable>(PyCallable{progress})](const std::string& label, std::uint64_t done,
+                                                                           std::uint64_t total, bool final) {
       py::gil_scoped_acquire gil;
       try {
-        progress(label, done, total, final);
+        callable->fn(label, done, total, final);
       } catch (py::error_already_set&) {
         // A display that fails must not fail the computation.
       }
