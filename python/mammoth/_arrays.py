@@ -114,13 +114,41 @@ def _box(key, shape):
     return offset, count, tuple(step)
 
 
+def _integers(k):
+    if isinstance(k, slice) or k is Ellipsis or k is None:
+        return None
+    a = np.asarray(k)
+    return a if a.dtype.kind in "iu" and a.ndim >= 1 else None
+
+
+def _fancy(self, key):
+    """Rows (an integer list on axis 0, the other axes whole) or points (one integer array
+    per axis) of an HDF5 dataset, read by the library sorted and merged by chunk; None for
+    other keys."""
+    if ":/" not in self.name:
+        return None
+    key = key if isinstance(key, tuple) else (key,)
+    rows = _integers(key[0])
+    whole = all(k is Ellipsis or (isinstance(k, slice) and k == slice(None)) for k in key[1:])
+    if rows is not None and rows.ndim == 1 and whole:
+        rows = np.where(rows < 0, rows + self.shape[0], rows).astype(np.int64)
+        return self._read_fancy(rows.tolist(), False)
+    arrays = [_integers(k) for k in key]
+    if len(key) == self.ndim and all(a is not None for a in arrays):
+        coords = np.broadcast_arrays(*arrays)
+        pts = np.stack([np.where(c < 0, c + n, c).ravel() for c, n in zip(coords, self.shape)], axis=1)
+        return self._read_fancy(pts.astype(np.int64).ravel().tolist(), True).reshape(coords[0].shape)
+    return None
+
+
 def _getitem(self, key):
     view = self._view()
     if view is not None:
         return view[key]
     box = _box(key, self.shape)
     if box is None:
-        return np.asarray(self)[key]
+        fancy = _fancy(self, key)
+        return np.asarray(self)[key] if fancy is None else fancy
     offset, count, step = box
     return self._read_box(offset, count)[step]
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "bindings.hpp"
+#include "mammoth/h5/file.hpp"
 #include "mammoth/memmap.hpp"
 #include "mammoth/npy.hpp"
 #include "mammoth/random.hpp"
@@ -61,6 +62,33 @@ void write_box(const ArrayHandle& h, const Shape& offset, const py::handle& valu
   store.write(target, v.data(), v.dtype());
 }
 
+// Fancy selections of an HDF5 dataset through the library's chunk-merged reads: rows of
+// axis 0 (`points` empty in the other axes) or points (n × ndim coordinates).
+py::array read_fancy(const ArrayHandle& h, const std::vector<std::int64_t>& indices, bool points) {
+  const BlockStore& store = h.get();
+  const StorePath where = parse_store_path(h.spec);
+  if (!where.is_hdf5()) throw Error(h.spec + ": fancy reads are for HDF5 datasets");
+  const std::size_t ndim = store.shape().size();
+  Shape shape;
+  if (points) {
+    shape = {static_cast<std::int64_t>(indices.size() / std::max<std::size_t>(ndim, 1))};
+  } else {
+    shape = store.shape();
+    shape[0] = static_cast<std::int64_t>(indices.size());
+  }
+  const AnyArray out = AnyArray::empty(read_type(store.dtype()), shape);
+  {
+    py::gil_scoped_release release;
+    const h5::File file(where.file, Mode::Read);
+    const h5::Dataset dataset = file.dataset(where.inner);
+    if (points)
+      dataset.read_points(indices, out.data(), out.dtype());
+    else
+      dataset.read_rows(indices, out.data(), out.dtype());
+  }
+  return to_numpy(out);
+}
+
 }  // namespace
 
 BlockStore& ArrayHandle::get() const {
@@ -106,6 +134,7 @@ void bind_arrays(py::module_& m) {
            })
       .def("_read_box", &read_box)
       .def("_write_box", &write_box)
+      .def("_read_fancy", &read_fancy)
       .def("flush",
            [](const ArrayHandle& h) {
              py::gil_scoped_release release;

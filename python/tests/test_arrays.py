@@ -97,6 +97,10 @@ def test_chunked_hdf5_slices_read_the_hyperslab(tmp_path):
     assert np.array_equal(a[5:40:3, 7], data[5:40:3, 7])
     assert np.array_equal(a[..., -2], data[..., -2])
     assert np.array_equal(a[[1, 5], 3:9], data[[1, 5], 3:9])
+    # Fancy keys: rows and points through the library's chunk-merged reads, in the caller's order.
+    assert np.array_equal(a[[40, 3, -1, 3]], data[[40, 3, -1, 3]])
+    assert np.array_equal(a[[40, 3, 17], ...], data[[40, 3, 17]])
+    assert np.array_equal(a[np.array([5, 59, 0]), np.array([69, 0, 33])], data[[5, 59, 0], [69, 0, 33]])
     assert np.array_equal(np.asarray(a), data)
 
 
