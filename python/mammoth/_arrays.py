@@ -122,17 +122,17 @@ def _integers(k):
 
 
 def _fancy(self, key):
-    """Rows (an integer list on axis 0, the other axes whole) or points (one integer array
+    """Rows (an integer list on axis 0, slices on the others) or points (one integer array
     per axis) of an HDF5 dataset, read by the library sorted and merged by chunk; None for
     other keys."""
     if ":/" not in self.name:
         return None
     key = key if isinstance(key, tuple) else (key,)
     rows = _integers(key[0])
-    whole = all(k is Ellipsis or (isinstance(k, slice) and k == slice(None)) for k in key[1:])
-    if rows is not None and rows.ndim == 1 and whole:
+    if rows is not None and rows.ndim == 1 and all(k is Ellipsis or isinstance(k, slice) for k in key[1:]):
+        # Whole rows, then the slices of the other axes in memory.
         rows = np.where(rows < 0, rows + self.shape[0], rows).astype(np.int64)
-        return self._read_fancy(rows.tolist(), False)
+        return self._read_fancy(rows.tolist(), False)[(slice(None),) + key[1:]]
     arrays = [_integers(k) for k in key]
     if len(key) == self.ndim and all(a is not None for a in arrays):
         coords = np.broadcast_arrays(*arrays)

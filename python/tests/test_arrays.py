@@ -100,6 +100,7 @@ def test_chunked_hdf5_slices_read_the_hyperslab(tmp_path):
     # Fancy keys: rows and points through the library's chunk-merged reads, in the caller's order.
     assert np.array_equal(a[[40, 3, -1, 3]], data[[40, 3, -1, 3]])
     assert np.array_equal(a[[40, 3, 17], ...], data[[40, 3, 17]])
+    assert np.array_equal(a[[9, 2], 3:60:7], data[[9, 2], 3:60:7])
     assert np.array_equal(a[np.array([5, 59, 0]), np.array([69, 0, 33])], data[[5, 59, 0], [69, 0, 33]])
     assert np.array_equal(np.asarray(a), data)
 
