@@ -24,34 +24,39 @@ namespace {
 
 struct sigaction python_sigint;  // the handler in place before the first call started
 int running_calls = 0;           // calls inside a CancelOnSigint, under `install_mutex`
+bool installed = false;          // whether on_sigint replaced python_sigint
 std::mutex install_mutex;
 
 void on_sigint(int sig, siginfo_t* info, void* context) {
   ooc::request_cancel();
   if (python_sigint.sa_flags & SA_SIGINFO) {
     if (python_sigint.sa_sigaction) python_sigint.sa_sigaction(sig, info, context);
-  } else if (python_sigint.sa_handler != SIG_DFL && python_sigint.sa_handler != SIG_IGN) {
+  } else if (python_sigint.sa_handler != SIG_DFL) {
     python_sigint.sa_handler(sig);
   }
 }
 
 // Our handler in place while at least one call runs (calls from several threads share it).
+// A program that ignores SIGINT (signal.signal(SIGINT, SIG_IGN)) keeps ignoring it.
 class CancelOnSigint {
  public:
   CancelOnSigint() {
     const std::lock_guard lock(install_mutex);
     if (running_calls++ > 0) return;
     ooc::clear_cancel();
+    sigaction(SIGINT, nullptr, &python_sigint);
+    installed = (python_sigint.sa_flags & SA_SIGINFO) || python_sigint.sa_handler != SIG_IGN;
+    if (!installed) return;
     struct sigaction ours {};
     ours.sa_sigaction = on_sigint;
     ours.sa_flags = SA_SIGINFO;
     sigemptyset(&ours.sa_mask);
-    sigaction(SIGINT, &ours, &python_sigint);
+    sigaction(SIGINT, &ours, nullptr);
   }
   ~CancelOnSigint() {
     const std::lock_guard lock(install_mutex);
     if (--running_calls > 0) return;
-    sigaction(SIGINT, &python_sigint, nullptr);
+    if (installed) sigaction(SIGINT, &python_sigint, nullptr);
     ooc::clear_cancel();
   }
   CancelOnSigint(const CancelOnSigint&) = delete;

@@ -121,3 +121,16 @@ def test_text_progress_updates_in_place():
     p("matvec", 100, 100, True)
     text = out.getvalue()
     assert text.startswith("\rmatvec [") and " 50%" in text and text.count("\r") == 2 and text.endswith("\n")
+
+
+def test_an_ignored_sigint_stays_ignored(tmp_path):
+    from conftest import sparse_npy
+    path = sparse_npy(tmp_path / "A.npy", (2048, 65536))  # 512 MiB of zeros
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        sent = _interrupt_after(0.05)
+        y = mm.matvec(path, np.ones(65536, dtype=np.float32), threads=1, budget="16MiB", progress=False)
+        assert sent, "the signal must arrive while the product runs"
+    finally:
+        signal.signal(signal.SIGINT, old)
+    assert y.shape == (2048,) and not y.any()
