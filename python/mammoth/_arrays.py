@@ -9,6 +9,14 @@ from . import _mammoth
 from ._mammoth import Array
 
 
+# numpy.memmap's long spellings of its modes.
+_MODES = {"readonly": "r", "copyonwrite": "c", "readwrite": "r+", "write": "w+"}
+
+
+def _mode(mode):
+    return _MODES.get(mode, mode)
+
+
 def _spec(path):
     return os.fspath(path)
 
@@ -24,11 +32,13 @@ def _shape(shape):
 def open(spec, mode="r", dtype=None, shape=None, offset=0, order="C"):
     """Opens an existing array: "A.npy", "file.h5:/group/A", or a raw file with `dtype`
     (and `shape`, `offset`, `order` as numpy.memmap). Modes as numpy/h5py: r, r+, c, a."""
-    return _mammoth._open(_spec(spec), mode, dtype, _shape(shape), int(offset), order)
+    return _mammoth._open(_spec(spec), _mode(mode), dtype, _shape(shape), int(offset), order)
 
 
 def memmap(filename, dtype=np.uint8, mode="r+", offset=0, shape=None, order="C"):
-    """numpy.memmap's signature: a raw file as an array. Modes r, r+, w+, c."""
+    """numpy.memmap's signature: a raw file as an array. Modes r, r+, w+, c (or numpy's
+    readonly, readwrite, write, copyonwrite)."""
+    mode = _mode(mode)
     if mode in ("w+", "w", "x") and shape is None:
         raise ValueError("shape must be given if mode == 'w+'")
     return _mammoth._memmap(_spec(filename), dtype, mode, int(offset), _shape(shape), order)
@@ -36,6 +46,7 @@ def memmap(filename, dtype=np.uint8, mode="r+", offset=0, shape=None, order="C")
 
 def open_memmap(filename, mode="r+", dtype=None, shape=None, fortran_order=False, version=None):
     """numpy.lib.format.open_memmap's signature: a .npy file as an array."""
+    mode = _mode(mode)
     if mode in ("w+", "w", "x"):
         if shape is None:
             raise ValueError("shape must be given if mode == 'w+'")

@@ -71,7 +71,7 @@ def test_memmap_modes_as_numpy(tmp_path):
     m[1] = 7
     m.flush()
     assert np.array_equal(np.memmap(path, dtype="float32", mode="r", shape=(4, 3))[1], [7, 7, 7])
-    c = mm.memmap(path, dtype="float32", mode="c", shape=(4, 3))
+    c = mm.memmap(path, dtype="float32", mode="copyonwrite", shape=(4, 3))
     c[1, 0] = 99  # copy-on-write: never reaches the file
     assert np.fromfile(path, dtype="float32")[3] == 7
     r = mm.memmap(path, dtype="float32", mode="r", offset=12)
