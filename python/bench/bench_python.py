@@ -2,7 +2,7 @@
 """The Python module against the CLI and memory_profiler (docs/python.md records the figures):
 
 1. mm.matvec from Python vs `mammoth matvec` on the same .npy (the CLI's own timing line,
-   so process start-up is not counted): best of N runs each, same page cache state.
+   so process start-up is not counted): runs interleaved, best and median of N.
 2. %memit's overhead vs memory_profiler's %memit: wall time of the magic around a
    statement minus the statement alone, best of N.
 
@@ -12,6 +12,8 @@
 import argparse
 import os
 import re
+import resource
+import statistics
 import subprocess
 import tempfile
 import time
@@ -19,6 +21,11 @@ import time
 import numpy as np
 
 import mammoth as mm
+
+
+def _cpu(who):
+    r = resource.getrusage(who)
+    return r.ru_utime + r.ru_stime
 
 
 def best(fn, runs):
@@ -36,15 +43,26 @@ def bench_matvec(cli, rows, cols, runs, work):
     x = np.random.default_rng(0).random(cols)
     np.save(os.path.join(work, "x.npy"), x)
     mm.matvec(path, x, progress=False)  # warm the page cache
-    py = best(lambda: mm.matvec(path, x, progress=False), runs)
-    cli_times = []
-    for _ in range(runs):
+    py, cli_times, py_cpu, cli_cpu = [], [], [], []
+    for _ in range(runs):  # interleaved, so both see the same load on a shared machine
+        t, c = time.perf_counter(), _cpu(resource.RUSAGE_SELF)
+        mm.matvec(path, x, progress=False)
+        py.append(time.perf_counter() - t)
+        py_cpu.append(_cpu(resource.RUSAGE_SELF) - c)
+        c = _cpu(resource.RUSAGE_CHILDREN)
         r = subprocess.run([cli, "matvec", path, os.path.join(work, "x.npy"), "-o", os.path.join(work, "y.npy")],
                            capture_output=True, text=True, check=True)
         cli_times.append(float(re.search(r": ([0-9.]+) s,", r.stderr).group(1)))
+        cli_cpu.append(_cpu(resource.RUSAGE_CHILDREN) - c)
     gib = rows * cols * 4 / 2**30
-    print(f"matvec {rows}x{cols} float32 ({gib:.2f} GiB): python {py:.3f} s ({gib / py:.2f} GiB/s), "
-          f"cli {min(cli_times):.3f} s ({gib / min(cli_times):.2f} GiB/s), python/cli = {py / min(cli_times):.3f}")
+    for name, f in (("best", min), ("median", statistics.median)):
+        print(f"matvec {rows}x{cols} float32 ({gib:.2f} GiB), {name} of {runs}: python {f(py):.3f} s "
+              f"({gib / f(py):.2f} GiB/s), cli {f(cli_times):.3f} s ({gib / f(cli_times):.2f} GiB/s), "
+              f"python/cli = {f(py) / f(cli_times):.3f}")
+    # CPU time (user + sys) says whether the binding adds work, whatever the machine's load;
+    # the CLI's includes its process start-up and reading x.npy.
+    print(f"  cpu time, median: python {statistics.median(py_cpu):.3f} s, "
+          f"cli process {statistics.median(cli_cpu):.3f} s")
 
 
 def bench_memit(runs):
@@ -66,7 +84,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--rows", type=int, default=5000)
     p.add_argument("--cols", type=int, default=100_000)
-    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--runs", type=int, default=9)
     args = p.parse_args()
     cli = os.environ.get("MAMMOTH_CLI", "mammoth")
     with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR", "/tmp")) as work:

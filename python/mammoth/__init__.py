@@ -13,6 +13,11 @@ import os as _os
 
 import numpy as _np
 
+# As the CLI does (tools/mammoth/main.cpp): idle OpenMP threads sleep rather than spin, so the
+# engine's I/O thread is not starved on a shared machine. libgomp reads this once, when the
+# extension loads it, so it is set before the import (unless the user chose).
+_os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+
 from . import errors
 from .errors import DTypeError, Error, FormatError, IoError, ShapeError
 from . import _mammoth
