@@ -134,3 +134,26 @@ def test_an_ignored_sigint_stays_ignored(tmp_path):
     finally:
         signal.signal(signal.SIGINT, old)
     assert y.shape == (2048,) and not y.any()
+
+
+def test_calls_from_several_threads_at_once(small):
+    import h5py
+    tmp, A = small
+    with h5py.File(tmp / "A.h5", "w") as f:
+        f.create_dataset("A", data=A, chunks=(50, 50))
+    errors = []
+
+    def work(spec):
+        try:
+            for _ in range(10):
+                assert np.allclose(mm.matvec(spec, np.ones(200), progress=False, budget="4MiB"), A.sum(axis=1))
+        except Exception as e:  # noqa: BLE001 - collected and reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in [tmp / "A.npy", f"{tmp}/A.h5:/A"] * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
