@@ -3,19 +3,29 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <utility>
 
 #include "mammoth/ooc/budget.hpp"
 
 namespace mammoth::ooc {
+namespace {
+thread_local ProgressSink current_sink;
+}
+
+ScopedProgressSink::ScopedProgressSink(ProgressSink sink) : previous_(std::exchange(current_sink, std::move(sink))) {}
+ScopedProgressSink::~ScopedProgressSink() { current_sink = std::move(previous_); }
 
 Progress::Progress(std::string label, std::uint64_t total_bytes, bool enabled)
-    : label_(std::move(label)), total_(total_bytes), active_(enabled && ::isatty(STDERR_FILENO) == 1) {
+    : label_(std::move(label)),
+      total_(total_bytes),
+      active_(enabled && (current_sink || ::isatty(STDERR_FILENO) == 1)),
+      sink_(enabled ? current_sink : ProgressSink{}) {
   start_ = last_draw_ = std::chrono::steady_clock::now();
 }
 
 Progress::~Progress() {
   // An interrupted run still ends its line, so the error message starts on a fresh one.
-  if (active_ && !finished_) std::fputc('\n', stderr);
+  if (active_ && !finished_ && !sink_) std::fputc('\n', stderr);
 }
 
 void Progress::advance(std::uint64_t bytes) {
@@ -35,6 +45,10 @@ void Progress::finish() {
 }
 
 void Progress::draw(bool final) {
+  if (sink_) {
+    sink_(label_, done_, total_, final);
+    return;
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double fraction = total_ ? static_cast<double>(done_) / static_cast<double>(total_) : 1.0;
   const double rate = seconds > 0 ? static_cast<double>(done_) / seconds : 0;

@@ -1,0 +1,51 @@
+"""Every error class, raised by the library and caught as numpy/h5py users would."""
+
+import numpy as np
+import pytest
+
+import mammoth as mm
+
+
+def test_missing_file_is_an_oserror_with_errno(tmp_path):
+    with pytest.raises(FileNotFoundError.__mro__[1]) as e:  # OSError
+        mm.open(tmp_path / "nope.npy")
+    assert isinstance(e.value, mm.IoError) and isinstance(e.value, mm.Error)
+    assert e.value.errno == 2 and str(e.value) == f"{tmp_path}/nope.npy: cannot open (No such file or directory)"
+
+
+def test_corrupt_npy_is_a_format_error(tmp_path):
+    (tmp_path / "bad.npy").write_bytes(b"\x93NUMPY\x01\x00garbage")
+    with pytest.raises(ValueError) as e:
+        mm.open(tmp_path / "bad.npy")
+    assert isinstance(e.value, mm.FormatError) and isinstance(e.value, OSError)
+    assert "bad.npy" in str(e.value)
+
+
+def test_shape_mismatch_is_a_shape_error(tmp_path):
+    np.save(tmp_path / "A.npy", np.ones((3, 4)))
+    with pytest.raises(ValueError) as e:
+        mm.matvec(tmp_path / "A.npy", np.ones(5), progress=False)
+    assert isinstance(e.value, mm.ShapeError)
+
+
+def test_unknown_dtype_is_a_dtype_error(tmp_path):
+    with pytest.raises(TypeError) as e:
+        mm.memmap(tmp_path / "x.raw", dtype=object, mode="w+", shape=(3,))
+    assert isinstance(e.value, mm.DTypeError)
+
+
+def test_other_failures_are_plain_errors(tmp_path):
+    np.save(tmp_path / "A.npy", np.ones((3, 4)))
+    with pytest.raises(mm.Error, match="budget"):
+        mm.matvec(tmp_path / "A.npy", np.ones(4), budget="lots")
+    with pytest.raises(mm.Error):
+        mm.reduce(tmp_path / "A.npy", "median")
+
+
+def test_message_is_the_one_the_cli_prints(tmp_path):
+    import subprocess
+    from conftest import cli
+    r = subprocess.run([cli(), "info", str(tmp_path / "nope.npy")], capture_output=True, text=True)
+    with pytest.raises(mm.Error) as e:
+        mm.open(tmp_path / "nope.npy")
+    assert r.stderr.strip() == f"mammoth: error: {e.value}"
