@@ -44,5 +44,6 @@ def sparse_npy(path, shape, dtype=np.float32):
 
 @pytest.fixture(scope="session")
 def big_matrix(tmp_path_factory):
-    """2 GiB of float32 zeros (8192 × 65536) in a sparse .npy: long enough to interrupt."""
-    return sparse_npy(tmp_path_factory.mktemp("big") / "A.npy", (8192, 65536))
+    """8 GiB of float32 zeros (32768 × 65536) in a sparse .npy: long enough to interrupt
+    even when the machine is quiet (2 GiB took under 0.3 s)."""
+    return sparse_npy(tmp_path_factory.mktemp("big") / "A.npy", (32768, 65536))

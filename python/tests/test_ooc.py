@@ -87,7 +87,7 @@ def _interrupt_after(seconds):
 
 
 def test_ctrl_c_raises_keyboard_interrupt_quickly(big_matrix, small):
-    sent = _interrupt_after(0.3)
+    sent = _interrupt_after(0.1)
     with pytest.raises(KeyboardInterrupt):
         mm.matvec(big_matrix, np.ones(65536, dtype=np.float32), threads=1, progress=False)
     assert sent and time.monotonic() - sent[0] < 0.5
@@ -99,7 +99,7 @@ def test_ctrl_c_raises_keyboard_interrupt_quickly(big_matrix, small):
 
 def test_ctrl_c_leaves_no_partial_output(big_matrix, tmp_path):
     np.save(tmp_path / "x.npy", np.ones(65536, dtype=np.float32))
-    _interrupt_after(0.3)
+    _interrupt_after(0.1)
     with pytest.raises(KeyboardInterrupt):
         mm.matvec(big_matrix, tmp_path / "x.npy", out=str(tmp_path / "y.npy"), threads=1, progress=False)
     assert sorted(os.listdir(tmp_path)) == ["x.npy"]

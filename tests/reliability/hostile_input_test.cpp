@@ -13,6 +13,7 @@
 #include "mammoth/dtype.hpp"
 #include "mammoth/error.hpp"
 #include "mammoth/sparse/bsr.hpp"
+#include "mammoth/sparse/files.hpp"
 #include "mammoth/sparse/mtx.hpp"
 #include "mammoth/sparse/zip.hpp"
 #include "test_support.hpp"
@@ -143,6 +144,24 @@ TEST(HostileInput, BsrBlockShapeWhoseSizeOverflowsIsInvalid) {
   a.indptr.assign(static_cast<std::size_t>(3), 0);
   const std::string e = error_of([&] { a.validate(); });
   EXPECT_NE(e.find("invalid bsr matrix"), std::string::npos) << e;
+}
+
+}  // namespace
+}  // namespace mammoth
+
+namespace mammoth {
+namespace {
+
+// Found by fuzz/npz_fuzz: a scipy-valid DIA .npz claiming ~2^61 rows made to_csr throw
+// std::length_error, which no caller expects; it is an Error naming the file now.
+TEST(HostileInput, SparseMatrixTooBigToHoldIsAnErrorNamingTheFile) {
+  const std::string path = std::string(MAMMOTH_SOURCE_DIR) + "/fuzz/regressions/npz_fuzz/npz_dia_huge_shape.npz";
+  try {
+    sparse::load_csr_as<double, std::int64_t>(path);
+    ADD_FAILURE() << "loaded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("npz_dia_huge_shape.npz"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

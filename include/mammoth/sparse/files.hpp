@@ -6,7 +6,9 @@
 // and float types widen to the nearest of these; bool files stay '|b1' on output.
 #pragma once
 
+#include <new>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "mammoth/path.hpp"
@@ -68,8 +70,29 @@ SparseFileInfo sparse_file_info(const std::string& path);
 
 // Loads `path` (.npz of any scipy format, or .mtx) and calls f(csr, info) with it as
 // canonical CSR of the held types.
+// Runs `load`, turning a size the machine cannot hold (a valid header claiming a huge
+// shape: std::length_error or std::bad_alloc from an allocation) into an Error naming `path`.
+template <class F>
+decltype(auto) with_memory_check(const std::string& path, F&& load) {
+  try {
+    return load();
+  } catch (const std::length_error&) {
+    throw Error(path + ": the matrix's shape and entries need more memory than can be allocated");
+  } catch (const std::bad_alloc&) {
+    throw Error(path + ": not enough memory to load the matrix (its shape and entries are larger than what is free)");
+  }
+}
+
+template <class F>
+void visit_csr_file_unchecked(const std::string& path, F&& f);
+
 template <class F>
 void visit_csr_file(const std::string& path, F&& f) {
+  with_memory_check(path, [&] { visit_csr_file_unchecked(path, f); });
+}
+
+template <class F>
+void visit_csr_file_unchecked(const std::string& path, F&& f) {
   const SparseFileInfo info = sparse_file_info(path);
   const bool index64 = info.index.type() == ScalarType::Int64;
   visit_held(info.value.type(), index64, [&](auto tv, auto ti) {
@@ -126,7 +149,15 @@ void visit_csr_file(const std::string& path, F&& f) {
 
 // Loads `path` as canonical CSR of the given types, converting values and indices.
 template <Scalar T, Index I>
+Csr<T, I> load_csr_as_unchecked(const std::string& path);
+
+template <Scalar T, Index I>
 Csr<T, I> load_csr_as(const std::string& path) {
+  return with_memory_check(path, [&] { return load_csr_as_unchecked<T, I>(path); });
+}
+
+template <Scalar T, Index I>
+Csr<T, I> load_csr_as_unchecked(const std::string& path) {
   if (is_mtx_path(path)) return to_csr(read_mtx<T, I>(path));
   if (is_h5_group_path(path))
     return h5_group_info(path).format == Format::Csr ? load_h5_group<Csr<T, I>>(path)
