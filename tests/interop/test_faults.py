@@ -6,9 +6,11 @@ next run removes it). The figures in docs/reliability.md come from this file.
 """
 import glob, os, resource, signal, subprocess, tempfile, time, unittest
 
-import numpy as np
 import h5py
+import numpy as np
 import scipy.sparse as sp
+
+from interop_support import TempDirCase
 
 CLI = os.environ.get('MAMMOTH_CLI', 'mammoth')
 SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..')
@@ -73,7 +75,7 @@ def same(a, b):
     return np.array_equal(a, b)
 
 
-class FaultTest(unittest.TestCase):
+class FaultTest(TempDirCase):
     @classmethod
     def setUpClass(cls):
         cls.src_tmp = tempfile.TemporaryDirectory()
@@ -88,16 +90,6 @@ class FaultTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.src_tmp.cleanup()
         print('\nfault matrix: %(runs)d runs, %(faults)d faults injected, %(lost)d data lost' % STATS)
-
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.dir = self.tmp.name
-
-    def tearDown(self):
-        self.tmp.cleanup()
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
 
     def source(self, name):
         return os.path.join(self.src, name)
@@ -335,19 +327,9 @@ class FaultTest(unittest.TestCase):
         self.assertEqual(self.leftovers(), [])
 
 
-class HostileInputTest(unittest.TestCase):
+class HostileInputTest(TempDirCase):
     """Files numpy and scipy refuse or read oddly: mammoth agrees, with an error naming
     the file and member."""
-
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.dir = self.tmp.name
-
-    def tearDown(self):
-        self.tmp.cleanup()
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
 
     def test_stored_npz_member_with_a_bad_crc(self):
         m = sp.random(50, 50, density=0.2, format='csr', random_state=0)

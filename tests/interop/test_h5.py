@@ -9,6 +9,8 @@ import unittest
 import h5py
 import numpy as np
 
+from interop_support import TempDirCase
+
 CLI = os.environ.get('MAMMOTH_CLI', 'mammoth')
 H5_SAMPLE = os.environ.get('MAMMOTH_H5_SAMPLE', 'h5_sample')
 
@@ -35,16 +37,8 @@ DTYPES = ['?', 'i1', '<i2', '>i2', '<i4', '>i4', '<i8', '>i8', 'u1', '<u2', '>u2
           '<f2', '>f2', '<f4', '>f4', '<f8', '>f8', '<c8', '>c8', '<c16', '>c16']
 
 
-class Setup(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.dir = self.tmp.name
-
-    def tearDown(self):
-        self.tmp.cleanup()
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
+class Setup(TempDirCase):
+    pass
 
 
 class H5pyReadsOurs(Setup):
