@@ -38,8 +38,9 @@ std::unique_ptr<BlockStore> open_store(const std::string& spec, Mode mode, const
     case FileFormat::Raw:
       break;
   }
-  throw Error(spec + ": cannot tell the format (expected FILE.npy, FILE.h5:/dataset, or a raw file with its dtype "
-                     "and shape given)");
+  throw Error(spec +
+              ": cannot tell the format (expected FILE.npy, FILE.h5:/dataset, or a raw file with its dtype "
+              "and shape given)");
 }
 
 std::unique_ptr<BlockStore> create_store(const std::string& spec, const CreateOptions& options) {
