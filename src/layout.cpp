@@ -15,14 +15,21 @@ HeapStorage::HeapStorage(std::size_t bytes, bool zero_fill) : data_(allocate_buf
 
 std::int64_t element_count(const Shape& shape, std::size_t itemsize, const std::string& context) {
   constexpr std::int64_t kLimit = std::int64_t{1} << 62;
-  std::int64_t n = 1;
+  // As numpy: the product of the non-zero extents must fit even when a zero extent makes
+  // the array empty, so strides computed from the shape never overflow either.
+  std::int64_t nonzero = 1;
+  bool empty = false;
   for (std::int64_t extent : shape) {
     if (extent < 0) throw ShapeError(context + ": negative extent in shape " + shape_string(shape));
-    if (extent != 0 && n > kLimit / extent)
-      throw ShapeError(context + ": shape " + shape_string(shape) + " is too large");
-    n *= extent;
+    if (extent == 0) {
+      empty = true;
+      continue;
+    }
+    if (nonzero > kLimit / extent) throw ShapeError(context + ": shape " + shape_string(shape) + " is too large");
+    nonzero *= extent;
   }
-  if (itemsize > 0 && n > kLimit / static_cast<std::int64_t>(itemsize))
+  const std::int64_t n = empty ? 0 : nonzero;
+  if (itemsize > 0 && nonzero > kLimit / static_cast<std::int64_t>(itemsize))
     throw ShapeError(context + ": shape " + shape_string(shape) + " is too large");
   return n;
 }

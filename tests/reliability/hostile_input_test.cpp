@@ -166,3 +166,20 @@ TEST(HostileInput, SparseMatrixTooBigToHoldIsAnErrorNamingTheFile) {
 
 }  // namespace
 }  // namespace mammoth
+
+namespace mammoth {
+namespace {
+
+// Found by fuzz/npy_header_fuzz (CI's 20 s run): an empty shape (one extent 0) whose other
+// extents multiply past 2^63 passed the size check and overflowed computing strides (UB).
+// numpy refuses such a shape too ("array is too big").
+TEST(HostileInput, EmptyShapeWhoseOtherExtentsOverflowIsRefused) {
+  EXPECT_THROW(element_count({std::int64_t{1} << 40, 0, std::int64_t{1} << 40}, 1, "x"), ShapeError);
+  EXPECT_EQ(element_count({std::int64_t{1} << 20, 0, std::int64_t{1} << 20}, 8, "x"), 0);
+  const std::string path =
+      std::string(MAMMOTH_SOURCE_DIR) + "/fuzz/regressions/npy_header_fuzz/empty_shape_whose_extents_overflow.npy";
+  EXPECT_THROW(load_npy(path), Error);
+}
+
+}  // namespace
+}  // namespace mammoth
