@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <thread>
 
@@ -104,6 +105,9 @@ bool Dataset::read_direct(const Box& box, void* dst, DType type) const {
   const std::size_t batch = std::clamp<std::size_t>(kBatchBytes / (2 * chunk_bytes), 1, 4 * threads);
   const std::string object = spec();
   const unsigned shuffle_bit = shuffle_size_ ? 1U : 0U, gzip_bit = shuffle_size_ ? 2U : 1U;
+  std::error_code size_error;
+  const auto file_bytes = static_cast<hsize_t>(std::filesystem::file_size(file_, size_error));
+  if (size_error) return false;  // libhdf5's own path reports what is wrong
 
   for (std::size_t start = 0; start < origins.size(); start += batch) {
     std::vector<RawChunk> raw(std::min(batch, origins.size() - start));
@@ -117,6 +121,10 @@ bool Dataset::read_direct(const Box& box, void* dst, DType type) const {
           H5Eclear2(H5E_DEFAULT);
           return false;
         }
+        // A corrupt chunk index can claim any size; a chunk never holds more than the file.
+        if (nbytes > file_bytes)
+          throw FormatError(object + ": a chunk claims " + std::to_string(nbytes) + " stored bytes, but the file has " +
+                            std::to_string(file_bytes) + " (corrupt chunk index)");
         raw[k].bytes.resize(nbytes);
         uint32_t mask = 0;
         detail::call("read raw chunk", object, H5Dread_chunk, id_.get(), H5P_DEFAULT, raw[k].origin.data(), &mask,

@@ -3,6 +3,7 @@
 // lines whose products overflow. Each is a clear error or the right answer, never UB.
 #include <gtest/gtest.h>
 
+#include "mammoth/h5/file.hpp"
 #include "mammoth/npy.hpp"
 
 #include <cmath>
@@ -179,6 +180,38 @@ TEST(HostileInput, EmptyShapeWhoseOtherExtentsOverflowIsRefused) {
   const std::string path =
       std::string(MAMMOTH_SOURCE_DIR) + "/fuzz/regressions/npy_header_fuzz/empty_shape_whose_extents_overflow.npy";
   EXPECT_THROW(load_npy(path), Error);
+}
+
+}  // namespace
+}  // namespace mammoth
+
+namespace mammoth {
+namespace {
+
+// Found by fuzz/h5_fuzz (CI's 20 s run): a corrupt chunk index claimed a 4 GiB gzip chunk
+// in a 4 KiB file and the direct chunk reader allocated it. Every dataset of the file now
+// reads or fails with an Error; none allocates more than the file holds.
+TEST(HostileInput, Hdf5ChunkClaimingMoreThanTheFileIsAnError) {
+  const std::string path = std::string(MAMMOTH_SOURCE_DIR) + "/fuzz/regressions/h5_fuzz/chunk_index_claiming_4gib.h5";
+  int failed = 0;
+  const double mib = testing::peak_increment_mib([&] {
+    try {
+      h5::File f(path, Mode::Read);
+      f.visit([&](const h5::Member& m) {
+        if (m.kind != h5::ObjectKind::Dataset) return;
+        try {
+          const h5::Dataset d = f.dataset(m.name);
+          if (element_count(d.shape()) * static_cast<std::int64_t>(d.dtype().itemsize()) <= (1 << 20)) d.read_all();
+        } catch (const Error&) {
+          ++failed;
+        }
+      });
+    } catch (const Error&) {
+      ++failed;
+    }
+  });
+  EXPECT_GE(failed, 1);
+  EXPECT_LT(mib, 256.0);
 }
 
 }  // namespace
