@@ -5,7 +5,6 @@ values, or one clear line of error for a type mammoth does not hold; never HDF5-
 import json
 import os
 import subprocess
-import tempfile
 import unittest
 import warnings
 
@@ -13,6 +12,8 @@ import h5py
 import hdf5plugin
 import numpy as np
 import scipy.sparse as sp
+
+from interop_support import TempDirCase
 
 CLI = os.environ.get('MAMMOTH_CLI', 'mammoth')
 
@@ -42,16 +43,7 @@ def held(dtype):
     return dtype.fields is None and dtype.kind in 'biufc' and dtype.subdtype is None
 
 
-class Corpus(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.dir = self.tmp.name
-
-    def tearDown(self):
-        self.tmp.cleanup()
-
-    def p(self, name):
-        return os.path.join(self.dir, name)
+class Corpus(TempDirCase):
 
     def check_file(self, path, expected=None, bools=()):
         """ls, info and convert on every dataset of `path`. `expected` maps dataset paths to
@@ -66,7 +58,7 @@ class Corpus(unittest.TestCase):
             with self.subTest(file=os.path.basename(path), dataset=name):
                 self.assertIn(name, objects)
                 spec = f'{path}:{name}'
-                out = self.p('out.npy')
+                out = self.path('out.npy')
                 if os.path.exists(out):
                     os.remove(out)
                 if name in bools or held(dtype):
@@ -106,7 +98,7 @@ class Corpus(unittest.TestCase):
                 ad = anndata.AnnData(X=X.asformat(fmt), obs=obs, var=var)
                 ad.layers['counts'] = X.asformat('csc' if fmt == 'csr' else 'csr') * 2
                 ad.obsm['X_pca'] = rng.random((60, 5))
-                h5ad = self.p(f'{fmt}.h5ad')
+                h5ad = self.path(f'{fmt}.h5ad')
                 with warnings.catch_warnings():
                     warnings.simplefilter('ignore')
                     ad.write_h5ad(h5ad)
@@ -116,7 +108,7 @@ class Corpus(unittest.TestCase):
                 self.assertIn(f'/X/  sparse {fmt} matrix (60, 40) float32, nnz {X.nnz}', listing)
                 self.assertIn('/layers/counts/  sparse', listing)
                 for group, want in (('X', X), ('layers/counts', X * 2)):
-                    out = self.p('m.npz')
+                    out = self.path('m.npz')
                     run('convert', f'{path}:/{group}', out)
                     np.testing.assert_array_equal(sp.load_npz(out).toarray(), want.toarray())
                 info = json.loads(run('info', '--json', f'{path}:/X').stdout)
@@ -125,18 +117,18 @@ class Corpus(unittest.TestCase):
     def test_anndata_round_trip_through_npz_and_spmv(self):
         import anndata
         X = sp.random(3000, 800, density=0.02, format='csr', random_state=4, dtype=np.float64)
-        h5ad = self.p('a.h5ad')
+        h5ad = self.path('a.h5ad')
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             anndata.AnnData(X=X, dtype=X.dtype).write_h5ad(h5ad)
         path = h5ad
-        npz = self.p('X.npz')
+        npz = self.path('X.npz')
         run('convert', f'{path}:/X', npz)
         np.testing.assert_array_equal(sp.load_npz(npz).toarray(), X.toarray())
         x = np.random.default_rng(5).random(800)
-        np.save(self.p('x.npy'), x)
-        run('spmv', f'{path}:/X', self.p('x.npy'), '-o', self.p('y.npy'), '--budget', '64MiB')
-        np.testing.assert_allclose(np.load(self.p('y.npy')), X @ x, rtol=1e-12)
+        np.save(self.path('x.npy'), x)
+        run('spmv', f'{path}:/X', self.path('x.npy'), '-o', self.path('y.npy'), '--budget', '64MiB')
+        np.testing.assert_allclose(np.load(self.path('y.npy')), X @ x, rtol=1e-12)
         # Back into the .h5ad: anndata reads our group as its own X.
         with h5py.File(path, 'a') as f:
             del f['X']
@@ -147,7 +139,7 @@ class Corpus(unittest.TestCase):
 
     def test_netcdf4_zlib_and_unlimited_dimensions(self):
         import netCDF4
-        path = self.p('c.nc')
+        path = self.path('c.nc')
         t = np.arange(12, dtype='f8')
         temp = np.random.default_rng(2).random((12, 4, 5)).astype('f4')
         with netCDF4.Dataset(path, 'w') as nc:
@@ -170,7 +162,7 @@ class Corpus(unittest.TestCase):
 
     def test_pytables_carray_earray_table_and_bools(self):
         import tables
-        path = self.p('t.h5')
+        path = self.path('t.h5')
         a = np.arange(3000, dtype='f8').reshape(100, 30)
         bools = np.arange(50) % 3 == 0
         with tables.open_file(path, 'w') as t:
@@ -193,7 +185,7 @@ class Corpus(unittest.TestCase):
             self.assertTrue(line.startswith('/') or line.startswith('    @') or line.startswith('    data'), line)
 
     def test_h5py_filters_byte_orders_and_user_block(self):
-        path = self.p('h.h5')
+        path = self.path('h.h5')
         a = np.linspace(-5, 5, 4000).reshape(200, 20)
         ints = np.arange(4000, dtype='i4').reshape(200, 20)
         with h5py.File(path, 'w', userblock_size=1024) as f:
@@ -224,10 +216,10 @@ class Corpus(unittest.TestCase):
             self.assertIn(shown, listing)
 
     def test_h5py_reads_what_we_compress(self):
-        src = self.p('a.npy')
+        src = self.path('a.npy')
         a = np.random.default_rng(3).random((300, 40))
         np.save(src, a)
-        dst = self.p('w.h5')
+        dst = self.path('w.h5')
         for i, spec in enumerate(('lzf', 'gzip=3', 'blosc', 'blosc=zstd:4', 'lz4', 'bzip2=5')):
             run('convert', '-q', src, f'{dst}:/d{i}', '--compression', spec, '--chunks', '50,40', '--shuffle')
         with h5py.File(dst, 'r') as f:
@@ -236,14 +228,14 @@ class Corpus(unittest.TestCase):
             self.assertEqual(f['d0'].compression, 'lzf')
 
     def test_missing_filter_is_one_line(self):
-        path = self.p('b.h5')
+        path = self.path('b.h5')
         with h5py.File(path, 'w') as f:
             f.create_dataset('x', data=np.arange(100.0), **hdf5plugin.Blosc())
             f.create_dataset('y', data=np.arange(4))
-        empty = self.p('no-plugins')
+        empty = self.path('no-plugins')
         os.mkdir(empty)
         env = dict(os.environ, HDF5_PLUGIN_PATH=empty)
-        r = run('convert', '-q', f'{path}:/x', self.p('x.npy'), ok=False, env=env)
+        r = run('convert', '-q', f'{path}:/x', self.path('x.npy'), ok=False, env=env)
         self.assertEqual(r.returncode, 1)
         self.assertTrue(r.stderr.startswith(
             f"mammoth: error: {path}:/x: compressed with 'blosc' (HDF5 filter 32001), which is not available; "

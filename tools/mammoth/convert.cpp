@@ -72,7 +72,7 @@ std::function<int()> setup_convert(CLI::App& app) {
   app.add_option("--blocksize", o->blocksize, "sparse bsr destination: block shape R,C (default: the source's, or 1,1)")
       ->delimiter(',');
   return [o] {
-    if (o->dtype.empty() && (names_sparse_matrix(o->src) || is_npz_path_or_mtx(o->dst))) {
+    if (o->dtype.empty() && (names_sparse(o->src) || is_npz_path_or_mtx(o->dst))) {
       sparse::ConvertOptions options;
       options.format = o->format;
       options.compressed = !o->uncompressed;

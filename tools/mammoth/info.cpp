@@ -62,7 +62,7 @@ std::function<int()> setup_info(CLI::App& app) {
   app.add_option("--offset", o->offset, "raw file: bytes before the first element")->check(CLI::NonNegativeNumber);
   app.add_option("--order", o->order, "raw file: C or F")->check(CLI::IsMember({"C", "F"}));
   return [o] {
-    if (o->dtype.empty() && names_sparse_matrix(o->path)) return sparse_info(o->path, o->json);
+    if (o->dtype.empty() && names_sparse(o->path)) return sparse_info(o->path, o->json);
     std::optional<RawLayout> raw;
     if (!o->dtype.empty())
       raw = RawLayout{DType::parse(o->dtype, "--dtype"), parse_shape(o->shape), o->offset,

@@ -33,8 +33,6 @@ namespace mammoth::cli {
 
 using namespace mammoth::sparse;
 
-bool names_sparse_matrix(const std::string& spec) { return names_sparse(spec); }
-
 bool is_npz_path_or_mtx(const std::string& path) { return is_npz_path(path) || is_mtx_path(path); }
 
 namespace {

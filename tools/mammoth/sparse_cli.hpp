@@ -12,9 +12,6 @@
 
 namespace mammoth::cli {
 
-// A sparse matrix file: .npz, .mtx, or an existing HDF5 group (anndata's CSR/CSC layout);
-// an HDF5 dataset is a dense array.
-bool names_sparse_matrix(const std::string& spec);
 // A file name that can only hold a sparse matrix: .npz or .mtx.
 bool is_npz_path_or_mtx(const std::string& path);
 // Format, shape, nnz, density, dtypes, CSR bytes vs dense bytes; `json` for one JSON object.
