@@ -50,6 +50,10 @@ DType to_dtype(const py::handle& dtype);
 // A store for what the user passed: a mammoth.Array, a path spec, or a numpy array.
 std::shared_ptr<BlockStore> store_of(const py::handle& object);
 
+// The vector of a product, in memory: a numpy array as it is (zero-copy), an array on
+// disk (a path or a mammoth.Array) read whole.
+AnyArray vector_of(const py::handle& x);
+
 // ooc::Options from the keyword arguments every out-of-core call takes.
 ooc::Options ooc_options(const py::object& budget, int threads, const py::object& progress, const std::string& label);
 

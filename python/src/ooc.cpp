@@ -18,6 +18,7 @@
 #include "mammoth/ooc/reduce.hpp"
 #include "mammoth/ooc/scheduler.hpp"
 #include "mammoth/units.hpp"
+#include "released.hpp"
 
 namespace mammoth::python {
 namespace {
@@ -36,68 +37,27 @@ void on_sigint(int sig, siginfo_t* info, void* context) {
   }
 }
 
-// Our handler in place while at least one call runs (calls from several threads share it).
-// A program that ignores SIGINT (signal.signal(SIGINT, SIG_IGN)) keeps ignoring it.
-class CancelOnSigint {
- public:
-  CancelOnSigint() {
-    const std::lock_guard lock(install_mutex);
-    if (running_calls++ > 0) return;
-    ooc::clear_cancel();
-    sigaction(SIGINT, nullptr, &python_sigint);
-    installed = (python_sigint.sa_flags & SA_SIGINFO) || python_sigint.sa_handler != SIG_IGN;
-    if (!installed) return;
-    struct sigaction ours {};
-    ours.sa_sigaction = on_sigint;
-    ours.sa_flags = SA_SIGINFO;
-    sigemptyset(&ours.sa_mask);
-    sigaction(SIGINT, &ours, nullptr);
-  }
-  ~CancelOnSigint() {
-    const std::lock_guard lock(install_mutex);
-    if (--running_calls > 0) return;
-    if (installed) sigaction(SIGINT, &python_sigint, nullptr);
-    ooc::clear_cancel();
-  }
-  CancelOnSigint(const CancelOnSigint&) = delete;
-  CancelOnSigint& operator=(const CancelOnSigint&) = delete;
-};
+}  // namespace
 
-// A Python callable that std::function copies may share while the GIL is released: the
-// reference count is the shared_ptr's, and the last owner drops the object with the GIL.
-struct PyCallable {
-  py::object fn;
-  ~PyCallable() {
-    py::gil_scoped_acquire gil;
-    fn = py::object();
-  }
-};
+CancelOnSigint::CancelOnSigint() {
+  const std::lock_guard lock(install_mutex);
+  if (running_calls++ > 0) return;
+  ooc::clear_cancel();
+  sigaction(SIGINT, nullptr, &python_sigint);
+  installed = (python_sigint.sa_flags & SA_SIGINFO) || python_sigint.sa_handler != SIG_IGN;
+  if (!installed) return;
+  struct sigaction ours {};
+  ours.sa_sigaction = on_sigint;
+  ours.sa_flags = SA_SIGINFO;
+  sigemptyset(&ours.sa_mask);
+  sigaction(SIGINT, &ours, nullptr);
+}
 
-// Runs `work` without the GIL, progress going to `progress` (a Python callable or None).
-// A cancelled run raises KeyboardInterrupt (or whatever Python's SIGINT handler raises).
-template <class F>
-auto run_released(const py::object& progress, F&& work) {
-  ooc::ProgressSink sink;
-  if (!progress.is_none())
-    sink = [callable = std::make_shared<PyCallable>(PyCallable{progress})](const std::string& label, std::uint64_t done,
-                                                                           std::uint64_t total, bool final) {
-      py::gil_scoped_acquire gil;
-      try {
-        callable->fn(label, done, total, final);
-      } catch (py::error_already_set&) {
-        // A display that fails must not fail the computation.
-      }
-    };
-  CancelOnSigint cancel;
-  try {
-    py::gil_scoped_release release;
-    ooc::ScopedProgressSink scoped(std::move(sink));
-    return work();
-  } catch (const ooc::Cancelled&) {
-    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-    PyErr_SetNone(PyExc_KeyboardInterrupt);
-    throw py::error_already_set();
-  }
+CancelOnSigint::~CancelOnSigint() {
+  const std::lock_guard lock(install_mutex);
+  if (--running_calls > 0) return;
+  if (installed) sigaction(SIGINT, &python_sigint, nullptr);
+  ooc::clear_cancel();
 }
 
 // The vector of a product in memory: a numpy array as it is, an array on disk read whole.
@@ -112,6 +72,8 @@ AnyArray vector_of(const py::handle& x) {
   store->read(Box::whole(store->shape()), v.data(), v.dtype());
   return v;
 }
+
+namespace {
 
 py::object matvec(const py::object& a_arg, const py::object& x_arg, const py::object& out, bool transpose,
                   const py::object& budget, int threads, const py::object& progress) {
