@@ -19,6 +19,7 @@ import scipy.sparse as sp
 
 from . import _mammoth
 from ._arrays import open as _open
+from .errors import DTypeError, Error
 from ._ooc import _budget, _progress, _vector
 
 __all__ = ["info", "load", "random", "save", "spmv"]
@@ -63,7 +64,7 @@ def _to_scipy(fmt, shape, m):
         return sp.bsr_matrix((m["data"], m["indices"], m["indptr"]), shape=shape)
     if fmt == "dia":
         return sp.dia_matrix((m["data"], m["offsets"]), shape=shape)
-    raise _mammoth.Error(f"no array layout for {fmt} matrices")
+    raise Error(f"no array layout for {fmt} matrices")
 
 
 def _members(S):
@@ -74,14 +75,14 @@ def _members(S):
         return {"row": _native(S.row), "col": _native(S.col), "data": _native(S.data)}
     if S.format == "dia":
         return {"offsets": _native(S.offsets), "data": _native(S.data)}
-    raise _mammoth.Error(f"no array layout for {S.format} matrices")
+    raise Error(f"no array layout for {S.format} matrices")
 
 
 def _asformat(S, format):
     if format is None or format == S.format:
         return S
     if format not in FORMATS:
-        raise _mammoth.Error(f"unknown sparse format '{format}'; expected one of {', '.join(FORMATS)}")
+        raise Error(f"unknown sparse format '{format}'; expected one of {', '.join(FORMATS)}")
     return S.asformat(format)
 
 
@@ -117,13 +118,13 @@ def save(path, S, compressed=True, format=None, chunks=None, compression=None, c
     `format=` converts with scipy's asformat first."""
     spec = _spec(path)
     if not sp.issparse(S):
-        raise _mammoth.DTypeError(f"{spec}: save needs a scipy.sparse matrix, not {type(S).__name__}")
+        raise DTypeError(f"{spec}: save needs a scipy.sparse matrix, not {type(S).__name__}")
     S = _asformat(S, format)
     kind = _kind(spec)
     if S.format not in _NATIVE[kind]:
         S = S.asformat(_FALLBACK[kind])
     if compression not in (None, "gzip"):
-        raise _mammoth.Error(f"{spec}: compression '{compression}'; sparse groups take 'gzip'")
+        raise Error(f"{spec}: compression '{compression}'; sparse groups take 'gzip'")
     level = -1 if compression is None else (4 if compression_opts is None else int(compression_opts))
     chunk_shape = [] if chunks is None else [int(np.prod(chunks))]
     rows, cols = S.shape
@@ -142,7 +143,7 @@ def random(m, n, density=0.01, format="coo", dtype=None, seed=None, blocksize=No
     if seed is None:
         seed = int.from_bytes(os.urandom(8), "little")
     if format not in FORMATS:
-        raise _mammoth.Error(f"random: unknown sparse format '{format}'; expected one of {', '.join(FORMATS)}")
+        raise Error(f"random: unknown sparse format '{format}'; expected one of {', '.join(FORMATS)}")
     R, C = (1, 1) if blocksize is None else blocksize
     made = format if format in _NATIVE["npz"] else "csr"
     fmt, shape, members = _mammoth._sparse_random(int(m), int(n), float(density), made, dtype, int(seed), int(R),
@@ -150,7 +151,7 @@ def random(m, n, density=0.01, format="coo", dtype=None, seed=None, blocksize=No
     return _asformat(_to_scipy(fmt, shape, members), format)
 
 
-def spmv(S, x, budget=None, threads=0, progress=None, transpose=False):
+def spmv(S, x, budget=None, threads=0, progress=None, transpose=False, out=None):
     """y = S·x (transpose=True: Sᵀ·x).
 
     S a scipy.sparse matrix: the library's parallel CSR/CSC kernels on scipy's own arrays
@@ -160,18 +161,24 @@ def spmv(S, x, budget=None, threads=0, progress=None, transpose=False):
     S a path ("S.npz", "f.h5:/X") holding csr or csc: streamed from disk by the out-of-core
     engine under `budget` (x, y, indptr and the blocks of indices and data), as `mammoth spmv
     --budget`; GIL released, Ctrl-C raises KeyboardInterrupt, a progress line on long runs
-    (progress= as mm.matvec's). y is float64 (complex128). Other files (.mtx, coo/bsr/dia
-    .npz) are loaded and multiplied in memory."""
+    (progress= as mm.matvec's). y is float64 (complex128); out= a path ("y.npy") writes it
+    there through the output commit instead (nothing appears if the run fails or is
+    interrupted). Other files (.mtx, coo/bsr/dia .npz) are loaded and multiplied in memory."""
     if _is_path(S):
         spec = _spec(S)
         held = info(spec)
         if held["kind"] in ("npz", "h5") and held["format"] in ("csr", "csc"):
-            return _mammoth._sparse_spmv_file(spec, _vector(x), bool(transpose), _budget(budget), int(threads),
-                                              _progress(progress))
+            target = None if out is None else _spec(out)
+            return _mammoth._sparse_spmv_file(spec, _vector(x), target, bool(transpose), _budget(budget),
+                                              int(threads), _progress(progress))
         S = load(spec)
         x = np.asarray(_open(x)) if _is_path(x) else np.asarray(x)
         y = spmv(S.T if transpose else S, x)
-        return y.astype(np.result_type(y.dtype, np.float64), copy=False)
+        y = y.astype(np.result_type(y.dtype, np.float64), copy=False)
+        if out is None:
+            return y
+        _mammoth._write_result(_spec(out), y)
+        return None
     if transpose:
         S = S.T
     if S.format not in ("csr", "csc"):

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "bindings.hpp"
+#include "mammoth/ooc/output.hpp"
 #include "mammoth/sparse/borrowed.hpp"
 #include "mammoth/sparse/files.hpp"
 #include "mammoth/sparse/source.hpp"
@@ -122,12 +123,31 @@ py::tuple random(std::int64_t rows, std::int64_t cols, double density, const std
   return to_python(m);
 }
 
-py::array spmv_file(const std::string& spec, const py::object& x_arg, bool transpose, const py::object& budget,
-                    int threads, const py::object& progress) {
+// A result written whole through the output commit (any spec create_store takes).
+void write_result(const std::string& spec, const AnyArray& y) {
+  CreateOptions create;
+  create.dtype = y.dtype();
+  create.shape = y.shape();
+  ooc::AtomicOutput result(spec, create);
+  result.store().write(Box::whole(y.shape()), y.data(), y.dtype());
+  result.commit();
+}
+
+// y = A·x streamed from disk; into a numpy array, or (out: a path) through the output
+// commit, so an interrupted run leaves no file behind.
+py::object spmv_file(const std::string& spec, const py::object& x_arg, const py::object& out, bool transpose,
+                     const py::object& budget, int threads, const py::object& progress) {
   const ooc::Options options = ooc_options(budget, threads, progress, transpose ? "rmatvec" : "spmv");
   const AnyArray x = vector_of(x_arg);
-  return to_numpy(
-      run_released(progress, [&] { return sparse::spmv(sparse::open_sparse(spec), x, options, transpose); }));
+  if (out.is_none())
+    return to_numpy(
+        run_released(progress, [&] { return sparse::spmv(sparse::open_sparse(spec), x, options, transpose); }));
+  const std::string out_spec = py::str(out);
+  run_released(progress, [&] {
+    write_result(out_spec, sparse::spmv(sparse::open_sparse(spec), x, options, transpose));
+    return 0;
+  });
+  return py::none();
 }
 
 py::dict info(const std::string& spec) {
@@ -152,6 +172,11 @@ void bind_sparse(py::module_& m) {
   m.def("_sparse_random", &random);
   m.def("_sparse_spmv_file", &spmv_file);
   m.def("_sparse_info", &info);
+  m.def("_write_result", [](const std::string& spec, const py::object& y) {
+    const AnyArray a = from_numpy(y);
+    py::gil_scoped_release release;
+    write_result(spec, a);
+  });
   // path.hpp's verdict on a spec (by content when the file exists, else by name).
   m.def("_spec_format", [](const std::string& spec) { return std::string(format_name(spec_format(spec))); });
   // The Python side (mammoth/sparse.py) hands over contiguous native arrays, indices of one

@@ -2,6 +2,8 @@
 // and written from borrowed buffers into a file, through the output commit.
 #include "mammoth/sparse/borrowed.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <limits>
@@ -371,6 +373,9 @@ void validate(const SparseArrays& m) {
 }
 
 SparseArrays read_sparse_arrays(const std::string& spec) {
+  // A missing file is the operating system's answer (IoError, errno), whatever reader follows.
+  const std::string file = parse_store_path(spec).file;
+  if (::access(file.c_str(), R_OK) != 0) throw_io_error(file, "cannot open", errno);
   SparseArrays m = spec_format(spec) == FileFormat::Mtx ? read_mtx_arrays(spec)
                                                         : with_memory_check(spec, [&] { return read_members(spec); });
   try {
