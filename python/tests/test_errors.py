@@ -49,3 +49,18 @@ def test_message_is_the_one_the_cli_prints(tmp_path):
     with pytest.raises(mm.Error) as e:
         mm.open(tmp_path / "nope.npy")
     assert r.stderr.strip() == f"mammoth: error: {e.value}"
+
+
+def test_every_error_class_is_raised_by_some_test():
+    """Each class in mammoth.errors is caught by name (pytest.raises or isinstance) in a test,
+    so a class no library error maps to any more is noticed."""
+    import inspect
+    import pathlib
+    import re
+    classes = [n for n, c in inspect.getmembers(mm.errors, inspect.isclass) if issubclass(c, mm.Error)]
+    assert sorted(classes) == ["DTypeError", "Error", "FormatError", "IoError", "ShapeError"]
+    here = pathlib.Path(__file__)
+    tests = "".join(p.read_text().replace(inspect.getsource(test_every_error_class_is_raised_by_some_test), "")
+                    for p in here.parent.glob("test_*.py"))
+    for name in classes:
+        assert re.search(rf"(pytest\.raises\(mm\.{name}\b|isinstance\(e\.value, mm\.{name}\))", tests), name
