@@ -4,6 +4,7 @@
     a = mm.open("A.npy")                  # .npy, raw (dtype=...), or "file.h5:/group/A"
     v = np.asarray(a)                     # zero-copy when the bytes are mapped
     y = mm.matvec("A.npy", x, budget="64MiB")
+    S = mm.sparse.load("S.npz")           # scipy.sparse over mammoth's buffers; mm.sparse.save(...)
     %load_ext mammoth                     # %memit / %%memit in IPython and Jupyter
 
 Everything here is a thin layer over the C++ library (mammoth._mammoth); see docs/python.md.
