@@ -1,6 +1,8 @@
-// gzip (+shuffle) chunks read past libhdf5's filter pipeline: the raw chunks come from
-// H5Dread_chunk under the library lock, then inflate (libdeflate), unshuffle and land in
-// the caller's box on all cores. libhdf5 inflates with zlib on the one calling thread.
+// gzip (+shuffle) chunks read and written past libhdf5's filter pipeline: the raw chunks
+// come from H5Dread_chunk under the library lock, then inflate (libdeflate), unshuffle and
+// land in the caller's box on all cores; writes of whole chunks gather, shuffle and deflate
+// (libdeflate, the dataset's level) on all cores, then H5Dwrite_chunk stores them.
+// libhdf5 runs zlib on the one calling thread.
 #include <libdeflate.h>
 
 #include <algorithm>
@@ -88,6 +90,60 @@ void unshuffle(const std::byte* in, std::size_t n, std::size_t size, std::size_t
   }
 }
 
+// The inverse: element i's byte b goes to b * n + i (whole elements of S bytes).
+template <std::size_t S>
+void shuffle_fixed(const std::byte* in, std::size_t n, std::byte* out) {
+  using U = std::conditional_t<S == 2, std::uint16_t, std::conditional_t<S == 4, std::uint32_t, std::uint64_t>>;
+  auto* q = reinterpret_cast<unsigned char*>(out);
+  for (std::size_t i = 0; i < n; ++i) {
+    U v;
+    std::memcpy(&v, in + i * S, S);
+    for (std::size_t b = 0; b < S; ++b) q[b * n + i] = static_cast<unsigned char>(v >> (8 * b));
+  }
+}
+
+void shuffle(const std::byte* in, std::size_t n, std::size_t size, std::byte* out) {
+  if constexpr (std::endian::native == std::endian::little) {
+    if (size == 2) return shuffle_fixed<2>(in, n, out);
+    if (size == 4) return shuffle_fixed<4>(in, n, out);
+    if (size == 8) return shuffle_fixed<8>(in, n, out);
+  }
+  for (std::size_t b = 0; b < size; ++b)
+    for (std::size_t i = 0; i < n; ++i) out[b * n + i] = in[i * size + b];
+}
+
+struct Compressor {
+  explicit Compressor(int level) : c(libdeflate_alloc_compressor(level)) {
+    if (!c) throw std::bad_alloc();
+  }
+  ~Compressor() { libdeflate_free_compressor(c); }
+  Compressor(const Compressor&) = delete;
+  Compressor& operator=(const Compressor&) = delete;
+  libdeflate_compressor* c;
+};
+
+struct WriteWorker {
+  explicit WriteWorker(int level) : compressor(level) {}
+  Compressor compressor;
+  Scratch plain, shuffled;
+};
+
+// The origins of the chunks `box` touches, in C order of the chunk grid.
+std::vector<std::vector<hsize_t>> chunk_origins(const Box& box, const Shape& chunks) {
+  std::vector<std::vector<hsize_t>> origins(1, std::vector<hsize_t>());
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    std::vector<std::vector<hsize_t>> next;
+    const std::int64_t first = box.offset[i] / chunks[i], last = (box.offset[i] + box.count[i] - 1) / chunks[i];
+    for (const auto& o : origins)
+      for (std::int64_t k = first; k <= last; ++k) {
+        next.push_back(o);
+        next.back().push_back(static_cast<hsize_t>(k * chunks[i]));
+      }
+    origins = std::move(next);
+  }
+  return origins;
+}
+
 // C-order strides, in elements.
 std::vector<std::int64_t> strides_of(const Shape& shape) {
   std::vector<std::int64_t> s(shape.size(), 1);
@@ -97,25 +153,38 @@ std::vector<std::int64_t> strides_of(const Shape& shape) {
 
 }  // namespace
 
-bool Dataset::direct_chunk_reads() const {
-  if (direct_) return *direct_;
-  auto guard = detail::lock();
-  direct_ = false;
-  // Read-only files only: a writer's chunk may sit dirty in libhdf5's cache, and flushing
-  // it (H5Dread_chunk does) may change the size H5Dget_chunk_storage_size just gave.
-  if (writable_ || chunks_.empty() || !dtype_ || bitfield_ || dtype_->type() == ScalarType::Bool) return false;
+bool Dataset::gzip_pipeline() const {
+  if (chunks_.empty() || !dtype_ || bitfield_ || dtype_->type() == ScalarType::Bool) return false;
   const std::vector<Filter> pipeline = properties().pipeline;
   const bool gzip = pipeline.size() == 1 && pipeline[0].id == kFilterGzip;
   const bool shuffle_gzip = pipeline.size() == 2 && pipeline[0].id == kFilterShuffle && pipeline[1].id == kFilterGzip;
   if (!gzip && !shuffle_gzip) return false;
+  const Filter& deflate = pipeline.back();
+  gzip_level_ = deflate.values.empty() ? 6 : static_cast<int>(std::clamp(deflate.values[0], 1U, 9U));
   shuffle_size_ = 0;
   if (shuffle_gzip) {
     // The shuffle's element size, as libhdf5 set it from the stored type.
     shuffle_size_ = pipeline[0].values.empty() ? dtype_->itemsize() : pipeline[0].values[0];
     if (shuffle_size_ == 0) return false;
   }
-  direct_ = true;
   return true;
+}
+
+bool Dataset::direct_chunk_reads() const {
+  if (direct_) return *direct_;
+  auto guard = detail::lock();
+  // Read-only files only: a writer's chunk may sit dirty in libhdf5's cache, and flushing
+  // it (H5Dread_chunk does) may change the size H5Dget_chunk_storage_size just gave.
+  direct_ = !writable_ && gzip_pipeline();
+  return *direct_;
+}
+
+bool Dataset::direct_chunk_writes() const {
+  if (direct_write_) return *direct_write_;
+  auto guard = detail::lock();
+  // The shuffle of whole elements only (what libhdf5 sets from a numeric type).
+  direct_write_ = writable_ && gzip_pipeline() && (shuffle_size_ == 0 || shuffle_size_ == dtype_->itemsize());
+  return *direct_write_;
 }
 
 bool Dataset::read_direct(const Box& box, void* dst, DType type) const {
@@ -128,18 +197,7 @@ bool Dataset::read_direct(const Box& box, void* dst, DType type) const {
   const std::size_t nd = shape_.size(), item = dtype_->itemsize();
   std::size_t chunk_bytes = item;
   for (auto c : chunks_) chunk_bytes *= static_cast<std::size_t>(c);
-  // The chunks the box touches, in C order of the chunk grid.
-  std::vector<std::vector<hsize_t>> origins(1, std::vector<hsize_t>());
-  for (std::size_t i = 0; i < nd; ++i) {
-    std::vector<std::vector<hsize_t>> next;
-    const std::int64_t first = box.offset[i] / chunks_[i], last = (box.offset[i] + box.count[i] - 1) / chunks_[i];
-    for (const auto& o : origins)
-      for (std::int64_t k = first; k <= last; ++k) {
-        next.push_back(o);
-        next.back().push_back(static_cast<hsize_t>(k * chunks_[i]));
-      }
-    origins = std::move(next);
-  }
+  const std::vector<std::vector<hsize_t>> origins = chunk_origins(box, chunks_);
   const std::vector<std::int64_t> chunk_strides = strides_of(chunks_), box_strides = strides_of(box.count);
   const int threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   const std::size_t batch = std::clamp<std::size_t>(kBatchBytes / (2 * chunk_bytes), 1, 4 * threads);
@@ -241,6 +299,77 @@ bool Dataset::read_direct(const Box& box, void* dst, DType type) const {
         }
       }
     });
+  }
+  return true;
+}
+
+bool Dataset::write_direct(const Box& box, const void* src, DType type) const {
+  if (!dtype_ || type.type() != dtype_->type() || !direct_chunk_writes()) return false;
+  const std::size_t nd = shape_.size(), item = dtype_->itemsize();
+  // Whole chunks only (a chunk at the dataset's edge ends with it): a part of a chunk
+  // would need the rest of it from the file.
+  for (std::size_t i = 0; i < nd; ++i) {
+    const std::int64_t end = box.offset[i] + box.count[i];
+    if (box.offset[i] % chunks_[i] != 0 || (end % chunks_[i] != 0 && end != shape_[i])) return false;
+  }
+  std::size_t chunk_bytes = item;
+  for (auto c : chunks_) chunk_bytes *= static_cast<std::size_t>(c);
+  const std::size_t chunk_elements = chunk_bytes / item;
+  const std::vector<std::vector<hsize_t>> origins = chunk_origins(box, chunks_);
+  const std::vector<std::int64_t> chunk_strides = strides_of(chunks_), box_strides = strides_of(box.count);
+  const int threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  const std::size_t batch = std::clamp<std::size_t>(kBatchBytes / (2 * chunk_bytes), 1, 4 * threads);
+  const std::string object = spec();
+  const std::size_t bound = libdeflate_zlib_compress_bound(nullptr, chunk_bytes);
+  std::vector<Scratch> packed(std::min(batch, origins.size()));
+  std::vector<std::size_t> sizes(packed.size());
+  std::vector<std::unique_ptr<WriteWorker>> workers(static_cast<std::size_t>(threads));
+  for (std::size_t start = 0; start < origins.size(); start += batch) {
+    const std::size_t count = std::min(batch, origins.size() - start);
+    ooc::detail::parallel(std::min<int>(threads, static_cast<int>(count)), [&](int t, int nt) {
+      auto& worker = workers[static_cast<std::size_t>(t)];
+      if (!worker) worker = std::make_unique<WriteWorker>(gzip_level_);
+      for (std::size_t k = static_cast<std::size_t>(t); k < count; k += static_cast<std::size_t>(nt)) {
+        const std::vector<hsize_t>& origin = origins[start + k];
+        std::byte* plain = worker->plain.get(chunk_bytes);
+        // The part of the chunk inside the box, one run along the last axis at a time; a
+        // chunk past the dataset's edge is padded with zeros (what h5py's default fill leaves).
+        Shape lo(nd), hi(nd);
+        bool edge = false;
+        for (std::size_t i = 0; i < nd; ++i) {
+          lo[i] = static_cast<std::int64_t>(origin[i]);
+          hi[i] = std::min<std::int64_t>(box.offset[i] + box.count[i], lo[i] + chunks_[i]);
+          edge = edge || hi[i] - lo[i] != chunks_[i];
+        }
+        if (edge) std::memset(plain, 0, chunk_bytes);
+        const auto run = static_cast<std::size_t>(hi[nd - 1] - lo[nd - 1]);
+        Shape at = lo;
+        for (;;) {
+          std::int64_t to = 0, from = 0;
+          for (std::size_t i = 0; i < nd; ++i) {
+            to += (at[i] - lo[i]) * chunk_strides[i];
+            from += (at[i] - box.offset[i]) * box_strides[i];
+          }
+          convert(static_cast<const std::byte*>(src) + static_cast<std::size_t>(from) * type.itemsize(), type,
+                  plain + static_cast<std::size_t>(to) * item, *dtype_, run);
+          std::size_t axis = nd - 1;
+          while (axis-- > 0 && ++at[axis] == hi[axis]) at[axis] = lo[axis];
+          if (axis == static_cast<std::size_t>(-1)) break;
+        }
+        const std::byte* data = plain;
+        if (shuffle_size_) {
+          std::byte* shuffled = worker->shuffled.get(chunk_bytes);
+          shuffle(plain, chunk_elements, shuffle_size_, shuffled);
+          data = shuffled;
+        }
+        sizes[k] = libdeflate_zlib_compress(worker->compressor.c, data, chunk_bytes, packed[k].get(bound), bound);
+        if (sizes[k] == 0) throw Error(object + ": deflating the chunk at " + shape_string(lo) + " failed");
+      }
+    });
+    auto guard = detail::lock();
+    for (std::size_t k = 0; k < count; ++k)
+      detail::call("write raw chunk", object, H5Dwrite_chunk, id_.get(), H5P_DEFAULT, uint32_t{0},
+                   origins[start + k].data(), sizes[k], static_cast<const void*>(packed[k].data.get()));
   }
   return true;
 }
