@@ -8,8 +8,9 @@ numpy in A's dtype). Target (issue 12): ratio >= 0.8 with peak RSS <= budget + 1
 Each warm case prints two rows: the whole `mammoth` process (start-up and output commit
 included) and, marked "in-process", the engine's own time from the summary line.
 
-Also: the gzip+shuffle chunked HDF5 matvec (h5py's chunk-row loop and dask), and the
-compressed .npz write of a 1e7-nnz CSR (scipy.sparse.save_npz vs `mammoth convert`).
+Also: the gzip+shuffle chunked HDF5 matvec (h5py's chunk-row loop and dask), its read into a
+.npy (h5py, dask) and its write from one (h5py), and the compressed .npz write of a 1e7-nnz
+CSR (scipy.sparse.save_npz vs `mammoth convert`).
 """
 import os
 
@@ -86,6 +87,43 @@ def _gzip_chunked(bench):
     bench.report('gzip+shuffle h5 matvec: h5py chunk-row loop', peer[0], ours[0], peer[1], ours[1])
     peer = bench.time_peer(dask_matvec, reps=2)
     bench.report('gzip+shuffle h5 matvec: dask (threads, 2)', peer[0], ours[0], peer[1], ours[1])
+
+    # Read (and convert): the whole dataset into a .npy.
+    npy = bench.path('gz_A.npy')
+
+    def h5py_read():
+        with h5py.File(path, 'r') as f:
+            np.save(npy, f['A'][:])
+
+    def dask_read():
+        import dask
+        with h5py.File(path, 'r') as f, dask.config.set(scheduler='threads', num_workers=2):
+            da.to_npy_stack(bench.path('gz_stack'), da.from_array(f['A'], chunks=(100, 10_000)), axis=0)
+
+    ours = bench.time_ours(['convert', path + ':/A', npy, '--budget', BUDGET, '-q'], reps=3)
+    peer = bench.time_peer(h5py_read, reps=2)
+    bench.report('gzip+shuffle h5 read -> .npy: h5py', peer[0], ours[0], peer[1], ours[1])
+    peer = bench.time_peer(dask_read, reps=2)
+    bench.report('gzip+shuffle h5 read -> .npy: dask (threads, 2)', peer[0], ours[0], peer[1], ours[1])
+
+    # Write: a .npy into a gzip+shuffle chunked dataset, h5py's default gzip level (4) both sides.
+    A = np.load(npy)
+    out_peer, out_ours = bench.path('gzw_peer.h5'), bench.path('gzw_ours.h5')
+
+    def h5py_write():
+        with h5py.File(out_peer, 'w') as f:
+            f.create_dataset('A', data=A, chunks=(100, 10_000), compression='gzip', shuffle=True)
+
+    def fresh():
+        if os.path.exists(out_ours):
+            os.remove(out_ours)
+
+    peer = bench.time_peer(h5py_write, reps=2)
+    ours = bench.time_ours(['convert', npy, out_ours + ':/A', '--chunks', '100,10000', '--compression', 'gzip',
+                            '--shuffle', '--budget', BUDGET, '-q'], reps=2, setup=fresh)
+    size = os.path.getsize(out_ours) / os.path.getsize(out_peer)
+    bench.report(f'gzip+shuffle h5 write: h5py (size {size:.3f}x)', peer[0], ours[0], peer[1], ours[1])
+    del A
 
 
 def _npz_write(bench):
