@@ -19,7 +19,7 @@ interpreter. Rows marked "in-process" set the peer's time against the engine's o
 one the command's summary line prints (opening the output, the computation, the commit).
 
 usage: bench/peers.py [--mammoth PATH] [--work DIR] [--only MODULE[,MODULE]] [--quick]
-                      [--peer-coretype NAME]
+                      [--part PART[,PART]] [--peer-coretype NAME]
 """
 import argparse, gc, importlib.util, json, os, re, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -80,8 +80,8 @@ def _reset_hwm():
 
 
 class Bench:
-    def __init__(self, mammoth, work, quick):
-        self.mammoth, self.work, self.quick = mammoth, Path(work), quick
+    def __init__(self, mammoth, work, quick, parts=()):
+        self.mammoth, self.work, self.quick, self.parts = mammoth, Path(work), quick, set(parts)
         self.rows = []
         removed = json.loads(os.environ.get(SAVED_PINS, '{}'))
         print(f"# peers' BLAS: {blas_line()}", flush=True)
@@ -95,6 +95,10 @@ class Bench:
 
     def path(self, name):
         return str(self.work / name)
+
+    def wants(self, part):
+        """Whether --part asked for this part of a module (all when --part is not given)."""
+        return not self.parts or part in self.parts
 
     def program(self, name):
         """A benchmark program built beside the CLI (bench/NAME.cpp), for time_ours' argv[0]."""
@@ -153,13 +157,14 @@ def main():
     ap.add_argument('--work', default=None, help='scratch folder (default: a temporary one)')
     ap.add_argument('--only', default='', help='comma-separated modules (peers_<module>.py)')
     ap.add_argument('--quick', action='store_true', help='smaller sizes, for a smoke test')
+    ap.add_argument('--part', default='', help='comma-separated parts of the modules (e.g. warm,gzip,npz)')
     ap.add_argument('--peer-coretype', default=None,
                     help="run the peers' OpenBLAS with OPENBLAS_CORETYPE=NAME (e.g. Haswell, SkylakeX)")
     args = ap.parse_args()
     _unpin_openblas(args.peer_coretype)
     work = args.work or tempfile.mkdtemp(prefix='mammoth-peers-')
     os.makedirs(work, exist_ok=True)
-    bench = Bench(os.path.abspath(args.mammoth), work, args.quick)
+    bench = Bench(os.path.abspath(args.mammoth), work, args.quick, [p for p in args.part.split(',') if p])
     wanted = [m for m in args.only.split(',') if m]
     try:
         for script in sorted(HERE.glob('peers_*.py')):

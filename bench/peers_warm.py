@@ -139,6 +139,10 @@ def _npz_write(bench):
 
 
 def run(bench):
-    _warm(bench)
-    _gzip_chunked(bench)
-    _npz_write(bench)
+    """Parts (bench/peers.py --part): warm, gzip, npz."""
+    if bench.wants('warm'):
+        _warm(bench)
+    if bench.wants('gzip'):
+        _gzip_chunked(bench)
+    if bench.wants('npz'):
+        _npz_write(bench)

@@ -90,28 +90,6 @@ void unshuffle(const std::byte* in, std::size_t n, std::size_t size, std::size_t
   }
 }
 
-// The inverse: element i's byte b goes to b * n + i (whole elements of S bytes).
-template <std::size_t S>
-void shuffle_fixed(const std::byte* in, std::size_t n, std::byte* out) {
-  using U = std::conditional_t<S == 2, std::uint16_t, std::conditional_t<S == 4, std::uint32_t, std::uint64_t>>;
-  auto* q = reinterpret_cast<unsigned char*>(out);
-  for (std::size_t i = 0; i < n; ++i) {
-    U v;
-    std::memcpy(&v, in + i * S, S);
-    for (std::size_t b = 0; b < S; ++b) q[b * n + i] = static_cast<unsigned char>(v >> (8 * b));
-  }
-}
-
-void shuffle(const std::byte* in, std::size_t n, std::size_t size, std::byte* out) {
-  if constexpr (std::endian::native == std::endian::little) {
-    if (size == 2) return shuffle_fixed<2>(in, n, out);
-    if (size == 4) return shuffle_fixed<4>(in, n, out);
-    if (size == 8) return shuffle_fixed<8>(in, n, out);
-  }
-  for (std::size_t b = 0; b < size; ++b)
-    for (std::size_t i = 0; i < n; ++i) out[b * n + i] = in[i * size + b];
-}
-
 struct Compressor {
   explicit Compressor(int level) : c(libdeflate_alloc_compressor(level)) {
     if (!c) throw std::bad_alloc();
@@ -142,6 +120,37 @@ std::vector<std::vector<hsize_t>> chunk_origins(const Box& box, const Shape& chu
     origins = std::move(next);
   }
   return origins;
+}
+
+int direct_threads() { return static_cast<int>(std::max(1U, std::thread::hardware_concurrency())); }
+
+// Chunks in one batch: raw (or deflated) copies of each are held until the batch is done.
+std::size_t direct_batch(std::size_t chunk_bytes, int threads) {
+  return std::clamp<std::size_t>(kBatchBytes / (2 * chunk_bytes), 1, 2 * static_cast<std::size_t>(threads));
+}
+
+// Elements [0, count) of `in` (S bytes each) shuffled into a chunk of n elements at
+// element `first`: byte b of element i goes to b * n + first + i.
+template <std::size_t S>
+void shuffle_run_fixed(const std::byte* in, std::size_t count, std::size_t n, std::size_t first, std::byte* out) {
+  using U = std::conditional_t<S == 2, std::uint16_t, std::conditional_t<S == 4, std::uint32_t, std::uint64_t>>;
+  auto* q = reinterpret_cast<unsigned char*>(out) + first;
+  for (std::size_t i = 0; i < count; ++i) {
+    U v;
+    std::memcpy(&v, in + i * S, S);
+    for (std::size_t b = 0; b < S; ++b) q[b * n + i] = static_cast<unsigned char>(v >> (8 * b));
+  }
+}
+
+void shuffle_run(const std::byte* in, std::size_t count, std::size_t size, std::size_t n, std::size_t first,
+                 std::byte* out) {
+  if constexpr (std::endian::native == std::endian::little) {
+    if (size == 2) return shuffle_run_fixed<2>(in, count, n, first, out);
+    if (size == 4) return shuffle_run_fixed<4>(in, count, n, first, out);
+    if (size == 8) return shuffle_run_fixed<8>(in, count, n, first, out);
+  }
+  for (std::size_t b = 0; b < size; ++b)
+    for (std::size_t i = 0; i < count; ++i) out[b * n + first + i] = in[i * size + b];
 }
 
 // C-order strides, in elements.
@@ -199,8 +208,8 @@ bool Dataset::read_direct(const Box& box, void* dst, DType type) const {
   for (auto c : chunks_) chunk_bytes *= static_cast<std::size_t>(c);
   const std::vector<std::vector<hsize_t>> origins = chunk_origins(box, chunks_);
   const std::vector<std::int64_t> chunk_strides = strides_of(chunks_), box_strides = strides_of(box.count);
-  const int threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-  const std::size_t batch = std::clamp<std::size_t>(kBatchBytes / (2 * chunk_bytes), 1, 4 * threads);
+  const int threads = direct_threads();
+  const std::size_t batch = direct_batch(chunk_bytes, threads);
   const std::string object = spec();
   const unsigned shuffle_bit = shuffle_size_ ? 1U : 0U, gzip_bit = shuffle_size_ ? 2U : 1U;
   std::error_code size_error;
@@ -317,8 +326,8 @@ bool Dataset::write_direct(const Box& box, const void* src, DType type) const {
   const std::size_t chunk_elements = chunk_bytes / item;
   const std::vector<std::vector<hsize_t>> origins = chunk_origins(box, chunks_);
   const std::vector<std::int64_t> chunk_strides = strides_of(chunks_), box_strides = strides_of(box.count);
-  const int threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-  const std::size_t batch = std::clamp<std::size_t>(kBatchBytes / (2 * chunk_bytes), 1, 4 * threads);
+  const int threads = direct_threads();
+  const std::size_t batch = direct_batch(chunk_bytes, threads);
   const std::string object = spec();
   const std::size_t bound = libdeflate_zlib_compress_bound(nullptr, chunk_bytes);
   std::vector<Scratch> packed(std::min(batch, origins.size()));
@@ -331,7 +340,10 @@ bool Dataset::write_direct(const Box& box, const void* src, DType type) const {
       if (!worker) worker = std::make_unique<WriteWorker>(gzip_level_);
       for (std::size_t k = static_cast<std::size_t>(t); k < count; k += static_cast<std::size_t>(nt)) {
         const std::vector<hsize_t>& origin = origins[start + k];
-        std::byte* plain = worker->plain.get(chunk_bytes);
+        // Shuffled while gathered (no conversion: same scalar type in the same byte order);
+        // else converted into `plain` first and shuffled from there.
+        const bool fused = shuffle_size_ && type == *dtype_;
+        std::byte* plain = fused ? worker->shuffled.get(chunk_bytes) : worker->plain.get(chunk_bytes);
         // The part of the chunk inside the box, one run along the last axis at a time; a
         // chunk past the dataset's edge is padded with zeros (what h5py's default fill leaves).
         Shape lo(nd), hi(nd);
@@ -350,16 +362,19 @@ bool Dataset::write_direct(const Box& box, const void* src, DType type) const {
             to += (at[i] - lo[i]) * chunk_strides[i];
             from += (at[i] - box.offset[i]) * box_strides[i];
           }
-          convert(static_cast<const std::byte*>(src) + static_cast<std::size_t>(from) * type.itemsize(), type,
-                  plain + static_cast<std::size_t>(to) * item, *dtype_, run);
+          const std::byte* in = static_cast<const std::byte*>(src) + static_cast<std::size_t>(from) * type.itemsize();
+          if (fused)
+            shuffle_run(in, run, item, chunk_elements, static_cast<std::size_t>(to), plain);
+          else
+            convert(in, type, plain + static_cast<std::size_t>(to) * item, *dtype_, run);
           std::size_t axis = nd - 1;
           while (axis-- > 0 && ++at[axis] == hi[axis]) at[axis] = lo[axis];
           if (axis == static_cast<std::size_t>(-1)) break;
         }
         const std::byte* data = plain;
-        if (shuffle_size_) {
+        if (shuffle_size_ && !fused) {
           std::byte* shuffled = worker->shuffled.get(chunk_bytes);
-          shuffle(plain, chunk_elements, shuffle_size_, shuffled);
+          shuffle_run(plain, chunk_elements, item, chunk_elements, 0, shuffled);
           data = shuffled;
         }
         sizes[k] = libdeflate_zlib_compress(worker->compressor.c, data, chunk_bytes, packed[k].get(bound), bound);
