@@ -10,10 +10,18 @@ The peers run on the BLAS numpy finds (Debian: OpenBLAS from libopenblas0-pthrea
 pip's wheels ship it); the header names it and the kernel it chose. OPENBLAS_CORETYPE and
 OPENBLAS_L2_SIZE, which pin OpenBLAS to a slower kernel, are removed for this (the peer's)
 process only: it re-executes itself without them and hands them back to mammoth's runs.
+--peer-coretype NAME instead pins the peers' OpenBLAS to kernel NAME (e.g. Haswell, SkylakeX:
+what a newer OpenBLAS than Debian's 0.3.21 picks on this CPU), again for the peers only.
+
+Our whole-process times include starting the program (~6 ms of CPU: 45 shared libraries,
+most pulled in by libhdf5) and writing the output; the peers time one call in a running
+interpreter. Rows marked "in-process" set the peer's time against the engine's own time, the
+one the command's summary line prints (opening the output, the computation, the commit).
 
 usage: bench/peers.py [--mammoth PATH] [--work DIR] [--only MODULE[,MODULE]] [--quick]
+                      [--part PART[,PART]] [--peer-coretype NAME]
 """
-import argparse, gc, importlib.util, json, os, shutil, subprocess, sys, tempfile, time
+import argparse, gc, importlib.util, json, os, re, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -21,19 +29,25 @@ OPENBLAS_PINS = ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE')
 SAVED_PINS = 'MAMMOTH_BENCH_OPENBLAS_PINS'  # what the re-executed peer process removed
 
 
-def _unpin_openblas():
-    """Re-executes this script without the OpenBLAS pins (they must be gone before numpy loads)."""
+def _unpin_openblas(coretype=None):
+    """Re-executes this script without the OpenBLAS pins, or with OPENBLAS_CORETYPE=coretype
+    alone (they must be in place before numpy loads). The user's pins go to mammoth's runs."""
+    if SAVED_PINS in os.environ:
+        return  # the re-executed process
+    wanted = {'OPENBLAS_CORETYPE': coretype} if coretype else {}
     pinned = {k: os.environ[k] for k in OPENBLAS_PINS if k in os.environ}
-    if not pinned:
+    if pinned == wanted:
         return
     env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_PINS}
+    env.update(wanted)
     env[SAVED_PINS] = json.dumps(pinned)
     os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 
 def _ours_env():
-    """mammoth runs with the environment the user gave, pins included."""
-    env = dict(os.environ)
+    """mammoth runs with the environment the user gave, pins included (and no pin the
+    peers were given instead)."""
+    env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_PINS or SAVED_PINS not in os.environ}
     env.update(json.loads(env.pop(SAVED_PINS, '{}')))
     return env
 
@@ -66,18 +80,25 @@ def _reset_hwm():
 
 
 class Bench:
-    def __init__(self, mammoth, work, quick):
-        self.mammoth, self.work, self.quick = mammoth, Path(work), quick
+    def __init__(self, mammoth, work, quick, parts=()):
+        self.mammoth, self.work, self.quick, self.parts = mammoth, Path(work), quick, set(parts)
         self.rows = []
         removed = json.loads(os.environ.get(SAVED_PINS, '{}'))
         print(f"# peers' BLAS: {blas_line()}", flush=True)
         if removed:
             print(f"# removed for the peers only: {' '.join(f'{k}={v}' for k, v in removed.items())}", flush=True)
-        print(f"# machine: {os.cpu_count()} cores", flush=True)
+        if SAVED_PINS in os.environ and os.environ.get('OPENBLAS_CORETYPE'):
+            print(f"# peers pinned to OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']}", flush=True)
+        load = os.getloadavg()
+        print(f"# machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
         print(f"{'name':46s} {'peer_s':>9s} {'ours_s':>9s} {'ratio':>7s}  {'peer MiB':>9s} {'ours MiB':>9s}", flush=True)
 
     def path(self, name):
         return str(self.work / name)
+
+    def wants(self, part):
+        """Whether --part asked for this part of a module (all when --part is not given)."""
+        return not self.parts or part in self.parts
 
     def program(self, name):
         """A benchmark program built beside the CLI (bench/NAME.cpp), for time_ours' argv[0]."""
@@ -93,13 +114,14 @@ class Bench:
             best = min(best, dt); inc = max(inc, _status_mib('VmHWM') - base)
         return best, inc
 
-    def time_ours(self, argv, reps=3, setup=None):
+    def time_ours(self, argv, reps=3, setup=None, engine=False):
         """Best wall time of `mammoth argv…` (or of argv[0] when it is a Path to a program)
-        and its exact peak RSS.
+        and its exact peak RSS; with engine=True also the best time the command's summary
+        line reports (argv must not hold -q), as a third value.
 
         The peak comes from `mammoth memit` (ptrace at exec and exit reads VmHWM): a
         child's ru_maxrss would include the forked copy of this Python process."""
-        best, peak = float('inf'), 0.0
+        best, peak, inside = float('inf'), 0.0, float('inf')
         report = str(self.work / '.memit.json')
         for _ in range(reps):
             if setup: setup()
@@ -111,7 +133,12 @@ class Bench:
             with open(report) as f:
                 run = json.load(f)['runs'][0]
             best = min(best, run['elapsed']); peak = max(peak, run['peak_mib'])
-        return best, peak
+            if engine:
+                m = re.search(r': ([0-9.]+) s, [0-9.]+ [KMGT]?i?B/s', p.stderr.decode())
+                if not m:
+                    raise RuntimeError(f"no summary line from mammoth {' '.join(map(str, argv))}")
+                inside = min(inside, float(m.group(1)))
+        return (best, peak, inside) if engine else (best, peak)
 
     def compare(self, name, peer_fn, ours_argv, reps=3, peer_setup=None, ours_setup=None, peer_reps=None):
         peer_s, peer_mib = self.time_peer(peer_fn, peer_reps or reps, peer_setup)
@@ -125,16 +152,19 @@ class Bench:
 
 
 def main():
-    _unpin_openblas()
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--mammoth', default=str(HERE.parent / 'build' / 'release' / 'mammoth'))
     ap.add_argument('--work', default=None, help='scratch folder (default: a temporary one)')
     ap.add_argument('--only', default='', help='comma-separated modules (peers_<module>.py)')
     ap.add_argument('--quick', action='store_true', help='smaller sizes, for a smoke test')
+    ap.add_argument('--part', default='', help='comma-separated parts of the modules (e.g. warm,gzip,npz)')
+    ap.add_argument('--peer-coretype', default=None,
+                    help="run the peers' OpenBLAS with OPENBLAS_CORETYPE=NAME (e.g. Haswell, SkylakeX)")
     args = ap.parse_args()
+    _unpin_openblas(args.peer_coretype)
     work = args.work or tempfile.mkdtemp(prefix='mammoth-peers-')
     os.makedirs(work, exist_ok=True)
-    bench = Bench(os.path.abspath(args.mammoth), work, args.quick)
+    bench = Bench(os.path.abspath(args.mammoth), work, args.quick, [p for p in args.part.split(',') if p])
     wanted = [m for m in args.only.split(',') if m]
     try:
         for script in sorted(HERE.glob('peers_*.py')):

@@ -5,8 +5,12 @@ mammoth streams the same bytes from a .npy or a contiguous HDF5 dataset under a 
 budget. Same dtype on both sides (x and y are of A's dtype; mammoth accumulates in float64,
 numpy in A's dtype). Target (issue 12): ratio >= 0.8 with peak RSS <= budget + 16 MiB.
 
-Also: the gzip+shuffle chunked HDF5 matvec (h5py's chunk-row loop and dask), and the
-compressed .npz write of a 1e7-nnz CSR (scipy.sparse.save_npz vs `mammoth convert`).
+Each warm case prints two rows: the whole `mammoth` process (start-up and output commit
+included) and, marked "in-process", the engine's own time from the summary line.
+
+Also: the gzip+shuffle chunked HDF5 matvec (h5py's chunk-row loop and dask), its read into a
+.npy (h5py, dask) and its write from one (h5py), and the compressed .npz write of a 1e7-nnz
+CSR (scipy.sparse.save_npz vs `mammoth convert`).
 """
 import os
 
@@ -38,14 +42,15 @@ def _warm(bench):
             with h5py.File(h5, 'w') as f:
                 f.create_dataset('A', data=A)
             for kind, src in (('npy', p['A']), ('h5', h5 + ':/A')):
-                tail = ['-o', p['out'], '--budget', BUDGET, '-q']
+                tail = ['-o', p['out'], '--budget', BUDGET]
                 for op, peer, argv in (
                         ('matvec', lambda: A @ x, ['matvec', src, p['x']] + tail),
                         ('rmatvec', lambda: A.T @ y, ['matvec', '--transpose', src, p['y']] + tail),
-                        ('sum', lambda: A.sum(), ['reduce', src, '--op', 'sum', '--budget', BUDGET, '-q'])):
-                    ours = bench.time_ours(argv, reps=5)
+                        ('sum', lambda: A.sum(), ['reduce', src, '--op', 'sum', '--budget', BUDGET])):
+                    ours = bench.time_ours(argv, reps=5, engine=True)
                     peer_s, peer_mib = bench.time_peer(peer, reps=5)
                     bench.report(f'warm {op} {name} {kind}', peer_s, ours[0], peer_mib, ours[1])
+                    bench.report(f'warm {op} {name} {kind} in-process', peer_s, ours[2], peer_mib, ours[1])
             del A
             for f in list(p.values()) + [h5]:
                 if os.path.exists(f):
@@ -83,6 +88,43 @@ def _gzip_chunked(bench):
     peer = bench.time_peer(dask_matvec, reps=2)
     bench.report('gzip+shuffle h5 matvec: dask (threads, 2)', peer[0], ours[0], peer[1], ours[1])
 
+    # Read (and convert): the whole dataset into a .npy.
+    npy = bench.path('gz_A.npy')
+
+    def h5py_read():
+        with h5py.File(path, 'r') as f:
+            np.save(npy, f['A'][:])
+
+    def dask_read():
+        import dask
+        with h5py.File(path, 'r') as f, dask.config.set(scheduler='threads', num_workers=2):
+            da.to_npy_stack(bench.path('gz_stack'), da.from_array(f['A'], chunks=(100, 10_000)), axis=0)
+
+    ours = bench.time_ours(['convert', path + ':/A', npy, '--budget', BUDGET, '-q'], reps=3)
+    peer = bench.time_peer(h5py_read, reps=2)
+    bench.report('gzip+shuffle h5 read -> .npy: h5py', peer[0], ours[0], peer[1], ours[1])
+    peer = bench.time_peer(dask_read, reps=2)
+    bench.report('gzip+shuffle h5 read -> .npy: dask (threads, 2)', peer[0], ours[0], peer[1], ours[1])
+
+    # Write: a .npy into a gzip+shuffle chunked dataset, h5py's default gzip level (4) both sides.
+    A = np.load(npy)
+    out_peer, out_ours = bench.path('gzw_peer.h5'), bench.path('gzw_ours.h5')
+
+    def h5py_write():
+        with h5py.File(out_peer, 'w') as f:
+            f.create_dataset('A', data=A, chunks=(100, 10_000), compression='gzip', shuffle=True)
+
+    def fresh():
+        if os.path.exists(out_ours):
+            os.remove(out_ours)
+
+    peer = bench.time_peer(h5py_write, reps=2)
+    ours = bench.time_ours(['convert', npy, out_ours + ':/A', '--chunks', '100,10000', '--compression', 'gzip',
+                            '--shuffle', '--budget', BUDGET, '-q'], reps=2, setup=fresh)
+    size = os.path.getsize(out_ours) / os.path.getsize(out_peer)
+    bench.report(f'gzip+shuffle h5 write: h5py (size {size:.3f}x)', peer[0], ours[0], peer[1], ours[1])
+    del A
+
 
 def _npz_write(bench):
     import scipy.sparse as sp
@@ -97,6 +139,10 @@ def _npz_write(bench):
 
 
 def run(bench):
-    _warm(bench)
-    _gzip_chunked(bench)
-    _npz_write(bench)
+    """Parts (bench/peers.py --part): warm, gzip, npz."""
+    if bench.wants('warm'):
+        _warm(bench)
+    if bench.wants('gzip'):
+        _gzip_chunked(bench)
+    if bench.wants('npz'):
+        _npz_write(bench)

@@ -130,6 +130,7 @@ void Dataset::transfer(const Box& box, void* buffer, DType type, const Shape& st
   check_box_stride(box, stride);
   if (box.size() == 0) return;
   if (reading && stride.empty() && read_direct(box, buffer, type)) return;
+  if (!reading && stride.empty() && write_direct(box, buffer, type)) return;
   const DType native = compute_dtype(stored);
   if (!hdf5_converts(stored, type) && !shape_.empty() && box.count[0] > 1) {
     // Converting through a scratch buffer: keep it under 8 MiB by going a slab of rows at a time.

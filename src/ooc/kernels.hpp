@@ -1,6 +1,11 @@
 // The compute kernels of the engine: short loops over one C-contiguous tile, run on
 // all threads (thread_pool.hpp) and written so the compiler vectorises them (omp simd).
 // T is the element type of the tile, Acc the accumulator (double or complex<double>).
+//
+// The header is compiled at the baseline ISA by every file that includes it, and again for
+// AVX2+FMA and AVX-512 by kernels_v3.cpp and kernels_v4.cpp, each copy in its own inline
+// namespace (MAMMOTH_KERNELS_ISA) so the copies never merge at link time; kernels_isa.hpp
+// picks the copy the CPU runs for the hot float32/float64 kernels.
 #pragma once
 
 #include <algorithm>
@@ -14,7 +19,12 @@
 
 #include "thread_pool.hpp"
 
+#ifndef MAMMOTH_KERNELS_ISA
+#define MAMMOTH_KERNELS_ISA base
+#endif
+
 namespace mammoth::ooc::kernels {
+inline namespace MAMMOTH_KERNELS_ISA {
 
 template <class T>
 inline constexpr bool is_complex_v = false;
@@ -309,4 +319,5 @@ T extreme(const T* p, std::int64_t n, T init) {
   }
 }
 
+}  // namespace MAMMOTH_KERNELS_ISA
 }  // namespace mammoth::ooc::kernels

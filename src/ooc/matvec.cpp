@@ -5,11 +5,30 @@
 
 #include "common.hpp"
 #include "kernels.hpp"
+#include "kernels_isa.hpp"
 #include "mammoth/ooc/progress.hpp"
 #include "mammoth/ooc/scheduler.hpp"
 
 namespace mammoth::ooc {
 namespace {
+
+// kernels.hpp's gemv and gemv_t, through the CPU's best copy (kernels_isa.hpp) for
+// float32/float64 tiles with float64 accumulators.
+template <class T, class Acc>
+void gemv(const T* a, std::int64_t rows, std::int64_t cols, const Acc* x, Acc* y, int threads) {
+  if constexpr (isa::has_fast_kernels<T> && std::is_same_v<Acc, double>)
+    isa::gemv(a, rows, cols, x, y, threads);
+  else
+    kernels::gemv(a, rows, cols, x, y, threads);
+}
+
+template <class T, class Acc>
+void gemv_t(const T* a, std::int64_t rows, std::int64_t cols, const Acc* y, Acc* out, int threads) {
+  if constexpr (isa::has_fast_kernels<T> && std::is_same_v<Acc, double>)
+    isa::gemv_t(a, rows, cols, y, out, threads);
+  else
+    kernels::gemv_t(a, rows, cols, y, out, threads);
+}
 
 // The rows of A's block `box` as a box of a vector of length m.
 Box rows_of(const Box& box) { return Box{{box.offset[0]}, {box.count[0]}}; }
@@ -80,9 +99,9 @@ AnyArray product(BlockStore& a, const AnyArray& v, bool transpose, const Options
                       const std::int64_t r0 = box.offset[0], c0 = box.offset[1], rows = box.count[0],
                                          cols = box.count[1];
                       if (transpose)
-                        kernels::gemv_t(tile, rows, cols, xs + r0, ys + c0, threads);
+                        gemv_t(tile, rows, cols, xs + r0, ys + c0, threads);
                       else
-                        kernels::gemv(tile, rows, cols, xs + c0, ys + r0, threads);
+                        gemv(tile, rows, cols, xs + c0, ys + r0, threads);
                     }
                   });
   });
@@ -128,11 +147,11 @@ void product_streamed(BlockStore& a, BlockStore& x, BlockStore& y, bool transpos
       } else {
         const std::int64_t c0 = b.box.offset[1], rows = b.box.count[0], cols = b.box.count[1];
         if (transpose) {
-          kernels::gemv_t(tile, rows, cols, reinterpret_cast<const Acc*>(b.in[1]), w + c0, threads);
+          gemv_t(tile, rows, cols, reinterpret_cast<const Acc*>(b.in[1]), w + c0, threads);
         } else {
           Acc* out = reinterpret_cast<Acc*>(b.out);
           std::fill(out, out + rows, Acc{});
-          kernels::gemv(tile, rows, cols, w, out, threads);
+          gemv(tile, rows, cols, w, out, threads);
         }
       }
     });

@@ -5,6 +5,7 @@
 
 #include "common.hpp"
 #include "kernels.hpp"
+#include "kernels_isa.hpp"
 #include "mammoth/ooc/progress.hpp"
 #include "mammoth/ooc/scheduler.hpp"
 
@@ -35,6 +36,8 @@ Out fold_run(ReduceOp op, const T* p, std::int64_t n, Out acc) {
   if (op == ReduceOp::Norm) return acc + static_cast<Out>(k::sum_squares(p, n));
   if constexpr (k::is_complex_v<T> && !k::is_complex_v<Out>)
     throw TypeError("complex values need a complex accumulator");
+  else if constexpr (isa::has_fast_kernels<T> && std::is_same_v<Out, double>)
+    return acc + isa::sum(p, n);  // the CPU's best copy (kernels_isa.hpp)
   else
     return acc + k::sum<T, Out>(p, n);
 }

@@ -6,8 +6,10 @@
 #include <zlib.h>
 
 #include <fcntl.h>
+#include <omp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <fstream>
@@ -192,6 +194,57 @@ std::string ZipReader::read_text(const std::string& member) {
 
 namespace {
 
+// A deflated member is compressed here, in parallel, not by libzip (one thread, zlib):
+// pigz's way. The member's bytes are cut into kDeflateBlock blocks, each deflated on its
+// own with the 32 KiB before it as preset dictionary (so matches reach back across block
+// edges as in one stream and the size stays that of one stream); every block but the
+// member's last ends with a sync flush (an empty stored block: byte-aligned, not final),
+// the last with Z_FINISH, so the concatenation is one valid deflate stream. The CRC-32s
+// of the blocks combine with crc32_combine. Same level as scipy's save_npz (zlib's
+// default, 6). kRoundBlocks blocks per thread are in memory at once, in and out.
+constexpr std::size_t kDeflateBlock = std::size_t{1} << 20;
+constexpr std::size_t kDictionary = 32768;
+constexpr int kRoundBlocks = 2;
+constexpr int kDeflateLevel = 6;
+
+struct DeflatedBlock {
+  std::vector<unsigned char> bytes;
+  uLong crc = 0;
+  std::size_t plain = 0;
+  std::string error;
+};
+
+struct Deflater {
+  std::vector<char> input;  // the last 32 KiB of the previous round (the dictionary), then this round
+  std::vector<DeflatedBlock> blocks;
+  std::size_t block = 0, pos = 0;  // next compressed byte handed out
+  std::uint64_t consumed = 0;      // uncompressed bytes deflated so far
+  uLong crc = crc32(0L, Z_NULL, 0);
+  bool finished = false;  // the block with Z_FINISH is made
+};
+
+// Deflates input[begin, begin + n) with the up to 32 KiB before it as dictionary.
+void deflate_block(const char* input, std::size_t before, std::size_t n, bool last, DeflatedBlock& out) {
+  z_stream z{};
+  if (deflateInit2(&z, kDeflateLevel, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    out.error = "deflateInit2 failed";
+    return;
+  }
+  const std::size_t dict = std::min(before, kDictionary);
+  if (dict != 0) deflateSetDictionary(&z, reinterpret_cast<const Bytef*>(input - dict), static_cast<uInt>(dict));
+  out.bytes.resize(deflateBound(&z, static_cast<uLong>(n)) + 16);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input));
+  z.avail_in = static_cast<uInt>(n);
+  z.next_out = out.bytes.data();
+  z.avail_out = static_cast<uInt>(out.bytes.size());
+  const int rc = deflate(&z, last ? Z_FINISH : Z_SYNC_FLUSH);
+  if ((last ? rc != Z_STREAM_END : rc != Z_OK) || z.avail_in != 0) out.error = "deflate failed";
+  out.bytes.resize(out.bytes.size() - z.avail_out);
+  deflateEnd(&z);
+  out.crc = crc32(0L, reinterpret_cast<const Bytef*>(input), static_cast<uInt>(n));
+  out.plain = n;
+}
+
 struct MemberSource {
   std::string header;
   const char* data = nullptr;
@@ -202,6 +255,74 @@ struct MemberSource {
   std::size_t bytes = 0;
   std::size_t pos = 0;
   zip_error_t error{};
+  std::unique_ptr<Deflater> deflater;  // deflated members: the stream being made
+  bool deflate = false;
+
+  std::uint64_t total() const { return header.size() + bytes; }
+
+  // The member's uncompressed bytes [from, from + n): header, then data.
+  void copy_plain(char* dst, std::uint64_t from, std::size_t n) {
+    std::size_t done = 0;
+    if (from < header.size()) {
+      done = std::min<std::size_t>(n, header.size() - static_cast<std::size_t>(from));
+      std::memcpy(dst, header.data() + from, done);
+    }
+    if (done == n) return;
+    const std::uint64_t offset = from + done - header.size();
+    if (pull)
+      pull(dst + done, offset, n - done);
+    else
+      std::memcpy(dst + done, data + offset, n - done);
+  }
+
+  // The next round of blocks of the deflate stream.
+  void deflate_round() {
+    Deflater& d = *deflater;
+    const int threads = std::max(1, omp_get_max_threads());
+    const std::uint64_t left = total() - d.consumed;
+    const std::size_t round = static_cast<std::size_t>(
+        std::min<std::uint64_t>(left, static_cast<std::uint64_t>(kDeflateBlock) * kRoundBlocks * threads));
+    // Keep the last 32 KiB of the previous round in front: the first block's dictionary.
+    const std::size_t keep = std::min(d.input.size(), kDictionary);
+    if (keep != 0) std::memmove(d.input.data(), d.input.data() + d.input.size() - keep, keep);
+    d.input.resize(keep + round);
+    copy_plain(d.input.data() + keep, d.consumed, round);
+    const std::size_t count = std::max<std::size_t>(1, (round + kDeflateBlock - 1) / kDeflateBlock);
+    const bool ends = d.consumed + round == total();
+    d.blocks.assign(count, DeflatedBlock{});
+#pragma omp parallel for schedule(dynamic, 1) num_threads(std::min <int>(threads, static_cast <int>(count)))
+    for (std::size_t b = 0; b < count; ++b) {
+      const std::size_t begin = b * kDeflateBlock, n = std::min(kDeflateBlock, round - std::min(round, begin));
+      deflate_block(d.input.data() + keep + begin, keep + begin, n, ends && b + 1 == count, d.blocks[b]);
+    }
+    for (const DeflatedBlock& b : d.blocks) {
+      if (!b.error.empty()) throw Error("zlib: " + b.error);
+      d.crc = crc32_combine(d.crc, b.crc, static_cast<z_off_t>(b.plain));
+    }
+    d.consumed += round;
+    d.finished = ends;
+    d.block = d.pos = 0;
+  }
+
+  // Up to n bytes of the deflate stream into dst; 0 at its end.
+  std::size_t read_deflated(char* dst, std::size_t n) {
+    Deflater& d = *deflater;
+    std::size_t done = 0;
+    while (done < n) {
+      if (d.block == d.blocks.size()) {
+        if (d.finished) break;
+        deflate_round();
+        continue;
+      }
+      const auto& bytes = d.blocks[d.block].bytes;
+      const std::size_t k = std::min(n - done, bytes.size() - d.pos);
+      std::memcpy(dst + done, bytes.data() + d.pos, k);
+      done += k;
+      d.pos += k;
+      if (d.pos == bytes.size()) ++d.block, d.pos = 0;
+    }
+    return done;
+  }
 };
 
 zip_int64_t member_callback(void* state, void* out, zip_uint64_t len, zip_source_cmd_t cmd) {
@@ -209,39 +330,39 @@ zip_int64_t member_callback(void* state, void* out, zip_uint64_t len, zip_source
   switch (cmd) {
     case ZIP_SOURCE_OPEN:
       s->pos = 0;
+      if (s->deflate) s->deflater = std::make_unique<Deflater>();
       return 0;
     case ZIP_SOURCE_READ: {
-      const std::size_t total = s->header.size() + s->bytes;
-      std::size_t n = std::min<std::size_t>(len, total - s->pos);
-      auto* dst = static_cast<char*>(out);
-      std::size_t done = 0;
-      if (s->pos < s->header.size()) {
-        const std::size_t h = std::min(n, s->header.size() - s->pos);
-        std::memcpy(dst, s->header.data() + s->pos, h);
-        done = h;
+      try {
+        if (s->deflate) return static_cast<zip_int64_t>(s->read_deflated(static_cast<char*>(out), len));
+        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(len, s->total() - s->pos));
+        s->copy_plain(static_cast<char*>(out), s->pos, n);
+        s->pos += n;
+        return static_cast<zip_int64_t>(n);
+      } catch (...) {
+        s->failure = std::current_exception();
+        zip_error_set(&s->error, ZIP_ER_READ, 0);
+        return -1;
       }
-      if (done < n && s->pull) {
-        try {
-          s->pull(dst + done, s->pos + done - s->header.size(), n - done);
-        } catch (...) {
-          s->failure = std::current_exception();
-          zip_error_set(&s->error, ZIP_ER_READ, 0);
-          return -1;
-        }
-      } else if (done < n) {
-        std::memcpy(dst + done, s->data + (s->pos + done - s->header.size()), n - done);
-      }
-      s->pos += n;
-      return static_cast<zip_int64_t>(n);
     }
     case ZIP_SOURCE_CLOSE:
       return 0;
     case ZIP_SOURCE_STAT: {
       auto* st = static_cast<zip_stat_t*>(out);
       zip_stat_init(st);
-      st->size = s->header.size() + s->bytes;
+      st->size = s->total();
       st->mtime = 315532800;  // 1980-01-01, zip's epoch: reproducible archives
       st->valid |= ZIP_STAT_SIZE | ZIP_STAT_MTIME;
+      if (s->deflate) {
+        // Already deflated: libzip copies the stream and takes the CRC from here once the
+        // stream has been read.
+        st->comp_method = ZIP_CM_DEFLATE;
+        st->valid |= ZIP_STAT_COMP_METHOD;
+        if (s->deflater && s->deflater->finished && s->deflater->block == s->deflater->blocks.size()) {
+          st->crc = static_cast<zip_uint32_t>(s->deflater->crc);
+          st->valid |= ZIP_STAT_CRC;
+        }
+      }
       return sizeof(zip_stat_t);
     }
     case ZIP_SOURCE_ERROR:
@@ -298,6 +419,7 @@ void ZipWriter::add(const std::string& member, std::string header, std::size_t b
   src->data = static_cast<const char*>(data);
   src->pull = std::move(pull);
   src->bytes = bytes;
+  src->deflate = impl_->compressed;
   zip_error_init(&src->error);
   zip_source_t* zs = zip_source_function(impl_->zip, member_callback, src.get());
   if (!zs) throw IoError(path_ + ": cannot add " + member + ".npy: " + zip_message(impl_->zip), 0);

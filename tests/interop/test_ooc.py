@@ -194,5 +194,18 @@ class OocTest(unittest.TestCase):
         self.assertIn('lots', r.stderr)
 
 
+    def test_openmp_threads_sleep_unless_the_user_chose(self):
+        # libgomp prints the policy it read at load time (OMP_DISPLAY_ENV); the CLI sets
+        # passive before libgomp's constructor runs, without re-executing itself.
+        env = {k: v for k, v in os.environ.items() if k != 'OMP_WAIT_POLICY'}
+        env['OMP_DISPLAY_ENV'] = 'true'
+        r = subprocess.run([CLI, '--version'], capture_output=True, text=True, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("OMP_WAIT_POLICY = 'PASSIVE'", r.stderr)
+        self.assertEqual(r.stderr.count('OPENMP DISPLAY ENVIRONMENT BEGIN'), 1)  # loaded once: no re-exec
+        env['OMP_WAIT_POLICY'] = 'active'
+        r = subprocess.run([CLI, '--version'], capture_output=True, text=True, env=env)
+        self.assertIn("OMP_WAIT_POLICY = 'ACTIVE'", r.stderr)
+
 if __name__ == '__main__':
     unittest.main()

@@ -181,6 +181,32 @@ class SparseInterop(unittest.TestCase):
         run('convert', self.p('s.mtx'), self.p('r.npz'), '--budget', '4M', '-q')
         self.assertEqual((sp.load_npz(self.p('r.npz')) != m).nnz, 0)
 
+    def test_deflated_npz_in_parallel_blocks_is_one_stream(self):
+        # Members of several MiB are deflated in 1 MiB blocks on all threads (pigz's way);
+        # Python's zipfile inflates each member as one stream and checks its CRC, and the
+        # archive is within 2% of scipy's own (same zlib level).
+        import zipfile
+        m = sp.random(4000, 5000, density=0.1, format='csr', random_state=7, dtype=np.float64)
+        m.data = np.round(m.data * 1000) / 8  # some redundancy, so matches cross block edges
+        src, out, peer = self.p('s.npz'), self.p('z.npz'), self.p('peer.npz')
+        sp.save_npz(src, m, compressed=False)
+        sp.save_npz(peer, m, compressed=True)
+        for threads in ('1', '2', '3'):
+            with self.subTest(threads=threads):
+                env = dict(os.environ, OMP_NUM_THREADS=threads)
+                p = subprocess.run([CLI, 'convert', src, out, '-q'], capture_output=True, text=True, env=env)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                with zipfile.ZipFile(out) as z:
+                    self.assertIsNone(z.testzip())
+                    info = z.getinfo('data.npy')
+                    self.assertEqual(info.compress_type, zipfile.ZIP_DEFLATED)
+                    self.assertGreater(info.file_size, 5 << 20)
+                r = sp.load_npz(out)
+                np.testing.assert_array_equal(r.data, m.data)
+                np.testing.assert_array_equal(r.indices, m.indices)
+                np.testing.assert_array_equal(r.indptr, m.indptr)
+                self.assertLess(abs(os.path.getsize(out) / os.path.getsize(peer) - 1), 0.02)
+
     def test_failed_convert_keeps_the_destination(self):
         bad = self.a.copy()
         bad.indices[-1] = 99  # out of range: found while streaming

@@ -69,6 +69,9 @@ class Dataset {
   // libhdf5's one-threaded pipeline (raw chunks through H5Dread_chunk, libdeflate):
   // in a file opened read-only.
   bool direct_chunk_reads() const;
+  // True when writes of whole gzip (+shuffle) chunks deflate them on all cores (libdeflate,
+  // the dataset's gzip level) and store them with H5Dwrite_chunk: in a writable file.
+  bool direct_chunk_writes() const;
   Attributes attrs() const { return Attributes(id_.get(), spec()); }
   Hid id() const { return id_.get(); }
 
@@ -130,6 +133,11 @@ class Dataset {
   // Reads `box` through direct_chunk_reads(); false (nothing promised in `dst`) when
   // libhdf5 must answer instead (an unwritten chunk, float16 wanted).
   bool read_direct(const Box& box, void* dst, DType type) const;
+  // Writes `box` through direct_chunk_writes(); false (nothing written) when libhdf5 must
+  // (a box that cuts chunks, a conversion between scalar types).
+  bool write_direct(const Box& box, const void* src, DType type) const;
+  // A pipeline of gzip or shuffle + gzip alone: sets shuffle_size_ and gzip_level_.
+  bool gzip_pipeline() const;
 
   Handle id_;
   std::string file_;
@@ -137,9 +145,11 @@ class Dataset {
   bool writable_;
   std::optional<DType> dtype_;
   std::string type_text_;
-  bool bitfield_ = false;                 // stored as a bitfield (PyTables' bool)
-  mutable std::optional<bool> direct_;    // direct_chunk_reads(), computed once
-  mutable std::size_t shuffle_size_ = 0;  // with direct_: the shuffle's element size, 0 without shuffle
+  bool bitfield_ = false;                     // stored as a bitfield (PyTables' bool)
+  mutable std::optional<bool> direct_;        // direct_chunk_reads(), computed once
+  mutable std::optional<bool> direct_write_;  // direct_chunk_writes(), computed once
+  mutable std::size_t shuffle_size_ = 0;      // with direct_: the shuffle's element size, 0 without shuffle
+  mutable int gzip_level_ = 0;                // with direct_ or direct_write_
   std::string type_error_;
   Shape shape_;
   Shape chunks_;
