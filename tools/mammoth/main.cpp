@@ -17,6 +17,7 @@
 #include "mammoth/error.hpp"
 #include "mammoth/ooc/scheduler.hpp"
 #include "mammoth/output.hpp"
+#include "mpi_cli.hpp"
 
 namespace mammoth::cli {
 
@@ -97,6 +98,9 @@ void install_signal_handlers() {
 int main(int argc, char** argv) {
   using namespace mammoth::cli;
   prefer_passive_openmp_threads(argv);
+#if MAMMOTH_MPI
+  mammoth::mpi::Communicator comm(argc, argv);
+#endif
   install_signal_handlers();
   CLI::App app{
       "mammoth — arrays too big for memory: memory-mapped .npy, HDF5, out-of-core algorithms, sparse matrices, "
@@ -104,6 +108,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("mammoth ") + MAMMOTH_VERSION);
   app.require_subcommand(1);
   app.fallthrough(false);
+#if MAMMOTH_MPI
+  bool rank_memory = false;
+  app.add_flag("--rank-memory", rank_memory, "at the end, rank 0 prints each rank's peak memory, their max and sum");
+#endif
 
   std::vector<Command> sorted = commands();
   std::sort(sorted.begin(), sorted.end(), [](const Command& a, const Command& b) { return a.order < b.order; });
@@ -120,6 +128,9 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
+#if MAMMOTH_MPI
+  return mpi_cli::run(app, chosen, rank_memory);
+#endif
   try {
     return chosen ? chosen() : 0;
   } catch (const CLI::ParseError& e) {
