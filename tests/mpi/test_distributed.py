@@ -3,6 +3,7 @@ against the one-process result: matvec, rmatvec, reduce (both axes and all), ran
 convert over .npy, contiguous, chunked and gzip HDF5; uneven splits; h5py reads every
 output; a failure on one rank ends every rank with one message and no output."""
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -232,6 +233,27 @@ class TestFailures(DistributedCase):
                            "--budget", "4MiB", "-q")
                 self.assert_failed_once(r, started, "rank 2: ")
                 self.assertFalse(any(f.startswith(("y", ".y")) for f in os.listdir(self.dir)), os.listdir(self.dir))
+
+    def test_ctrl_c_cancels_every_rank_and_leaves_nothing(self):
+        # Random data compressed with gzip: seconds of work, so the signal comes mid-stream.
+        cmd = [MPIRUN, "--oversubscribe", "--allow-run-as-root", "-n", "2", CLI, "random", self.path("R.h5") + ":/R",
+               "--shape", "2000,20000", "--dtype", "float32", "--chunks", "10,20000", "--compression", "gzip", "-q"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+        deadline = time.monotonic() + 60
+        while not os.listdir(self.dir) and time.monotonic() < deadline:
+            time.sleep(0.01)  # the temporary output exists: the ranks are writing
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        _, err = proc.communicate(timeout=60)
+        self.assertNotEqual(proc.returncode, 0, err)
+        self.assertLess(time.monotonic() - started, 30)
+        # mpirun may stop forwarding output once signalled: the message is there at most once.
+        errors = [line for line in err.splitlines() if line.startswith("mammoth: error:")]
+        self.assertLessEqual(len(errors), 1, err)
+        for line in errors:
+            self.assertRegex(line, r"^mammoth: error: rank \d: cancelled$")
+        self.assertEqual(os.listdir(self.dir), [])
 
     def test_rank_memory_report(self):
         specs, a = self.inputs()

@@ -75,7 +75,14 @@ std::atomic<int> stop_requests{0};
 // block and the output commit removes the temporary, so the destination is as it was. With
 // no output in progress, or at the second signal, the process stops at once as usual.
 void on_stop_signal(int sig) {
-  if (mammoth::OutputCommit::active() == 0 || stop_requests.fetch_add(1) > 0) {
+#if MAMMOTH_MPI
+  // Every rank of a distributed run takes part in its output (rank 0 alone holds the commit):
+  // all cancel at their next block, so rank 0 can remove the temporary before mpirun's SIGKILL.
+  const bool writing = true;
+#else
+  const bool writing = mammoth::OutputCommit::active() > 0;
+#endif
+  if (!writing || stop_requests.fetch_add(1) > 0) {
     ::signal(sig, SIG_DFL);
     ::raise(sig);
     return;

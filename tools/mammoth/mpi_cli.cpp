@@ -76,6 +76,9 @@ int run(const CLI::App& app, const std::function<int()>& chosen, bool rank_memor
     if (everywhere || comm().root()) rc = chosen ? chosen() : 0;
   } catch (const mpi::JobError& e) {  // every rank has it: rank 0 says it
     if (comm().root()) std::cerr << "mammoth: error: " << e.what() << std::endl;
+    // Rank 0 has removed the temporary output by now (unwinding closed it). mpirun ends the
+    // whole job once any rank exits non-zero, so no rank exits before rank 0 is done.
+    comm().barrier();
     return 1;
   } catch (const CLI::ParseError& e) {
     if (comm().size() == 1) {

@@ -8,6 +8,7 @@
 
 #include "mammoth/ooc/copy.hpp"
 #include "mammoth/ooc/matvec.hpp"
+#include "mammoth/ooc/scheduler.hpp"
 
 namespace mammoth::mpi {
 namespace {
@@ -232,6 +233,7 @@ void fill_random(const Communicator& comm, ParallelOutput& dst, const RandomSpec
         std::vector<std::byte> buffer;
         for (std::int64_t r = share.begin; r < share.end; r += per_block) {
           comm.check_stop();
+          if (ooc::cancel_requested()) throw ooc::Cancelled();
           const Box box = Box::rows(shape, r, std::min(share.end, r + per_block));
           buffer.resize(static_cast<std::size_t>(box.size()) * dtype.itemsize());
           mammoth::fill_random(buffer.data(), dtype, r * row, box.size(), spec);

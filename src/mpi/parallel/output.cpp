@@ -7,6 +7,7 @@
 
 #include "../../h5/call.hpp"
 #include "mammoth/h5/group.hpp"
+#include "mammoth/ooc/scheduler.hpp"
 #include "mammoth/path.hpp"
 
 namespace mammoth::mpi {
@@ -63,6 +64,7 @@ class CollectiveH5Store final : public BlockStore {
     throw Error(name() + ": an output being written in parallel cannot be read back");
   }
   void write(const Box& box, const void* src, DType src_type) override {
+    if (ooc::cancel_requested()) throw ooc::Cancelled();  // Ctrl-C: as the one-process output does
     check_box(box, shape(), name());
     std::vector<std::byte> scratch;
     if (src_type != type_) {  // converted here: HDF5 then moves the bytes as they are
