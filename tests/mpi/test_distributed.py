@@ -126,6 +126,21 @@ class TestMatvec(DistributedCase):
                     self.assertEqual(sorted(f.keys()), ["keep", "y"])
 
 
+class TestMatmul(DistributedCase):
+    def test_matmul_rows_of_a_and_c_per_rank(self):
+        specs, a = self.inputs()
+        b = quarters(np.random.default_rng(6), (a.shape[1], 11))
+        np.save(self.path("B.npy"), b)
+        with h5py.File(self.path("B.h5"), "w") as f:
+            f.create_dataset("B", data=b, chunks=(5, 11))
+        for p in RANKS:
+            for spec, bspec, out in ((specs[0], self.path("B.npy"), self.path(f"C{p}.npy")),
+                                     (specs[2], self.path("B.h5") + ":/B", self.path(f"C{p}.h5") + ":/C")):
+                with self.subTest(ranks=p, a=spec, out=out):
+                    self.run_ok(p, "matmul", spec, bspec, "-o", out, "--block", "1KiB", "-q")  # many blocks
+                    np.testing.assert_array_equal(read(out), a @ b)  # quarters: exact in any order
+
+
 class TestReduce(DistributedCase):
     def test_reduce_both_axes_and_all(self):
         specs, a = self.inputs(shape=(37, 23), chunks=(16, 23), peak=True)  # 3 chunk rows: with 4 ranks one has none

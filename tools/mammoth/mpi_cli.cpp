@@ -68,7 +68,7 @@ void print_rank_memory() {
 }  // namespace
 
 int run(const CLI::App& app, const std::function<int()>& chosen, bool rank_memory) {
-  static const std::set<std::string> distributed{"matvec", "reduce", "random", "convert"};
+  static const std::set<std::string> distributed{"matvec", "matmul", "reduce", "random", "convert"};
   const auto subcommands = app.get_subcommands();
   const bool everywhere = !subcommands.empty() && distributed.count(subcommands.front()->get_name()) > 0;
   int rc = 0;
@@ -135,6 +135,35 @@ int matvec(const std::string& a_spec, const std::string& x_spec, const std::stri
   mpi::matvec(comm(), *a, *x, y, transpose, options);
   y.commit();
   ooc_cli::summary(shown, options.label, *a, out, nullptr, timer.seconds(), bytes);
+  return 0;
+}
+
+int matmul(const std::string& a_spec, const std::string& b_spec, const std::string& out,
+           const ooc_cli::CommonArgs& common) {
+  const ooc::Options options = mpi::rank_options(comm(), common.options("matmul"));
+  ooc_cli::CancelOnSignal cancel;
+  auto a = open_everywhere([&] { return ooc_cli::open_input(a_spec, common, true); });
+  auto b = open_everywhere([&] { return ooc_cli::open_input(b_spec, common, true); });
+  agree([&] {
+    if (a->shape().size() != 2 || b->shape().size() != 2)
+      throw ShapeError("matmul needs two 2-d matrices, found " + a->name() + " " + shape_string(a->shape()) + " and " +
+                       b->name() + " " + shape_string(b->shape()));
+    if (a->shape()[1] != b->shape()[0])
+      throw ShapeError("matmul: " + a->name() + " " + shape_string(a->shape()) + " · " + b->name() + " " +
+                       shape_string(b->shape()) + ": the inner dimensions differ");
+  });
+  const ooc_cli::Timer timer;
+  CreateOptions create;
+  const bool complex = a->dtype().kind() == Kind::Complex || b->dtype().kind() == Kind::Complex;
+  create.dtype = DType(complex ? ScalarType::Complex128 : ScalarType::Float64);
+  create.shape = {a->shape()[0], b->shape()[1]};
+  mpi::ParallelOutput c(comm(), out, create);
+  mpi::matmul(comm(), *a, *b, c, options);
+  c.commit();
+  ooc_cli::CommonArgs shown = common;
+  shown.quiet = common.quiet || quiet_rank();
+  ooc_cli::summary(shown, "matmul", *a, out, nullptr, timer.seconds(),
+                   static_cast<double>(a->dtype().itemsize() * element_count(a->shape())));
   return 0;
 }
 

@@ -34,6 +34,10 @@ void matvec(const Communicator& comm, BlockStore& a, BlockStore& x, ParallelOutp
 // The same with the result returned on rank 0 (an empty array on the others).
 AnyArray matvec(const Communicator& comm, BlockStore& a, BlockStore& x, bool transpose, const ooc::Options& options);
 
+// C = A·B: each rank multiplies its rows of A by B (read from disk in column panels by
+// every rank) into its rows of C.
+void matmul(const Communicator& comm, BlockStore& a, BlockStore& b, ParallelOutput& c, const ooc::Options& options);
+
 // ooc::reduce across ranks. Along axis 1 each rank reduces (and writes) its rows; along
 // axis 0 or all, the ranks' partial results are combined on rank 0 by the same engine
 // (sum for sum and mean, the 2-norm of the 2-norms, min of mins, max of maxes).

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mammoth/ooc/copy.hpp"
+#include "mammoth/ooc/matmul.hpp"
 #include "mammoth/ooc/matvec.hpp"
 #include "mammoth/ooc/scheduler.hpp"
 
@@ -162,6 +163,20 @@ AnyArray matvec(const Communicator& comm, BlockStore& a, BlockStore& x, bool tra
   if (!transpose) return gather_rows(comm, part, acc, {out_len});
   comm.sum_to_root(reinterpret_cast<double*>(part.data()), part.nbytes() / sizeof(double));
   return comm.root() ? part : AnyArray::empty(acc, {0});
+}
+
+void matmul(const Communicator& comm, BlockStore& a, BlockStore& b, ParallelOutput& c, const ooc::Options& options) {
+  const RowRange share = a.shape().size() == 2 ? share_of(comm, a) : RowRange{};
+  comm.phase(
+      [&] {
+        if (a.shape().size() != 2)
+          throw ShapeError(a.name() + ": matmul needs a 2-d matrix, found shape " + shape_string(a.shape()));
+        if (share.empty()) return;
+        const auto mine = rows_of(a, share, stop_check(comm));
+        const auto my_c = rows_of(c.store(), share, stop_check(comm));
+        ooc::matmul(*mine, b, *my_c, options);
+      },
+      [&] { c.finish_writes(); });
 }
 
 AnyArray reduce(const Communicator& comm, BlockStore& a, ooc::ReduceOp op, std::optional<int> axis,
