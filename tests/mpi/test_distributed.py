@@ -141,6 +141,39 @@ class TestMatmul(DistributedCase):
                     np.testing.assert_array_equal(read(out), a @ b)  # quarters: exact in any order
 
 
+class TestSpmv(DistributedCase):
+    def test_csr_rows_split_by_nonzeros(self):
+        import scipy.sparse as sp
+        rng = np.random.default_rng(8)
+        m = sp.random(53, 31, density=0.2, format="csr", random_state=1, dtype=np.float64)
+        m.data = quarters(rng, m.nnz)
+        m = m.tolil()
+        m[3, :] = 1.5  # a heavy row: the split by nonzeros differs from the even one
+        m[40:, :] = 0  # empty rows: ranks past them may get none
+        m = m.tocsr()
+        m.eliminate_zeros()
+        sp.save_npz(self.path("M.npz"), m, compressed=False)
+        sp.save_npz(self.path("Mz.npz"), m, compressed=True)
+        with h5py.File(self.path("M.h5"), "w") as f:  # anndata's CSR group
+            g = f.create_group("M")
+            g.attrs["encoding-type"] = "csr_matrix"
+            g.attrs["encoding-version"] = "0.1.0"
+            g.attrs["shape"] = m.shape
+            g["data"], g["indices"], g["indptr"] = m.data, m.indices, m.indptr
+        x = quarters(rng, 31)
+        np.save(self.path("x.npy"), x)
+        for p in RANKS:
+            for spec in (self.path("M.npz"), self.path("Mz.npz"), self.path("M.h5") + ":/M"):
+                for out in (self.path(f"y{p}.npy"), self.path(f"y{p}.h5") + ":/y"):
+                    with self.subTest(ranks=p, matrix=spec, out=out):
+                        self.run_ok(p, "spmv", spec, self.path("x.npy"), "-o", out, "--block", "64", "-q")
+                        np.testing.assert_array_equal(read(out), m @ x)  # quarters: exact in any order
+            with self.subTest(ranks=p, fallback="csc on rank 0"):
+                sp.save_npz(self.path("C.npz"), m.tocsc())
+                self.run_ok(p, "spmv", self.path("C.npz"), self.path("x.npy"), "-o", self.path("c.npy"), "-q")
+                np.testing.assert_array_equal(np.load(self.path("c.npy")), m @ x)
+
+
 class TestReduce(DistributedCase):
     def test_reduce_both_axes_and_all(self):
         specs, a = self.inputs(shape=(37, 23), chunks=(16, 23), peak=True)  # 3 chunk rows: with 4 ranks one has none

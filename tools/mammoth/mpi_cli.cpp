@@ -15,6 +15,8 @@
 #include "mammoth/mpi/distributed.hpp"
 #include "mammoth/ooc/matvec.hpp"
 #include "mammoth/profile/proc_status.hpp"
+#include "mammoth/sparse/source.hpp"
+#include "sparse_cli.hpp"
 
 namespace mammoth::cli::mpi_cli {
 namespace {
@@ -68,7 +70,7 @@ void print_rank_memory() {
 }  // namespace
 
 int run(const CLI::App& app, const std::function<int()>& chosen, bool rank_memory) {
-  static const std::set<std::string> distributed{"matvec", "matmul", "reduce", "random", "convert"};
+  static const std::set<std::string> distributed{"matvec", "matmul", "spmv", "reduce", "random", "convert"};
   const auto subcommands = app.get_subcommands();
   const bool everywhere = !subcommands.empty() && distributed.count(subcommands.front()->get_name()) > 0;
   int rc = 0;
@@ -164,6 +166,44 @@ int matmul(const std::string& a_spec, const std::string& b_spec, const std::stri
   shown.quiet = common.quiet || quiet_rank();
   ooc_cli::summary(shown, "matmul", *a, out, nullptr, timer.seconds(),
                    static_cast<double>(a->dtype().itemsize() * element_count(a->shape())));
+  return 0;
+}
+
+int spmv(const std::string& m, const std::string& x_spec, const std::string& out, bool transpose,
+         const ooc_cli::CommonArgs& common) {
+  const ooc::Options options = mpi::rank_options(comm(), common.options(transpose ? "rmatvec" : "spmv"));
+  ooc_cli::CancelOnSignal cancel;
+  std::unique_ptr<sparse::SparseSource> a;
+  comm().phase([&] { a = std::make_unique<sparse::SparseSource>(sparse::open_sparse(m)); });
+  if (a->format != sparse::Format::Csr || transpose) {
+    if (!comm().root()) return 0;
+    std::optional<ooc::Options> streamed;  // the one-process command: streams CSR and CSC only
+    if (a->format == sparse::Format::Csc || a->format == sparse::Format::Csr) streamed = options;
+    a.reset();
+    return sparse_spmv(m, x_spec, out, streamed, transpose);
+  }
+  AnyArray x;
+  comm().phase([&] {
+    const auto store = open_store(x_spec);
+    x = AnyArray::empty(compute_dtype(store->dtype()), store->shape());
+    store->read(Box::whole(store->shape()), x.data(), x.dtype());
+    if (x.ndim() != 1 || x.shape()[0] != a->cols)
+      throw ShapeError(a->name + ": A·x with A of shape (" + std::to_string(a->rows) + ", " + std::to_string(a->cols) +
+                       ") needs a vector of shape (" + std::to_string(a->cols) + "), found " + shape_string(x.shape()) +
+                       " in " + x_spec);
+  });
+  const ooc_cli::Timer timer;
+  CreateOptions create;
+  const bool complex = a->data().dtype().kind() == Kind::Complex || x.dtype().kind() == Kind::Complex;
+  create.dtype = DType(complex ? ScalarType::Complex128 : ScalarType::Float64);
+  create.shape = {a->rows};
+  mpi::ParallelOutput y(comm(), out, create);
+  mpi::spmv(comm(), *a, x, y, options);
+  y.commit();
+  ooc_cli::CommonArgs shown = common;
+  shown.quiet = common.quiet || quiet_rank();
+  ooc_cli::summary(shown, "spmv", a->data(), out, nullptr, timer.seconds(),
+                   static_cast<double>(a->data().dtype().itemsize() * a->nnz()));
   return 0;
 }
 

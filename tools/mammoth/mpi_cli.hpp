@@ -26,6 +26,10 @@ int run(const CLI::App& app, const std::function<int()>& chosen, bool rank_memor
 int matvec(const std::string& a, const std::string& x, const std::string& out, bool transpose,
            const ooc_cli::CommonArgs& common);
 int matmul(const std::string& a, const std::string& b, const std::string& out, const ooc_cli::CommonArgs& common);
+// Streamed across ranks for a CSR matrix (y of any dense format); other formats and
+// --transpose run the one-process command on rank 0.
+int spmv(const std::string& m, const std::string& x, const std::string& y, bool transpose,
+         const ooc_cli::CommonArgs& common);
 int reduce(const std::string& a, const std::string& op, std::optional<int> axis, const std::string& out,
            const ooc_cli::CommonArgs& common);
 int random(const std::string& path, const CreateOptions& create, const RandomSpec& spec);

@@ -15,6 +15,7 @@
 #include "mammoth/ooc/budget.hpp"
 #include "mammoth/ooc/reduce.hpp"
 #include "mammoth/random.hpp"
+#include "mammoth/sparse/source.hpp"
 #include "mammoth/store.hpp"
 
 namespace mammoth::mpi {
@@ -37,6 +38,12 @@ AnyArray matvec(const Communicator& comm, BlockStore& a, BlockStore& x, bool tra
 // C = A·B: each rank multiplies its rows of A by B (read from disk in column panels by
 // every rank) into its rows of C.
 void matmul(const Communicator& comm, BlockStore& a, BlockStore& b, ParallelOutput& c, const ooc::Options& options);
+
+// y = A·x for a CSR matrix on disk (sparse::spmv streamed under the budget): the rows are
+// split by nonzeros (weighted_share over indptr, which every rank reads); each rank streams
+// its range of indices and data, holds x whole, and writes its rows of y.
+void spmv(const Communicator& comm, const sparse::SparseSource& a, const AnyArray& x, ParallelOutput& y,
+          const ooc::Options& options);
 
 // ooc::reduce across ranks. Along axis 1 each rank reduces (and writes) its rows; along
 // axis 0 or all, the ranks' partial results are combined on rank 0 by the same engine

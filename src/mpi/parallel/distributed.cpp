@@ -10,6 +10,7 @@
 #include "mammoth/ooc/matmul.hpp"
 #include "mammoth/ooc/matvec.hpp"
 #include "mammoth/ooc/scheduler.hpp"
+#include "mammoth/sparse/stream.hpp"
 
 namespace mammoth::mpi {
 namespace {
@@ -177,6 +178,48 @@ void matmul(const Communicator& comm, BlockStore& a, BlockStore& b, ParallelOutp
         ooc::matmul(*mine, b, *my_c, options);
       },
       [&] { c.finish_writes(); });
+}
+
+void spmv(const Communicator& comm, const sparse::SparseSource& a, const AnyArray& x, ParallelOutput& y,
+          const ooc::Options& options) {
+  std::vector<std::int64_t> indptr;
+  RowRange share;
+  comm.phase([&] {
+    if (a.format != sparse::Format::Csr)
+      throw FormatError(a.name + ": spmv across ranks needs a csr matrix, found " + sparse::format_name(a.format));
+    BlockStore& ptr = a.member("indptr");
+    if (ptr.shape() != Shape{a.rows + 1})
+      throw FormatError(ptr.name() + ": indptr has shape " + shape_string(ptr.shape()) + ", expected (" +
+                        std::to_string(a.rows + 1) + ",)");
+    indptr.resize(static_cast<std::size_t>(a.rows) + 1);
+    ptr.read(Box::whole(ptr.shape()), indptr.data(), DType(ScalarType::Int64));
+    if (indptr.front() != 0 || indptr.back() != a.nnz() || !std::is_sorted(indptr.begin(), indptr.end()))
+      throw FormatError(ptr.name() + ": indptr must rise from 0 to nnz = " + std::to_string(a.nnz()));
+    share = weighted_share(indptr, comm.rank(), comm.size());
+  });
+  comm.phase(
+      [&] {
+        if (share.empty()) return;
+        // This rank's rows as a CSR matrix of their own: indptr shifted to start at 0, and
+        // indices and data cut to the rows' nonzeros.
+        const std::int64_t k0 = indptr[static_cast<std::size_t>(share.begin)],
+                           k1 = indptr[static_cast<std::size_t>(share.end)];
+        AnyArray local = AnyArray::empty(DType(ScalarType::Int64), {share.size() + 1});
+        auto* p = reinterpret_cast<std::int64_t*>(local.data());
+        for (std::int64_t r = share.begin; r <= share.end; ++r)
+          p[r - share.begin] = indptr[static_cast<std::size_t>(r)] - k0;
+        sparse::SparseSource mine;
+        mine.name = a.name;
+        mine.format = sparse::Format::Csr;
+        mine.rows = share.size();
+        mine.cols = a.cols;
+        mine.members["indptr"] = std::make_unique<ArrayStore>(local, a.member("indptr").name());
+        mine.members["indices"] = rows_of(a.member("indices"), RowRange{k0, k1}, stop_check(comm));
+        mine.members["data"] = rows_of(a.data(), RowRange{k0, k1}, stop_check(comm));
+        const AnyArray part = sparse::spmv(mine, x, options);
+        y.store().write(Box{{share.begin}, {share.size()}}, part.data(), part.dtype());
+      },
+      [&] { y.finish_writes(); });
 }
 
 AnyArray reduce(const Communicator& comm, BlockStore& a, ooc::ReduceOp op, std::optional<int> axis,
