@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""The MPI flavour on one machine: weak and strong scaling of matvec from 1 to 2 ranks, and
-the same HDF5 matvec on dask's distributed scheduler (LocalCluster, 2 worker processes).
+"""The MPI flavour on one machine: weak and strong scaling of matvec and weak scaling of the
+streamed CSR spmv from 1 to 2 ranks, and the same HDF5 matvec on dask's distributed
+scheduler (LocalCluster, 2 worker processes).
 
 One run, ratios (the machine is shared and noisy). Times are the best of `--reps` runs:
   ours_s  rank 0's own timer (mammoth's summary line: open → stream → commit, all ranks
@@ -104,6 +105,17 @@ def main():
             t2, w2, m2 = best(mammoth, 2, ["matvec", a2, str(work / "x.npy"), "-o", str(work / "y.npy")], args.reps)
             row(f"weak matvec {fmt} {rows}x{cols} per rank (efficiency)", t1, t2,
                 f"mpirun_s {w1:.3f} / {w2:.3f}; peak rank MiB {m1:.1f} / {m2:.1f}")
+        # Weak scaling of the streamed CSR spmv: the same nonzeros per rank.
+        srows = 10_000 // scale
+        for n in (1, 2):
+            subprocess.run([mammoth, "random", str(work / f"S{n}.npz"), "--shape", f"{n * srows},{cols}",
+                            "--density", "0.01", "--uncompressed", "-q"], check=True, env=ENV)
+        t1, w1, m1 = best(mammoth, 1, ["spmv", str(work / "S1.npz"), str(work / "x.npy"), "-o", str(work / "y.npy")],
+                          args.reps)
+        t2, w2, m2 = best(mammoth, 2, ["spmv", str(work / "S2.npz"), str(work / "x.npy"), "-o", str(work / "y.npy")],
+                          args.reps)
+        row(f"weak spmv csr {srows}x{cols} density 0.01 per rank (efficiency)", t1, t2,
+            f"mpirun_s {w1:.3f} / {w2:.3f}; peak rank MiB {m1:.1f} / {m2:.1f}")
         # Strong scaling: the notebook's matrix, split over 1 and 2 ranks.
         for spec in (str(work / "A1.npy"), str(work / "A1.h5") + ":/A"):
             t1, w1, m1 = best(mammoth, 1, ["matvec", spec, str(work / "x.npy"), "-o", str(work / "y.npy")], args.reps)

@@ -76,13 +76,15 @@ std::atomic<int> stop_requests{0};
 // no output in progress, or at the second signal, the process stops at once as usual.
 void on_stop_signal(int sig) {
 #if MAMMOTH_MPI
-  // Every rank of a distributed run takes part in its output (rank 0 alone holds the commit):
-  // all cancel at their next block, so rank 0 can remove the temporary before mpirun's SIGKILL.
-  const bool writing = true;
-#else
-  const bool writing = mammoth::OutputCommit::active() > 0;
+  // Under mpirun every rank takes part in the output (rank 0 alone holds the commit): all
+  // cancel at their next block, so rank 0 can remove the temporary. Ctrl-C reaches the ranks
+  // and mpirun, which then sends SIGTERM (not a second Ctrl-C) and SIGKILL after its timeout:
+  // that, not a second signal, ends a rank that does not stop.
+  mammoth::ooc::request_cancel();
+  (void)sig;
+  return;
 #endif
-  if (!writing || stop_requests.fetch_add(1) > 0) {
+  if (mammoth::OutputCommit::active() == 0 || stop_requests.fetch_add(1) > 0) {
     ::signal(sig, SIG_DFL);
     ::raise(sig);
     return;
