@@ -187,6 +187,14 @@ class TestReduce(DistributedCase):
                         out = self.path(f"r_{p}_{op}_{axis}.npy")
                         self.run_ok(p, "reduce", specs[0], "--op", op, "--axis", axis, "-o", out, "-q")
                         np.testing.assert_allclose(np.load(out), want, rtol=1e-12)
+            with self.subTest(ranks=p, input="1-d"):
+                v = a[:, 0].copy()
+                np.save(self.path("v.npy"), v)
+                for axis in ("0", "all"):
+                    self.run_ok(p, "reduce", self.path("v.npy"), "--op", "max", "--axis", axis, "-o", self.path("m.npy"),
+                                "-q")
+                    self.assertEqual(np.load(self.path("m.npy")).shape, ())
+                    self.assertEqual(np.load(self.path("m.npy")), v.max())
             with self.subTest(ranks=p, input="chunked h5, printed"):
                 printed = self.run_ok(p, "reduce", specs[2], "--op", "sum", "--axis", "0", "-q").stdout.split()
                 np.testing.assert_array_equal(np.array(printed, dtype=np.float64), a.sum(axis=0))
@@ -313,6 +321,11 @@ class TestFailures(DistributedCase):
                 time.sleep(0.05)
         self.run_ok(2, "random", self.path("R.h5") + ":/R", "--shape", "4,4", "-q")
         self.assertEqual(os.listdir(self.dir), ["R.h5"])
+
+    def test_usage_error_printed_once(self):
+        r = mpirun(3, "reduce", self.path("A.npy"), "--op", "bogus")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stderr.count("bogus not in"), 1, r.stderr)
 
     def test_rank_memory_report(self):
         specs, a = self.inputs()

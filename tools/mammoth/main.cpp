@@ -134,6 +134,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+#if MAMMOTH_MPI
+    if (!comm.root()) return e.get_exit_code() == 0 ? 0 : 2;  // every rank parsed alike: rank 0 says it
+#endif
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
