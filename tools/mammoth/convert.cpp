@@ -12,6 +12,7 @@
 #include "mammoth/ooc/copy.hpp"
 #include "mammoth/ooc/output.hpp"
 #include "mammoth/store.hpp"
+#include "mpi_cli.hpp"
 #include "ooc_common.hpp"
 #include "sparse_cli.hpp"
 
@@ -83,29 +84,39 @@ std::function<int()> setup_convert(CLI::App& app) {
       options.ooc.budget = parse_bytes(o->budget, "--budget");
       options.ooc.progress = !o->quiet;
       options.ooc.label = "convert";
+#if MAMMOTH_MPI
+      if (mpi_cli::quiet_rank()) return 0;  // sparse matrices are converted by rank 0 alone
+#endif
       return sparse_convert(o->src, o->dst, options);
     }
     std::optional<RawLayout> raw;
     if (!o->dtype.empty())
       raw = RawLayout{DType::parse(o->dtype, "--dtype"), parse_shape(o->shape), o->offset,
                       o->order == "F" ? Order::Fortran : Order::C};
-    const auto src = open_store(o->src, Mode::Read, raw);
     if (same_file(parse_store_path(o->src).file, parse_store_path(o->dst).file) && !parse_store_path(o->dst).is_hdf5())
       throw Error(o->dst + ": source and destination are the same file");
-    CreateOptions options;
-    options.dtype = o->to_dtype.empty() ? src->dtype() : DType::parse(o->to_dtype, "--to-dtype");
-    options.shape = src->shape();
-    options.order = property(*src, "order") == "F" ? Order::Fortran : Order::C;
-    if (!o->chunks.empty()) options.chunks = parse_shape(o->chunks);
-    options.gzip_level = o->compression == "none" ? -1 : o->level;
-    if (o->compression != "none" && o->compression != "gzip") options.compression = o->compression;
-    if (const auto filter = h5::parse_compression(o->compression)) h5::require_filter(filter->id, o->dst);
-    options.shuffle = o->shuffle;
-    options.preallocate = !o->sparse;
+    const auto destination = [&](const BlockStore& src) {
+      CreateOptions options;
+      options.dtype = o->to_dtype.empty() ? src.dtype() : DType::parse(o->to_dtype, "--to-dtype");
+      options.shape = src.shape();
+      options.order = property(src, "order") == "F" ? Order::Fortran : Order::C;
+      if (!o->chunks.empty()) options.chunks = parse_shape(o->chunks);
+      options.gzip_level = o->compression == "none" ? -1 : o->level;
+      if (o->compression != "none" && o->compression != "gzip") options.compression = o->compression;
+      if (const auto filter = h5::parse_compression(o->compression)) h5::require_filter(filter->id, o->dst);
+      options.shuffle = o->shuffle;
+      options.preallocate = !o->sparse;
+      return options;
+    };
     ooc::Options copy_options;
     copy_options.budget = parse_bytes(o->budget, "--budget");
     copy_options.progress = !o->quiet;
     copy_options.label = "convert";
+#if MAMMOTH_MPI
+    return mpi_cli::convert(o->src, raw, o->dst, destination, copy_options);
+#endif
+    const auto src = open_store(o->src, Mode::Read, raw);
+    const CreateOptions options = destination(*src);
     ooc_cli::CancelOnSignal cancel;
     ooc::AtomicOutput out(o->dst, options);
     ooc::copy(*src, out.store(), copy_options);

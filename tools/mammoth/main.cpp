@@ -17,6 +17,7 @@
 #include "mammoth/error.hpp"
 #include "mammoth/ooc/scheduler.hpp"
 #include "mammoth/output.hpp"
+#include "mpi_cli.hpp"
 
 namespace mammoth::cli {
 
@@ -76,6 +77,15 @@ std::atomic<int> stop_requests{0};
 // block and the output commit removes the temporary, so the destination is as it was. With
 // no output in progress, or at the second signal, the process stops at once as usual.
 void on_stop_signal(int sig) {
+#if MAMMOTH_MPI
+  // Under mpirun every rank takes part in the output (rank 0 alone holds the commit): all
+  // cancel at their next block, so rank 0 can remove the temporary. Ctrl-C reaches the ranks
+  // and mpirun, which then sends SIGTERM (not a second Ctrl-C) and SIGKILL after its timeout:
+  // that, not a second signal, ends a rank that does not stop.
+  mammoth::ooc::request_cancel();
+  (void)sig;
+  return;
+#endif
   if (mammoth::OutputCommit::active() == 0 || stop_requests.fetch_add(1) > 0) {
     ::signal(sig, SIG_DFL);
     ::raise(sig);
@@ -98,6 +108,9 @@ void install_signal_handlers() {
 
 int main(int argc, char** argv) {
   using namespace mammoth::cli;
+#if MAMMOTH_MPI
+  mammoth::mpi::Communicator comm(argc, argv);
+#endif
   install_signal_handlers();
   CLI::App app{
       "mammoth — arrays too big for memory: memory-mapped .npy, HDF5, out-of-core algorithms, sparse matrices, "
@@ -105,6 +118,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("mammoth ") + MAMMOTH_VERSION);
   app.require_subcommand(1);
   app.fallthrough(false);
+#if MAMMOTH_MPI
+  bool rank_memory = false;
+  app.add_flag("--rank-memory", rank_memory, "at the end, rank 0 prints each rank's peak memory, their max and sum");
+#endif
 
   std::vector<Command> sorted = commands();
   std::sort(sorted.begin(), sorted.end(), [](const Command& a, const Command& b) { return a.order < b.order; });
@@ -118,9 +135,15 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+#if MAMMOTH_MPI
+    if (!comm.root()) return e.get_exit_code() == 0 ? 0 : 2;  // every rank parsed alike: rank 0 says it
+#endif
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
+#if MAMMOTH_MPI
+  return mpi_cli::run(app, chosen, rank_memory);
+#endif
   try {
     return chosen ? chosen() : 0;
   } catch (const CLI::ParseError& e) {

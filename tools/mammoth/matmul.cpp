@@ -3,6 +3,7 @@
 #include "mammoth/ooc/matmul.hpp"
 
 #include "mammoth/error.hpp"
+#include "mpi_cli.hpp"
 #include "ooc_common.hpp"
 
 namespace mammoth::cli {
@@ -14,6 +15,9 @@ struct MatmulArgs {
 };
 
 int run_matmul(const MatmulArgs& args) {
+#if MAMMOTH_MPI
+  return mpi_cli::matmul(args.a, args.b, args.out, args.common);
+#endif
   const ooc::Options options = args.common.options("matmul");
   ooc_cli::CancelOnSignal cancel;
   auto a = ooc_cli::open_input(args.a, args.common, true);

@@ -2,6 +2,7 @@
 #include "mammoth/ooc/matvec.hpp"
 
 #include "mammoth/error.hpp"
+#include "mpi_cli.hpp"
 #include "ooc_common.hpp"
 
 namespace mammoth::cli {
@@ -14,6 +15,9 @@ struct MatvecArgs {
 };
 
 int run_matvec(const MatvecArgs& args) {
+#if MAMMOTH_MPI
+  return mpi_cli::matvec(args.a, args.x, args.out, args.transpose, args.common);
+#endif
   const ooc::Options options = args.common.options(args.transpose ? "rmatvec" : "matvec");
   ooc_cli::CancelOnSignal cancel;
   auto a = ooc_cli::open_input(args.a, args.common, true);

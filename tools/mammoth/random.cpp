@@ -10,6 +10,7 @@
 #include "mammoth/random.hpp"
 #include "mammoth/sparse/files.hpp"
 #include "mammoth/store.hpp"
+#include "mpi_cli.hpp"
 #include "sparse_cli.hpp"
 
 namespace mammoth::cli {
@@ -53,6 +54,9 @@ std::function<int()> setup_random(CLI::App& app) {
   app.add_flag("--uncompressed", o->uncompressed, "sparse .npz: store members uncompressed (mappable)");
   return [o] {
     if (o->density >= 0 || is_npz_path_or_mtx(o->path)) {
+#if MAMMOTH_MPI
+      if (mpi_cli::quiet_rank()) return 0;  // sparse matrices are written by rank 0 alone
+#endif
       const int rc = sparse_random(o->path, parse_shape(o->shape), o->density >= 0 ? o->density : 0.01, o->format,
                                    o->dtype, o->seed, !o->uncompressed);
       if (!o->quiet)
@@ -76,10 +80,15 @@ std::function<int()> setup_random(CLI::App& app) {
     spec.high = o->high;
     spec.mean = o->mean;
     spec.stddev = o->stddev;
+#if MAMMOTH_MPI
+    mpi_cli::random(o->path, options, spec);
+    if (mpi_cli::quiet_rank()) return 0;
+#else
     ooc::clear_cancel();
     ooc::AtomicOutput out(o->path, options);  // the destination changes only when the array is whole
     fill_random(out.store(), spec);
     out.commit();
+#endif
     if (!o->quiet)
       std::cout << o->path << ": " << o->dist << " " << options.dtype.name() << " " << shape_string(options.shape)
                 << ", seed " << o->seed << "\n";

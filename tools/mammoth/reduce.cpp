@@ -2,6 +2,7 @@
 #include "mammoth/ooc/reduce.hpp"
 
 #include "mammoth/error.hpp"
+#include "mpi_cli.hpp"
 #include "ooc_common.hpp"
 
 namespace mammoth::cli {
@@ -18,6 +19,9 @@ int run_reduce(const ReduceArgs& args) {
   auto a = ooc_cli::open_input(args.a, args.common, true);
   const ooc::ReduceOp op = ooc::parse_reduce_op(args.op);
   const std::optional<int> axis = args.axis == "all" ? std::nullopt : std::optional<int>(std::stoi(args.axis));
+#if MAMMOTH_MPI
+  return mpi_cli::reduce(args.a, args.op, axis, args.out, args.common);
+#endif
   const ooc_cli::Timer timer;
   const double bytes = static_cast<double>(a->dtype().itemsize() * element_count(a->shape()));
   if (!args.out.empty()) {

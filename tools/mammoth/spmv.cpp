@@ -2,6 +2,7 @@
 // 1-d .npy x; with --budget, M is streamed from disk by the out-of-core scheduler.
 #include <memory>
 
+#include "mpi_cli.hpp"
 #include "ooc_common.hpp"
 #include "sparse_cli.hpp"
 
@@ -28,6 +29,9 @@ std::function<int()> setup_spmv(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   app.add_flag("-q,--quiet", args->common.quiet, "streamed: no progress bar");
   return [args, budget] {
+#if MAMMOTH_MPI
+    return mpi_cli::spmv(args->m, args->x, args->y, args->transpose, args->common);
+#endif
     std::optional<ooc::Options> streamed;
     if (budget->count() > 0) streamed = args->common.options(args->transpose ? "rmatvec" : "spmv");
     return sparse_spmv(args->m, args->x, args->y, streamed, args->transpose);

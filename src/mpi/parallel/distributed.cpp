@@ -1,0 +1,305 @@
+#include "mammoth/mpi/distributed.hpp"
+
+#include <algorithm>
+#include <complex>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "mammoth/ooc/copy.hpp"
+#include "mammoth/ooc/matmul.hpp"
+#include "mammoth/ooc/matvec.hpp"
+#include "mammoth/ooc/scheduler.hpp"
+#include "mammoth/sparse/stream.hpp"
+
+namespace mammoth::mpi {
+namespace {
+
+std::function<void()> stop_check(const Communicator& comm) {
+  return [&comm] { comm.check_stop(); };
+}
+
+// The shape of a reduction's result along `axis` (nullopt: all).
+Shape reduced_shape(const Shape& shape, std::optional<int> axis) {
+  Shape out;
+  if (axis)
+    for (std::size_t d = 0; d < shape.size(); ++d)
+      if (static_cast<int>(d) != *axis) out.push_back(shape[d]);
+  return out;
+}
+
+// `local` (this rank's rows of a result of `whole` shape, rows first) gathered on rank 0.
+AnyArray gather_rows(const Communicator& comm, const AnyArray& local, DType type, const Shape& whole) {
+  const AnyArray c = local.is_c_contiguous() ? local : local.astype(local.dtype());
+  std::vector<std::byte> bytes = comm.gather(c.data(), c.nbytes());
+  if (!comm.root()) return AnyArray::empty(type, {0});
+  AnyArray out = AnyArray::empty(type, whole);
+  if (!bytes.empty()) std::memcpy(out.data(), bytes.data(), std::min(bytes.size(), out.nbytes()));
+  return out;
+}
+
+// Divides float64 or complex128 values in place by `n` (a mean from a sum).
+void divide(AnyArray& a, double n) {
+  if (a.dtype().kind() == Kind::Complex) {
+    auto* p = reinterpret_cast<std::complex<double>*>(a.data());
+    for (std::int64_t i = 0; i < a.size(); ++i) p[i] /= n;
+  } else {
+    auto* p = reinterpret_cast<double*>(a.data());
+    for (std::int64_t i = 0; i < a.size(); ++i) p[i] /= n;
+  }
+}
+
+// Along axis 0 (or all): this rank's partial result, combined with the others' on rank 0.
+AnyArray reduce_across(const Communicator& comm, BlockStore& a, ooc::ReduceOp op, std::optional<int> axis,
+                       const ooc::Options& options) {
+  const RowRange share = share_of(comm, a);
+  const ooc::ReduceOp local_op = op == ooc::ReduceOp::Mean ? ooc::ReduceOp::Sum : op;
+  const Shape part_shape = reduced_shape(a.shape(), axis);
+  const DType type = ooc::reduce_type(a.dtype(), local_op);
+  AnyArray part = AnyArray::empty(type, {0});
+  comm.phase([&] {
+    if (share.empty()) return;
+    const auto mine = rows_of(a, share, stop_check(comm));
+    part = ooc::reduce(*mine, local_op, axis, options);
+  });
+  const std::vector<std::byte> bytes = comm.gather(part.data(), share.empty() ? 0 : part.nbytes());
+  AnyArray result = AnyArray::empty(ooc::reduce_type(a.dtype(), op), part_shape);
+  comm.phase([&] {
+    if (!comm.root()) return;
+    const auto item = static_cast<std::int64_t>(type.itemsize()) * std::max<std::int64_t>(element_count(part_shape), 1);
+    const std::int64_t parts = static_cast<std::int64_t>(bytes.size()) / item;
+    if (parts == 0) {  // no rows anywhere: the one-process answer (an error for min/max)
+      result = ooc::reduce(a, op, axis, options);
+      return;
+    }
+    Shape stacked_shape{parts};
+    stacked_shape.insert(stacked_shape.end(), part_shape.begin(), part_shape.end());
+    AnyArray stacked = AnyArray::empty(type, stacked_shape);
+    std::memcpy(stacked.data(), bytes.data(), bytes.size());
+    ArrayStore store(stacked, a.name());
+    const ooc::ReduceOp combine = op == ooc::ReduceOp::Mean ? ooc::ReduceOp::Sum : op;
+    ooc::Options quiet = options;
+    quiet.progress = false;
+    result = ooc::reduce(store, combine, 0, quiet);
+    if (op == ooc::ReduceOp::Mean)
+      divide(result, static_cast<double>(axis ? a.shape()[static_cast<std::size_t>(*axis)] : element_count(a.shape())));
+  });
+  return result;
+}
+
+// `result` (whole, on rank 0) written by rank 0; the others join the collective rounds.
+void write_from_root(const Communicator& comm, const AnyArray& result, ParallelOutput& out) {
+  comm.phase(
+      [&] {
+        if (comm.root()) out.store().write(Box::whole(result.shape()), result.data(), result.dtype());
+      },
+      [&] { out.finish_writes(); });
+}
+
+bool reduces_rows(const BlockStore& a, std::optional<int> axis) { return axis && *axis == 1 && a.shape().size() == 2; }
+
+}  // namespace
+
+ooc::Options rank_options(const Communicator& comm, ooc::Options options) {
+  if (options.threads == 0)
+    options.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / comm.local_size());
+  options.progress = options.progress && comm.root();
+  return options;
+}
+
+RowRange share_of(const Communicator& comm, const BlockStore& a, const BlockStore* aligned_to) {
+  const Shape chunks = aligned_to && !aligned_to->chunk_shape().empty() ? aligned_to->chunk_shape() : a.chunk_shape();
+  const std::int64_t rows = a.shape().empty() ? 0 : a.shape()[0];
+  return rank_share(rows, comm.rank(), comm.size(), chunks.empty() ? 1 : chunks[0]);
+}
+
+void matvec(const Communicator& comm, BlockStore& a, BlockStore& x, ParallelOutput& y, bool transpose,
+            const ooc::Options& options) {
+  if (a.shape().size() != 2)
+    throw ShapeError(a.name() + ": matvec needs a 2-d matrix, found shape " + shape_string(a.shape()));
+  const RowRange share = share_of(comm, a);
+  if (!transpose) {
+    comm.phase(
+        [&] {
+          if (share.empty()) return;
+          const auto mine = rows_of(a, share, stop_check(comm));
+          const auto my_y = rows_of(y.store(), share, stop_check(comm));
+          ooc::matvec(*mine, x, *my_y, false, options);
+        },
+        [&] { y.finish_writes(); });
+    return;
+  }
+  const DType acc = ooc::product_type(a.dtype(), x.dtype());
+  ArrayStore partial(AnyArray::zeros(acc, {a.shape()[1]}), "partial Aᵀ·x");
+  comm.phase([&] {
+    if (x.shape() != Shape{a.shape()[0]})
+      throw ShapeError(a.name() + ": Aᵀ·y with A of shape " + shape_string(a.shape()) + " needs a vector of shape (" +
+                       std::to_string(a.shape()[0]) + "), found " + shape_string(x.shape()) + " in " + x.name());
+    if (share.empty()) return;
+    const auto mine = rows_of(a, share, stop_check(comm));
+    const auto my_x = rows_of(x, share, stop_check(comm));
+    ooc::matvec(*mine, *my_x, partial, true, options);
+  });
+  AnyArray sum = partial.array();
+  comm.sum_to_root(reinterpret_cast<double*>(sum.data()), sum.nbytes() / sizeof(double));
+  write_from_root(comm, sum, y);
+}
+
+AnyArray matvec(const Communicator& comm, BlockStore& a, BlockStore& x, bool transpose, const ooc::Options& options) {
+  if (a.shape().size() != 2)
+    throw ShapeError(a.name() + ": matvec needs a 2-d matrix, found shape " + shape_string(a.shape()));
+  const RowRange share = share_of(comm, a);
+  const DType acc = ooc::product_type(a.dtype(), x.dtype());
+  const std::int64_t out_len = a.shape()[transpose ? 1 : 0];
+  AnyArray part = AnyArray::zeros(acc, {transpose ? out_len : share.size()});
+  comm.phase([&] {
+    if (share.empty()) return;
+    const auto mine = rows_of(a, share, stop_check(comm));
+    const auto my_x = transpose ? rows_of(x, share, stop_check(comm)) : nullptr;
+    BlockStore& v = transpose ? *my_x : x;
+    AnyArray vector = AnyArray::empty(compute_dtype(v.dtype()), v.shape());
+    v.read(Box::whole(v.shape()), vector.data(), vector.dtype());
+    part = transpose ? ooc::rmatvec(*mine, vector, options) : ooc::matvec(*mine, vector, options);
+  });
+  if (!transpose) return gather_rows(comm, part, acc, {out_len});
+  comm.sum_to_root(reinterpret_cast<double*>(part.data()), part.nbytes() / sizeof(double));
+  return comm.root() ? part : AnyArray::empty(acc, {0});
+}
+
+void matmul(const Communicator& comm, BlockStore& a, BlockStore& b, ParallelOutput& c, const ooc::Options& options) {
+  const RowRange share = a.shape().size() == 2 ? share_of(comm, a) : RowRange{};
+  comm.phase(
+      [&] {
+        if (a.shape().size() != 2)
+          throw ShapeError(a.name() + ": matmul needs a 2-d matrix, found shape " + shape_string(a.shape()));
+        if (share.empty()) return;
+        const auto mine = rows_of(a, share, stop_check(comm));
+        const auto my_c = rows_of(c.store(), share, stop_check(comm));
+        ooc::matmul(*mine, b, *my_c, options);
+      },
+      [&] { c.finish_writes(); });
+}
+
+void spmv(const Communicator& comm, const sparse::SparseSource& a, const AnyArray& x, ParallelOutput& y,
+          const ooc::Options& options) {
+  std::vector<std::int64_t> indptr;
+  RowRange share;
+  comm.phase([&] {
+    if (a.format != sparse::Format::Csr)
+      throw FormatError(a.name + ": spmv across ranks needs a csr matrix, found " + sparse::format_name(a.format));
+    BlockStore& ptr = a.member("indptr");
+    if (ptr.shape() != Shape{a.rows + 1})
+      throw FormatError(ptr.name() + ": indptr has shape " + shape_string(ptr.shape()) + ", expected (" +
+                        std::to_string(a.rows + 1) + ",)");
+    indptr.resize(static_cast<std::size_t>(a.rows) + 1);
+    ptr.read(Box::whole(ptr.shape()), indptr.data(), DType(ScalarType::Int64));
+    if (indptr.front() != 0 || indptr.back() != a.nnz() || !std::is_sorted(indptr.begin(), indptr.end()))
+      throw FormatError(ptr.name() + ": indptr must rise from 0 to nnz = " + std::to_string(a.nnz()));
+    share = weighted_share(indptr, comm.rank(), comm.size());
+  });
+  comm.phase(
+      [&] {
+        if (share.empty()) return;
+        // This rank's rows as a CSR matrix of their own: indptr shifted to start at 0, and
+        // indices and data cut to the rows' nonzeros.
+        const std::int64_t k0 = indptr[static_cast<std::size_t>(share.begin)],
+                           k1 = indptr[static_cast<std::size_t>(share.end)];
+        AnyArray local = AnyArray::empty(DType(ScalarType::Int64), {share.size() + 1});
+        auto* p = reinterpret_cast<std::int64_t*>(local.data());
+        for (std::int64_t r = share.begin; r <= share.end; ++r)
+          p[r - share.begin] = indptr[static_cast<std::size_t>(r)] - k0;
+        sparse::SparseSource mine;
+        mine.name = a.name;
+        mine.format = sparse::Format::Csr;
+        mine.rows = share.size();
+        mine.cols = a.cols;
+        mine.members["indptr"] = std::make_unique<ArrayStore>(local, a.member("indptr").name());
+        mine.members["indices"] = rows_of(a.member("indices"), RowRange{k0, k1}, stop_check(comm));
+        mine.members["data"] = rows_of(a.data(), RowRange{k0, k1}, stop_check(comm));
+        const AnyArray part = sparse::spmv(mine, x, options);
+        y.store().write(Box{{share.begin}, {share.size()}}, part.data(), part.dtype());
+      },
+      [&] { y.finish_writes(); });
+}
+
+AnyArray reduce(const Communicator& comm, BlockStore& a, ooc::ReduceOp op, std::optional<int> axis,
+                const ooc::Options& options) {
+  if (!reduces_rows(a, axis)) return reduce_across(comm, a, op, axis, options);
+  const RowRange share = share_of(comm, a);
+  const DType type = ooc::reduce_type(a.dtype(), op);
+  AnyArray part = AnyArray::empty(type, {share.size()});
+  comm.phase([&] {
+    if (share.empty()) return;
+    const auto mine = rows_of(a, share, stop_check(comm));
+    part = ooc::reduce(*mine, op, 1, options);
+  });
+  return gather_rows(comm, part, type, {a.shape()[0]});
+}
+
+void reduce(const Communicator& comm, BlockStore& a, ooc::ReduceOp op, std::optional<int> axis, ParallelOutput& out,
+            const ooc::Options& options) {
+  if (!reduces_rows(a, axis)) {
+    const AnyArray result = reduce_across(comm, a, op, axis, options);
+    write_from_root(comm, result, out);
+    return;
+  }
+  const RowRange share = share_of(comm, a);
+  comm.phase(
+      [&] {
+        if (share.empty()) return;
+        const auto mine = rows_of(a, share, stop_check(comm));
+        const auto my_out = rows_of(out.store(), share, stop_check(comm));
+        ooc::reduce(*mine, op, 1, *my_out, options);
+      },
+      [&] { out.finish_writes(); });
+}
+
+void copy(const Communicator& comm, BlockStore& src, ParallelOutput& dst, const ooc::Options& options) {
+  const RowRange share = src.shape().empty() ? RowRange{} : share_of(comm, src, &dst.store());
+  comm.phase(
+      [&] {
+        if (src.shape().empty()) {  // a 0-d array: one element, rank 0 copies it
+          if (comm.root()) ooc::copy(src, dst.store(), options);
+          return;
+        }
+        if (share.empty()) return;
+        const auto mine = rows_of(src, share, stop_check(comm));
+        const auto my_dst = rows_of(dst.store(), share, stop_check(comm));
+        ooc::copy(*mine, *my_dst, options);
+      },
+      [&] { dst.finish_writes(); });
+}
+
+void fill_random(const Communicator& comm, ParallelOutput& dst, const RandomSpec& spec) {
+  BlockStore& store = dst.store();
+  const Shape& shape = store.shape();
+  const DType dtype = store.dtype();
+  comm.phase(
+      [&] {
+        if (shape.empty()) {  // a 0-d array: element 0 of the sequence, from rank 0
+          if (!comm.root()) return;
+          std::vector<std::byte> one(dtype.itemsize());
+          mammoth::fill_random(one.data(), dtype, 0, 1, spec);
+          store.write(Box::whole(shape), one.data(), dtype);
+          return;
+        }
+        const RowRange share = share_of(comm, store);
+        const std::int64_t row = std::max<std::int64_t>(element_count(shape) / std::max<std::int64_t>(shape[0], 1), 1);
+        // Blocks of whole rows of about 8 MiB, as the one-process fill.
+        const std::int64_t per_block = std::max<std::int64_t>(
+            1, static_cast<std::int64_t>((std::size_t{8} << 20) / (static_cast<std::size_t>(row) * dtype.itemsize())));
+        std::vector<std::byte> buffer;
+        for (std::int64_t r = share.begin; r < share.end; r += per_block) {
+          comm.check_stop();
+          if (ooc::cancel_requested()) throw ooc::Cancelled();
+          const Box box = Box::rows(shape, r, std::min(share.end, r + per_block));
+          buffer.resize(static_cast<std::size_t>(box.size()) * dtype.itemsize());
+          mammoth::fill_random(buffer.data(), dtype, r * row, box.size(), spec);
+          store.write(box, buffer.data(), dtype);
+          store.release(box);
+        }
+      },
+      [&] { dst.finish_writes(); });
+}
+
+}  // namespace mammoth::mpi
