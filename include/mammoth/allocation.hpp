@@ -5,18 +5,44 @@
 //   (SpMV's gathers otherwise spend a third of their time in TLB misses); no rounding up,
 //   so the tail stays in small pages and RSS does not grow past the data;
 // - never zero-filled: a page becomes resident only when first written, so `empty` costs
-//   no memory until used, as numpy's does. `zeros` writes its zeros.
+//   no memory until used, as numpy's does. `zeros` writes its zeros;
+// - a single request larger than the memory the kernel can still give (MemAvailable +
+//   SwapFree) is refused up front with MemoryLimitError. Linux overcommits: the
+//   allocation would succeed and the OOM killer would end the process mid-write instead.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <new>
+#include <optional>
+#include <string>
 
 namespace mammoth {
 
 struct FreeDeleter {
   void operator()(void* p) const noexcept { std::free(p); }
 };
+
+// A std::bad_alloc that says how much was asked for and how much was available, so the
+// callers that already turn bad_alloc into an error naming their file keep working.
+class MemoryLimitError : public std::bad_alloc {
+ public:
+  MemoryLimitError(std::size_t requested, std::size_t available);
+  const char* what() const noexcept override { return message_.c_str(); }
+  std::size_t requested() const noexcept { return requested_; }
+
+ private:
+  std::size_t requested_;
+  std::string message_;
+};
+
+// MemAvailable + SwapFree from /proc/meminfo, or nothing where it cannot be read.
+std::optional<std::size_t> available_memory();
+
+// Throws MemoryLimitError when `bytes` exceeds available_memory().
+void require_available_memory(std::size_t bytes);
 
 // At least `bytes` (and at least 1) of uninitialised memory under the policy above;
 // std::bad_alloc when there is none. Freed with std::free.

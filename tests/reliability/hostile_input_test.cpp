@@ -8,12 +8,15 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <vector>
 
+#include "mammoth/allocation.hpp"
 #include "mammoth/dtype.hpp"
 #include "mammoth/error.hpp"
 #include "mammoth/sparse/bsr.hpp"
+#include "mammoth/sparse/convert_file.hpp"
 #include "mammoth/sparse/files.hpp"
 #include "mammoth/sparse/mtx.hpp"
 #include "mammoth/sparse/zip.hpp"
@@ -212,6 +215,70 @@ TEST(HostileInput, Hdf5ChunkClaimingMoreThanTheFileIsAnError) {
   });
   EXPECT_GE(failed, 1);
   EXPECT_LT(mib, 256.0);
+}
+
+}  // namespace
+}  // namespace mammoth
+
+namespace mammoth {
+namespace {
+
+// Defect 9: Linux overcommits, so an allocation larger than the machine succeeds and the
+// OOM killer ends the process later. The one allocation policy refuses it up front.
+TEST(HostileInput, AllocationLargerThanAvailableMemoryIsRefusedUpFront) {
+  const auto available = available_memory();
+  ASSERT_TRUE(available.has_value());
+  try {
+    allocate_buffer<char>(*available + (std::size_t{1} << 30));
+    ADD_FAILURE() << "allocated more than is available";
+  } catch (const MemoryLimitError& e) {
+    EXPECT_NE(std::string(e.what()).find("of memory is available"), std::string::npos) << e.what();
+    EXPECT_EQ(e.requested(), *available + (std::size_t{1} << 30));
+  }
+  EXPECT_NO_THROW(allocate_buffer<char>(std::size_t{64} << 20));
+}
+
+// Defect 9: a CSR of 10 rows and more columns than memory can index converts to CSC only
+// through an indptr of cols+1 entries. It is refused with the file and the amount, at once,
+// instead of being OOM-killed (it was, at 16 GiB resident).
+TEST(HostileInput, ConversionNeedingMoreThanTheMachineIsRefusedNamingTheFile) {
+  testing::TempDir dir;
+  const auto available = available_memory();
+  ASSERT_TRUE(available.has_value());
+  sparse::Csr<double, std::int64_t> wide;
+  wide.rows = 10;
+  wide.cols = static_cast<std::int64_t>(*available / sizeof(std::int64_t)) * 2;
+  wide.indptr.assign(11, 3);
+  wide.indptr[0] = 0;
+  wide.indices = {0, 1, wide.cols - 1};
+  wide.data = {1.0, 2.0, 3.0};
+  const std::string src = dir.file("wide.npz");
+  sparse::save_sparse_file(src, wide);
+  sparse::ConvertOptions options;
+  options.format = "csc";
+  const std::string message = error_of([&] { sparse::convert_file(src, dir.file("wide_csc.npz"), options); });
+  EXPECT_NE(message.find("wide.npz"), std::string::npos) << message;
+  EXPECT_NE(message.find("of memory is available"), std::string::npos) << message;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("wide_csc.npz")));
+}
+
+// Defect 9: BSR (8, 2^31) holding two 2x2 blocks: scipy needs 43 MB to save it; the block
+// conversion once kept a slot per block column (2^30 of them, 8 GiB).
+TEST(HostileInput, BlockConversionWorkspaceIsProportionalToTheEntries) {
+  sparse::Csr<double, std::int64_t> a;
+  a.rows = 8;
+  a.cols = std::int64_t{1} << 31;
+  a.indptr = {0, 2, 4, 4, 4, 4, 4, 6, 6};
+  a.indices = {0, 1, 0, 1, a.cols - 2, a.cols - 1};
+  a.data = {1, 2, 3, 4, 5, 6};
+  const auto b = sparse::to_bsr(a, 2, 2);
+  ASSERT_EQ(b.indices.size(), 2u);
+  EXPECT_EQ(b.indices[0], 0);
+  EXPECT_EQ(b.indices[1], (a.cols - 2) / 2);
+  EXPECT_EQ(std::vector<double>(b.data.begin(), b.data.begin() + 4), (std::vector<double>{1, 2, 3, 4}));
+  EXPECT_EQ(std::vector<double>(b.data.begin() + 4, b.data.end()), (std::vector<double>{5, 6, 0, 0}));
+  const auto back = sparse::to_csr(b);
+  EXPECT_EQ(back.nnz(), 8);  // the stored zeros of the two blocks included
 }
 
 }  // namespace

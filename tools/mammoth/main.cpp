@@ -14,6 +14,7 @@
 #include <atomic>
 
 #include "command.hpp"
+#include "mammoth/allocation.hpp"
 #include "mammoth/error.hpp"
 #include "mammoth/ooc/scheduler.hpp"
 #include "mammoth/output.hpp"
@@ -151,6 +152,9 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const mammoth::Error& e) {
     std::cerr << "mammoth: error: " << e.what() << "\n";
+    return 1;
+  } catch (const mammoth::MemoryLimitError& e) {
+    std::cerr << "mammoth: error: out of memory: the operation " << e.what() << "\n";
     return 1;
   } catch (const std::bad_alloc&) {
     std::cerr << "mammoth: error: out of memory\n";

@@ -76,6 +76,8 @@ template <class F>
 decltype(auto) with_memory_check(const std::string& path, F&& load) {
   try {
     return load();
+  } catch (const MemoryLimitError& e) {
+    throw Error(path + ": the matrix " + e.what());
   } catch (const std::length_error&) {
     throw Error(path + ": the matrix's shape and entries need more memory than can be allocated");
   } catch (const std::bad_alloc&) {
