@@ -27,11 +27,11 @@ struct Fd {
   Fd& operator=(const Fd&) = delete;
 };
 
-// A stored member: a view on the zip's mapping. The zero-copy view is offered only when
-// aligned for its type (numpy's zip writer aligns nothing); other reads pread the bytes
-// into the caller's buffer, which beats copying out of the mapping (no page faults, no
-// resident file pages: 256 MiB streamed in 0.35 s against 1.2 s). Pages of the view are
-// released once the scheduler is done with a box.
+// A stored member: a view on the zip's mapping, at whatever byte offset the zip put it
+// (numpy's zip writer aligns nothing; the engine's kernels load elements by memcpy, as
+// for any mapped .npy). Reads into a caller's buffer pread the bytes, which beats copying
+// out of the mapping (no page faults, no resident file pages: 256 MiB streamed in 0.35 s
+// against 1.2 s). Pages of the view are released once the scheduler is done with a box.
 class MappedMember final : public ArrayStore {
  public:
   MappedMember(std::shared_ptr<FileMap> map, std::shared_ptr<Fd> fd, AnyArray array, std::string name)
@@ -58,11 +58,6 @@ class MappedMember final : public ArrayStore {
       left -= static_cast<std::size_t>(n);
     }
     if (into != dst) convert(scratch_.data(), dtype(), dst, dst_type, static_cast<std::size_t>(box.size()));
-  }
-  std::optional<AnyArray> mapped() override {
-    const auto address = reinterpret_cast<std::uintptr_t>(array().data());
-    if (address % std::min<std::size_t>(dtype().itemsize(), alignof(std::max_align_t)) != 0) return std::nullopt;
-    return array();
   }
   void prefetch(const Box& box) override {
     const auto [offset, bytes] = span_of(box);

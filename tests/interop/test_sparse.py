@@ -10,13 +10,19 @@ import scipy.io
 import scipy.sparse as sp
 
 CLI = os.environ.get('MAMMOTH_CLI', 'mammoth')
+# The test fixture running one library operation on files (tests/interop/sparse_ops.cpp).
+SPARSE_OPS = os.environ.get('MAMMOTH_SPARSE_OPS', 'sparse_ops')
 
 
-def run(*args, ok=True):
-    p = subprocess.run([CLI, *map(str, args)], capture_output=True, text=True)
+def run(*args, ok=True, program=None):
+    p = subprocess.run([program or CLI, *map(str, args)], capture_output=True, text=True)
     if ok and p.returncode != 0:
-        raise AssertionError(f"mammoth {' '.join(map(str, args))} failed ({p.returncode}): {p.stderr}")
+        raise AssertionError(f"{program or 'mammoth'} {' '.join(map(str, args))} failed ({p.returncode}): {p.stderr}")
     return p
+
+
+def op(*args):
+    return run(*args, program=SPARSE_OPS)
 
 
 def dense(m):
@@ -144,7 +150,7 @@ class SparseInterop(unittest.TestCase):
         X = np.random.default_rng(2).random((31, 4))
         np.save(x, X)
         sp.save_npz(src, self.a)
-        run('sparse', 'op', 'spmm', src, '--b', x, '-o', y)
+        op('spmm', src, '--b', x, '-o', y)
         np.testing.assert_allclose(np.load(y), self.a @ X, rtol=1e-13)
 
     def test_streamed_convert_member_by_member(self):
@@ -245,27 +251,27 @@ class SparseInterop(unittest.TestCase):
         }
         for name, (extra, want) in checks.items():
             with self.subTest(op=name):
-                run('sparse', 'op', name, A, *extra, '-o', out)
+                op(name, A, *extra, '-o', out)
                 got = sp.load_npz(out)
                 np.testing.assert_allclose(dense(got), dense(want), rtol=1e-14, atol=1e-15)
                 self.assertTrue(got.has_canonical_format)
         sq = self.p('sq.npz')
         sp.save_npz(sq, self.a[:, :23].tocsr())
-        run('sparse', 'op', 'roundtrip', sq, '--args', 23, 1, '-o', out)
+        op('roundtrip', sq, '--args', 23, 1, '-o', out)
         np.testing.assert_array_equal(dense(sp.load_npz(out)), dense(self.a[:, :23]))
         vec = self.p('v.npy')
         for name, want in (('sum0', self.a.sum(axis=0)), ('sum1', self.a.sum(axis=1)),
                            ('mean0', self.a.mean(axis=0)), ('mean1', self.a.mean(axis=1))):
             with self.subTest(op=name):
-                run('sparse', 'op', name, A, '-o', vec)
+                op(name, A, '-o', vec)
                 np.testing.assert_allclose(np.load(vec), np.asarray(want).ravel(), rtol=1e-13)
         for k in (0, 3, -4):
-            run('sparse', 'op', 'diagonal', A, '--args', k, '-o', vec)
+            op('diagonal', A, '--args', k, '-o', vec)
             np.testing.assert_array_equal(np.load(vec), self.a.diagonal(k))
         z = self.a.copy()
         z.data[::3] = 0
         sp.save_npz(self.p('z.npz'), z)
-        run('sparse', 'op', 'eliminate_zeros', self.p('z.npz'), '-o', out)
+        op('eliminate_zeros', self.p('z.npz'), '-o', out)
         z.eliminate_zeros()
         self.assertEqual(sp.load_npz(out).nnz, z.nnz)
         # Duplicates in COO are summed, as scipy's tocsr does.

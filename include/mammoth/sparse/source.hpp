@@ -2,8 +2,8 @@
 // indices, data; row, col; offsets) are BlockStores, so the out-of-core engine reads,
 // streams and copies them as it does any dense array.
 //
-// - .npz, stored members: zero-copy views on one FileMap of the zip (a member whose
-//   bytes are not aligned for its type is read by copying).
+// - .npz, stored members: zero-copy views on one FileMap of the zip, at any byte offset
+//   (as a mapped .npy: the engine loads elements by memcpy).
 // - .npz, deflated members: a forward-streaming inflating store.
 // - FILE.h5:/group (anndata's csr_matrix/csc_matrix): the group's datasets (open_store).
 #pragma once
