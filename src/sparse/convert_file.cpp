@@ -11,6 +11,7 @@
 #include "mammoth/sparse/source.hpp"
 #include "mammoth/sparse/stream.hpp"
 #include "mammoth/sparse/vector_io.hpp"
+#include "mtx_sort.hpp"
 
 namespace mammoth::sparse {
 namespace {
@@ -45,7 +46,7 @@ void copy_to_group(const SparseSource& a, const std::string& spec, const Convert
   write_group_attributes(spec, a.format, a.rows, a.cols);
   const StorePath where = parse_store_path(spec);
   const std::string base = where.file + ":" + (where.inner == "/" ? "" : where.inner) + "/";
-  for (const std::string& name : {"data", "indices", "indptr"}) {
+  for (const char* name : {"data", "indices", "indptr"}) {
     BlockStore& member = a.member(name);
     CreateOptions create;
     create.dtype = member.dtype();
@@ -245,11 +246,15 @@ void convert_in_memory(const std::string& src, const std::string& dst, FileForma
   });
 }
 
-// The streamed route for (src, dst), or none.
-enum class Route { InMemory, Members, Mtx };
+// The streamed route for (src, dst), or none: member by member, CSR into Matrix Market
+// text, or Matrix Market coordinates sorted into CSR members (mtx_sort.hpp).
+enum class Route { InMemory, Members, Mtx, SortedMtx };
 
 Route route_of(const std::string& src, const std::string& dst, const ConvertOptions& options) {
   const FileFormat s = spec_format(src), d = spec_format(dst);
+  if (s == FileFormat::Mtx && (d == FileFormat::Npz || d == FileFormat::Hdf5))
+    return !mtx_info(src).array && target_format(options.format, "", s, d) == Format::Csr ? Route::SortedMtx
+                                                                                         : Route::InMemory;
   if (s != FileFormat::Npz && s != FileFormat::Hdf5) return Route::InMemory;
   if (d != FileFormat::Npz && d != FileFormat::Hdf5 && d != FileFormat::Mtx) return Route::InMemory;
   const SparseFileInfo info = sparse_file_info(src);
@@ -285,6 +290,14 @@ void write_converted(const std::string& src, const std::string& dst, FileFormat 
     case Route::Mtx:
       copy_to_mtx(open_sparse(src), out, options);
       return;
+    case Route::SortedMtx: {
+      const auto sorted = detail::sort_mtx(src, parse_store_path(out).file, options.ooc);
+      if (dst_kind == FileFormat::Hdf5)
+        copy_to_group(sorted->source, out, options);
+      else
+        copy_to_npz(sorted->source, out, options);
+      return;
+    }
     case Route::InMemory:
       convert_in_memory(src, out, dst_kind, options.format, options);
       return;
