@@ -187,6 +187,61 @@ class SparseInterop(unittest.TestCase):
         run('convert', self.p('s.mtx'), self.p('r.npz'), '--budget', '4M', '-q')
         self.assertEqual((sp.load_npz(self.p('r.npz')) != m).nnz, 0)
 
+    def test_unsorted_mtx_is_sorted_into_csr_in_bounded_memory(self):
+        import h5py
+        # 1,000,000 distinct entries in random order (as most .mtx files come): many runs
+        # of the external sort at 8 MiB, merged into CSR.
+        rng = np.random.default_rng(5)
+        n, rows, cols = 1_000_000, 20000, 30000
+        flat = rng.choice(rows * cols, n, replace=False)
+        src = self.p('big.mtx')
+        with open(src, 'w') as f:
+            f.write(f'%%MatrixMarket matrix coordinate real general\n% unsorted\n{rows} {cols} {n}\n')
+            np.savetxt(f, np.column_stack([flat // cols + 1, flat % cols + 1, rng.standard_normal(n)]),
+                       fmt=['%d', '%d', '%.17g'])
+        want = scipy.io.mmread(src).tocsr()
+        out = self.p('big.npz')
+        p = run('memit', '--json', '--', CLI, 'convert', src, out, '--budget', '8MiB', '-q')
+        peak = json.loads(p.stderr or p.stdout)['runs'][0]['peak_mib']
+        self.assertLessEqual(peak, 8 + 16)
+        got = sp.load_npz(out)
+        self.assertTrue(got.has_canonical_format)
+        np.testing.assert_array_equal(got.indptr, want.indptr)
+        np.testing.assert_array_equal(got.indices, want.indices)
+        np.testing.assert_array_equal(got.data, want.data)
+        # Symmetric, skew, hermitian, integer, pattern, duplicates: scipy's values, into
+        # .npz and a gzip HDF5 group, sorted in runs of about a thousand entries.
+        m = sp.random(300, 300, density=0.05, random_state=7, format='coo')
+        cases = {
+            'sym': (m + m.T, {'symmetry': 'symmetric'}),
+            'skew': (m - m.T, {'symmetry': 'skew-symmetric'}),
+            'herm': ((m + m.T) + 1j * (m - m.T), {'symmetry': 'hermitian'}),
+            'int': ((m * 100).astype(np.int64), {}),
+            'pattern': (m, {'field': 'pattern'}),
+        }
+        for name, (a, kw) in cases.items():
+            with self.subTest(case=name):
+                path = self.p(name + '.mtx')
+                scipy.io.mmwrite(path, a, **kw)
+                want = scipy.io.mmread(path).tocsr()
+                run('convert', path, self.p(name + '.npz'), '--budget', '64K', '-q')
+                got = sp.load_npz(self.p(name + '.npz'))
+                self.assertEqual(got.dtype, want.dtype)
+                self.assertTrue(got.has_canonical_format)
+                np.testing.assert_array_equal(got.toarray(), want.toarray())
+                run('convert', path, self.p(name + '.h5') + ':/X', '--compression', 'gzip', '-q')
+                with h5py.File(self.p(name + '.h5')) as f:
+                    g = f['X']
+                    h = sp.csr_matrix((g['data'][:], g['indices'][:], g['indptr'][:]), shape=tuple(g.attrs['shape']))
+                np.testing.assert_array_equal(h.toarray(), want.toarray())
+        dup = self.p('dup.mtx')
+        with open(dup, 'w') as f:  # duplicates, summed as scipy's tocsr sums them
+            f.write('%%MatrixMarket matrix coordinate real general\n3 3 5\n3 1 1.5\n1 2 2\n3 1 0.25\n1 2 -2\n2 2 7\n')
+        run('convert', dup, self.p('dup.npz'), '-q')
+        got, want = sp.load_npz(self.p('dup.npz')), scipy.io.mmread(dup).tocsr()
+        np.testing.assert_array_equal(got.indices, want.indices)
+        np.testing.assert_array_equal(got.data, want.data)
+
     def test_failed_convert_keeps_the_destination(self):
         bad = self.a.copy()
         bad.indices[-1] = 99  # out of range: found while streaming
