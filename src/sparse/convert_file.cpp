@@ -114,7 +114,7 @@ void copy_to_npz(const SparseSource& a, const std::string& path, const ConvertOp
   // One block at a time is held (libzip pulls the members in order while it writes),
   // beside the source stores' caches.
   std::size_t caches = 0;
-  for (const std::string& name : a.member_names()) caches += a.member(name).cache_bytes();
+  for (const std::string& name : a.member_names()) caches += member_overhead(a.member(name));
   const std::size_t avail = ooc::block_budget(options.ooc, 0, caches, path + ": convert");
   const std::size_t block = std::max<std::size_t>(std::min(avail / 4, options.ooc.block_bytes), 4096);
   ZipWriter zip(path, options.compressed);

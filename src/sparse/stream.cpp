@@ -50,7 +50,7 @@ void product(const SparseSource& a, std::vector<I> indptr, const Acc* x, Acc* y,
   BlockStore& data = a.data();
   const ooc::Input inputs[2] = {{&indices, dtype_of<I>()}, {&data, dtype_of<Acc>()}};
   const std::size_t avail =
-      ooc::block_budget(options, fixed, indices.cache_bytes() + data.cache_bytes(), a.name + ": spmv");
+      ooc::block_budget(options, fixed, member_overhead(indices) + member_overhead(data), a.name + ": spmv");
   // Members read in place take the engine's larger cap for mapped inputs (budget.hpp).
   const std::int64_t max_nnz = ooc::max_block_elements(ooc::detail::block_options(options, data, dtype_of<Acc>()),
                                                        avail, ooc::bytes_per_element(inputs), sizeof(Acc));
