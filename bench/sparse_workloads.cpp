@@ -119,8 +119,8 @@ int main(int argc, char** argv) {
   int reps = 3;
   app.add_option("--op", op, "operation")
       ->required()
-      ->check(CLI::IsMember(
-          {"random", "load", "spmv", "spmv-stream", "tocsc", "tocoo", "tocoo-copy", "tolil", "todok"}));
+      ->check(
+          CLI::IsMember({"random", "load", "spmv", "spmv-stream", "tocsc", "tocoo", "tocoo-copy", "tolil", "todok"}));
   app.add_option("--input", input, "CSR float64 .npz (spmv-stream: also FILE.h5:/group); all ops but random");
   app.add_option("--rows", rows, "random: rows");
   app.add_option("--cols", cols, "random: columns");

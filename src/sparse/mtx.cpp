@@ -237,7 +237,8 @@ std::vector<Chunk> parse_block(std::string_view body, const MtxInfo& info) {
     chunks[static_cast<std::size_t>(k)].text = body.substr(
         cut[static_cast<std::size_t>(k)], cut[static_cast<std::size_t>(k) + 1] - cut[static_cast<std::size_t>(k)]);
 #pragma omp parallel for schedule(dynamic, 1)
-  for (int k = 0; k < parts; ++k) parse_chunk(chunks[static_cast<std::size_t>(k)].text, info, chunks[static_cast<std::size_t>(k)]);
+  for (int k = 0; k < parts; ++k)
+    parse_chunk(chunks[static_cast<std::size_t>(k)].text, info, chunks[static_cast<std::size_t>(k)]);
   return chunks;
 }
 

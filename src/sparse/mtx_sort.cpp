@@ -87,7 +87,9 @@ V value_of(const MtxData& d, std::size_t k) {
 template <class T>
 class Appender {
  public:
-  Appender(ScratchFile& file, std::size_t capacity) : file_(file) { buffer_.reserve(std::max<std::size_t>(capacity, 1)); }
+  Appender(ScratchFile& file, std::size_t capacity) : file_(file) {
+    buffer_.reserve(std::max<std::size_t>(capacity, 1));
+  }
   void push(const T& v) {
     buffer_.push_back(v);
     if (buffer_.size() == buffer_.capacity()) flush();
@@ -162,7 +164,8 @@ void sort_into(const std::string& path, const MtxInfo& info, const std::string& 
   Appender<I> indptr(indptr_file, out_elements / 2), indices(indices_file, out_elements);
   Appender<V> data(data_file, out_elements);
   std::vector<Run<V>> heads(bounds.size());
-  const std::size_t run_buffer = std::max<std::size_t>(budget / 2 / sizeof(E) / std::max<std::size_t>(bounds.size(), 1), 1024);
+  const std::size_t run_buffer =
+      std::max<std::size_t>(budget / 2 / sizeof(E) / std::max<std::size_t>(bounds.size(), 1), 1024);
   using Key = std::tuple<std::int64_t, std::int64_t, std::size_t>;  // row, col, run: ties in file order
   std::priority_queue<Key, std::vector<Key>, std::greater<>> heap;
   for (std::size_t r = 0; r < bounds.size(); ++r) {
@@ -223,8 +226,7 @@ std::unique_ptr<MtxScratch> sort_mtx(const std::string& path, const std::string&
   const MtxInfo info = mtx_info(path);
   if (info.array) throw Error(path + ": an array (dense) Matrix Market file is not sorted in blocks");
   const std::filesystem::path where(near);
-  const std::string scratch =
-      (where.parent_path() / temporary_name(where.filename().string())).string();
+  const std::string scratch = (where.parent_path() / temporary_name(where.filename().string())).string();
   auto out = std::make_unique<MtxScratch>();
   const std::int64_t stored = info.symmetry == MtxSymmetry::General ? info.entries : 2 * info.entries;
   const bool wide = !fits_int32(info.rows, info.cols, stored);

@@ -165,14 +165,21 @@ class DeflatedMember final : public BlockStore {
   std::vector<std::byte> scratch_;
 };
 
-SparseSource open_npz(const std::string& path) {
-  ZipReader zip(path);
-  const NpzInfo info = npz_info(zip);
+// What a .npz's or a group's header gives (NpzInfo, H5GroupInfo), without members yet.
+template <class Info>
+SparseSource headed(const std::string& name, const Info& info) {
   SparseSource s;
-  s.name = path;
+  s.name = name;
   s.format = info.format;
   s.rows = info.rows;
   s.cols = info.cols;
+  return s;
+}
+
+SparseSource open_npz(const std::string& path) {
+  ZipReader zip(path);
+  const NpzInfo info = npz_info(zip);
+  SparseSource s = headed(path, info);
   if (info.format == Format::Bsr) {
     if (info.data.shape.size() != 3)
       throw FormatError(path + ": bsr data must be 3-d (blocks, R, C), got shape " + shape_string(info.data.shape));
@@ -204,11 +211,7 @@ SparseSource open_npz(const std::string& path) {
 SparseSource open_group(const std::string& spec) {
   const H5GroupInfo info = h5_group_info(spec);
   const StorePath where = parse_store_path(spec);
-  SparseSource s;
-  s.name = spec;
-  s.format = info.format;
-  s.rows = info.rows;
-  s.cols = info.cols;
+  SparseSource s = headed(spec, info);
   s.detail = "anndata group";
   const std::string base = where.file + ":" + (where.inner == "/" ? "" : where.inner) + "/";
   for (const std::string& name : member_names(info.format)) {

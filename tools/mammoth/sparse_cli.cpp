@@ -2,7 +2,6 @@
 // info / random / convert / spmv / spy commands dispatch to.
 #include "sparse_cli.hpp"
 
-
 #include <cstdio>
 #include <iostream>
 #include <memory>
