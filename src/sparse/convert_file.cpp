@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "mammoth/ooc/copy.hpp"
 #include "mammoth/ooc/scheduler.hpp"
@@ -11,6 +12,7 @@
 #include "mammoth/sparse/source.hpp"
 #include "mammoth/sparse/stream.hpp"
 #include "mammoth/sparse/vector_io.hpp"
+#include "mtx_sort.hpp"
 
 namespace mammoth::sparse {
 namespace {
@@ -45,7 +47,7 @@ void copy_to_group(const SparseSource& a, const std::string& spec, const Convert
   write_group_attributes(spec, a.format, a.rows, a.cols);
   const StorePath where = parse_store_path(spec);
   const std::string base = where.file + ":" + (where.inner == "/" ? "" : where.inner) + "/";
-  for (const std::string& name : {"data", "indices", "indptr"}) {
+  for (const char* name : {"data", "indices", "indptr"}) {
     BlockStore& member = a.member(name);
     CreateOptions create;
     create.dtype = member.dtype();
@@ -113,7 +115,7 @@ void copy_to_npz(const SparseSource& a, const std::string& path, const ConvertOp
   // One block at a time is held (libzip pulls the members in order while it writes),
   // beside the source stores' caches.
   std::size_t caches = 0;
-  for (const std::string& name : a.member_names()) caches += a.member(name).cache_bytes();
+  for (const std::string& name : a.member_names()) caches += member_overhead(a.member(name));
   const std::size_t avail = ooc::block_budget(options.ooc, 0, caches, path + ": convert");
   const std::size_t block = std::max<std::size_t>(std::min(avail / 4, options.ooc.block_bytes), 4096);
   ZipWriter zip(path, options.compressed);
@@ -245,46 +247,58 @@ void convert_in_memory(const std::string& src, const std::string& dst, FileForma
   });
 }
 
-// The streamed route for (src, dst), or none.
-enum class Route { InMemory, Members, Mtx };
+// The source as member stores when it is a .npz or an HDF5 group: headers only, opened
+// once for the route, the reservation and the copy.
+std::optional<SparseSource> open_members(const std::string& src) {
+  const FileFormat s = spec_format(src);
+  if (s != FileFormat::Npz && s != FileFormat::Hdf5) return std::nullopt;
+  return open_sparse(src);
+}
 
-Route route_of(const std::string& src, const std::string& dst, const ConvertOptions& options) {
+// The streamed route for (src, dst), or none: member by member, CSR into Matrix Market
+// text, or Matrix Market coordinates sorted into CSR members (mtx_sort.hpp).
+enum class Route { InMemory, Members, Mtx, SortedMtx };
+
+Route route_of(const std::string& src, const std::optional<SparseSource>& source, const std::string& dst,
+               const ConvertOptions& options) {
   const FileFormat s = spec_format(src), d = spec_format(dst);
-  if (s != FileFormat::Npz && s != FileFormat::Hdf5) return Route::InMemory;
+  if (s == FileFormat::Mtx && (d == FileFormat::Npz || d == FileFormat::Hdf5))
+    return !mtx_info(src).array && target_format(options.format, "", s, d) == Format::Csr ? Route::SortedMtx
+                                                                                          : Route::InMemory;
+  if (!source) return Route::InMemory;
   if (d != FileFormat::Npz && d != FileFormat::Hdf5 && d != FileFormat::Mtx) return Route::InMemory;
-  const SparseFileInfo info = sparse_file_info(src);
-  const Format from = parse_format(info.format);
+  const Format from = source->format;
   if (!is_compressed_format(from)) return Route::InMemory;
   if (d == FileFormat::Mtx) return from == Format::Csr && options.format.empty() ? Route::Mtx : Route::InMemory;
-  const Format to = target_format(options.format, info.format, s, d);
+  const Format to = target_format(options.format, format_name(from), s, d);
   return to == from ? Route::Members : Route::InMemory;
 }
 
-}  // namespace
-
-bool streams(const std::string& src, const std::string& dst, const ConvertOptions& options) {
-  return route_of(src, dst, options) != Route::InMemory;
-}
-
-namespace {
-
 // Writes `src` converted to `out`, the output commit's temporary for `dst`.
-void write_converted(const std::string& src, const std::string& dst, FileFormat dst_kind, const std::string& out,
-                     const ConvertOptions& options) {
+void write_converted(const std::string& src, const std::optional<SparseSource>& source, const std::string& dst,
+                     FileFormat dst_kind, const std::string& out, const ConvertOptions& options) {
   if (spec_format(src) == FileFormat::Npy) {
     dense_to_sparse(src, out, target_format(options.format, "", FileFormat::Npy, dst_kind), options);
     return;
   }
-  switch (route_of(src, dst, options)) {
+  switch (route_of(src, source, dst, options)) {
     case Route::Members:
       if (dst_kind == FileFormat::Hdf5)
-        copy_to_group(open_sparse(src), out, options);
+        copy_to_group(*source, out, options);
       else
-        copy_to_npz(open_sparse(src), out, options);
+        copy_to_npz(*source, out, options);
       return;
     case Route::Mtx:
-      copy_to_mtx(open_sparse(src), out, options);
+      copy_to_mtx(*source, out, options);
       return;
+    case Route::SortedMtx: {
+      const auto sorted = detail::sort_mtx(src, parse_store_path(out).file, options.ooc);
+      if (dst_kind == FileFormat::Hdf5)
+        copy_to_group(sorted->source, out, options);
+      else
+        copy_to_npz(sorted->source, out, options);
+      return;
+    }
     case Route::InMemory:
       convert_in_memory(src, out, dst_kind, options.format, options);
       return;
@@ -293,23 +307,28 @@ void write_converted(const std::string& src, const std::string& dst, FileFormat 
 
 // About what the output holds, for the output commit to reserve before it touches an
 // existing HDF5 file: the source's members (a format change keeps nnz; 0 when unknown).
-std::int64_t expected_bytes(const std::string& src) {
-  if (!names_sparse(src) || spec_format(src) == FileFormat::Mtx) return 0;
+std::int64_t expected_bytes(const std::optional<SparseSource>& source) {
   std::int64_t bytes = 0;
-  for (const auto& [name, store] : open_sparse(src).members)
-    bytes += element_count(store->shape()) * static_cast<std::int64_t>(store->dtype().itemsize());
+  if (source)
+    for (const auto& [name, store] : source->members)
+      bytes += element_count(store->shape()) * static_cast<std::int64_t>(store->dtype().itemsize());
   return bytes;
 }
 
 }  // namespace
+
+bool streams(const std::string& src, const std::string& dst, const ConvertOptions& options) {
+  return route_of(src, open_members(src), dst, options) != Route::InMemory;
+}
 
 void convert_file(const std::string& src, const std::string& dst, const ConvertOptions& options) {
   const FileFormat dst_kind = spec_format(dst);
   // A file converted onto itself is safe (the commit swaps in a new file; the old one stays
   // open until read); one HDF5 group onto itself is not.
   if (src == dst && parse_store_path(dst).is_hdf5()) throw Error(dst + ": source and destination are the same group");
-  OutputCommit commit(dst, expected_bytes(src));
-  commit.write([&] { write_converted(src, dst, dst_kind, commit.spec(), options); });
+  const std::optional<SparseSource> source = open_members(src);
+  OutputCommit commit(dst, expected_bytes(source));
+  commit.write([&] { write_converted(src, source, dst, dst_kind, commit.spec(), options); });
   commit.commit();
 }
 

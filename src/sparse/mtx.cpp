@@ -19,28 +19,6 @@ namespace mammoth::sparse {
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw_io_error(path, "cannot open", errno);
-  struct stat st {};
-  ::fstat(fd, &st);
-  std::string text(static_cast<std::size_t>(st.st_size), '\0');
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::read(fd, text.data() + done, text.size() - done);
-    if (n < 0) {
-      const int e = errno;
-      ::close(fd);
-      throw_io_error(path, "cannot read", e);
-    }
-    if (n == 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  ::close(fd);
-  text.resize(done);
-  return text;
-}
-
 [[noreturn]] void fail(const std::string& path, std::int64_t line, const std::string& what) {
   throw FormatError(path + ":" + std::to_string(line) + ": " + what);
 }
@@ -81,7 +59,8 @@ struct Header {
   std::int64_t body_line = 0;  // its line number (1-based)
 };
 
-Header parse_header(const std::string& path, std::string_view text) {
+// `text` is the file's beginning (at least through the size line), `file_size` its length.
+Header parse_header(const std::string& path, std::string_view text, std::uint64_t file_size) {
   Header h;
   std::size_t pos = 0;
   std::int64_t line_no = 0;
@@ -162,15 +141,16 @@ Header parse_header(const std::string& path, std::string_view text) {
   // Every entry takes at least two characters ("1\n"; a coordinate one "1 1\n"): a size
   // line declaring more than the file can hold is refused before anything is allocated.
   const std::uint64_t least = h.info.array ? 2 : 4;
-  if (static_cast<std::uint64_t>(h.info.entries) > (text.size() - h.body) / least + 1)
+  if (static_cast<std::uint64_t>(h.info.entries) > (file_size - h.body) / least + 1)
     fail(path, line_no,
          "the size line declares " + std::to_string(h.info.entries) + " entries but the file holds only " +
-             std::to_string(text.size() - h.body) + " more bytes");
+             std::to_string(file_size - h.body) + " more bytes");
   h.body_line = line_no + 1;
   return h;
 }
 
 struct Chunk {
+  std::string_view text;
   std::vector<std::int64_t> row, col, ints;
   std::vector<double> re, im;
   std::int64_t lines = 0;
@@ -241,18 +221,8 @@ void parse_chunk(std::string_view text, const MtxInfo& info, Chunk& c) {
   }
 }
 
-}  // namespace
-
-MtxInfo mtx_info(const std::string& path) {
-  const std::string text = slurp(path);
-  return parse_header(path, text).info;
-}
-
-MtxData read_mtx_data(const std::string& path) {
-  const std::string text = slurp(path);
-  const Header h = parse_header(path, text);
-  const std::string_view body = std::string_view(text).substr(h.body);
-  // Chunks end at line ends; small bodies stay in one chunk.
+// Splits `body` at line ends into chunks parsed in parallel (small bodies stay in one).
+std::vector<Chunk> parse_block(std::string_view body, const MtxInfo& info) {
   const int parts = body.size() < (1u << 20) ? 1 : std::max(1, omp_get_max_threads()) * 4;
   std::vector<std::size_t> cut(static_cast<std::size_t>(parts) + 1, body.size());
   cut[0] = 0;
@@ -263,41 +233,55 @@ MtxData read_mtx_data(const std::string& path) {
     cut[static_cast<std::size_t>(k)] = nl == std::string_view::npos ? body.size() : nl + 1;
   }
   std::vector<Chunk> chunks(static_cast<std::size_t>(parts));
+  for (int k = 0; k < parts; ++k)
+    chunks[static_cast<std::size_t>(k)].text = body.substr(
+        cut[static_cast<std::size_t>(k)], cut[static_cast<std::size_t>(k) + 1] - cut[static_cast<std::size_t>(k)]);
 #pragma omp parallel for schedule(dynamic, 1)
   for (int k = 0; k < parts; ++k)
-    parse_chunk(body.substr(cut[static_cast<std::size_t>(k)],
-                            cut[static_cast<std::size_t>(k) + 1] - cut[static_cast<std::size_t>(k)]),
-                h.info, chunks[static_cast<std::size_t>(k)]);
-  std::int64_t line = h.body_line, count = 0;
+    parse_chunk(chunks[static_cast<std::size_t>(k)].text, info, chunks[static_cast<std::size_t>(k)]);
+  return chunks;
+}
+
+// Where the reading stands: the next line's number and the entries read so far.
+struct Position {
+  std::int64_t line = 0, count = 0;
+};
+
+// Raises the first error of `chunks` with the file's own line number, or an entry past
+// the declared count; advances `at` over them.
+void account(const std::string& path, const MtxInfo& info, const std::vector<Chunk>& chunks, Position& at) {
   for (const Chunk& c : chunks) {
-    if (c.error_line >= 0) fail(path, line + c.error_line - 1, c.error);
+    if (c.error_line >= 0) fail(path, at.line + c.error_line - 1, c.error);
     const std::int64_t n =
-        h.info.array ? static_cast<std::int64_t>(c.re.size() + c.ints.size()) : static_cast<std::int64_t>(c.row.size());
-    if (count + n > h.info.entries) {
+        info.array ? static_cast<std::int64_t>(c.re.size() + c.ints.size()) : static_cast<std::int64_t>(c.row.size());
+    if (at.count + n > info.entries) {
       // Find the first line past the declared count (rare: only on a bad file).
-      std::int64_t seen = count, l = line;
+      std::int64_t seen = at.count, l = at.line;
       std::size_t pos = 0;
-      const std::string_view t = body.substr(cut[static_cast<std::size_t>(&c - chunks.data())]);
-      while (pos < t.size()) {
-        const std::size_t end = std::min(t.find('\n', pos), t.size());
-        if (!blank_or_comment(t.substr(pos, end - pos)) && ++seen > h.info.entries) break;
+      while (pos < c.text.size()) {
+        const std::size_t end = std::min(c.text.find('\n', pos), c.text.size());
+        if (!blank_or_comment(c.text.substr(pos, end - pos)) && ++seen > info.entries) break;
         pos = end + 1;
         ++l;
       }
-      fail(path, l, "more entries than the " + std::to_string(h.info.entries) + " declared on the size line");
+      fail(path, l, "more entries than the " + std::to_string(info.entries) + " declared on the size line");
     }
-    count += n;
-    line += c.lines;
+    at.count += n;
+    at.line += c.lines;
   }
-  if (count < h.info.entries)
-    fail(path, line,
-         "the file ends after " + std::to_string(count) + " entries; the size line declares " +
-             std::to_string(h.info.entries));
+}
 
-  MtxData d;
-  d.info = h.info;
-  auto join = [&](auto member, auto& out) {
-    std::size_t n = 0;
+void check_complete(const std::string& path, const MtxInfo& info, const Position& at) {
+  if (at.count < info.entries)
+    fail(path, at.line,
+         "the file ends after " + std::to_string(at.count) + " entries; the size line declares " +
+             std::to_string(info.entries));
+}
+
+// The chunks' entries appended to `d`, the chunks' memory freed as they go.
+void join(std::vector<Chunk>& chunks, MtxData& d) {
+  auto move = [&](auto member, auto& out) {
+    std::size_t n = out.size();
     for (auto& c : chunks) n += (c.*member).size();
     out.reserve(n);
     for (auto& c : chunks) {
@@ -305,11 +289,107 @@ MtxData read_mtx_data(const std::string& path) {
       std::vector<typename std::remove_reference_t<decltype(out)>::value_type>().swap(c.*member);
     }
   };
-  join(&Chunk::row, d.row);
-  join(&Chunk::col, d.col);
-  join(&Chunk::re, d.re);
-  join(&Chunk::im, d.im);
-  join(&Chunk::ints, d.ints);
+  move(&Chunk::row, d.row);
+  move(&Chunk::col, d.col);
+  move(&Chunk::re, d.re);
+  move(&Chunk::im, d.im);
+  move(&Chunk::ints, d.ints);
+}
+
+// Appends the mirrored half of entries [from, end) of a symmetric kind's `d`.
+void mirror(MtxData& d, std::size_t from) {
+  const MtxInfo& info = d.info;
+  if (info.symmetry == MtxSymmetry::General) return;
+  const std::size_t n = d.row.size();
+  const double sign = info.symmetry == MtxSymmetry::SkewSymmetric ? -1.0 : 1.0;
+  for (std::size_t k = from; k < n; ++k) {
+    if (d.row[k] == d.col[k]) continue;
+    d.row.push_back(d.col[k]);
+    d.col.push_back(d.row[k]);
+    if (info.field == MtxField::Integer)  // negated in unsigned arithmetic: -INT64_MIN wraps as numpy's does
+      d.ints.push_back(sign < 0 ? static_cast<std::int64_t>(0 - static_cast<std::uint64_t>(d.ints[k])) : d.ints[k]);
+    if (info.field == MtxField::Real || info.field == MtxField::Complex) d.re.push_back(sign * d.re[k]);
+    if (info.field == MtxField::Complex)
+      d.im.push_back(info.symmetry == MtxSymmetry::Hermitian ? -d.im[k] : sign * d.im[k]);
+  }
+}
+
+// The file open for reading pieces of it.
+class TextFile {
+ public:
+  explicit TextFile(const std::string& path) : path_(path), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd_ < 0) throw_io_error(path, "cannot open", errno);
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) {
+      const int e = errno;
+      ::close(fd_);
+      throw_io_error(path, "cannot stat", e);
+    }
+    size_ = static_cast<std::uint64_t>(st.st_size);
+  }
+  ~TextFile() { ::close(fd_); }
+  TextFile(const TextFile&) = delete;
+  TextFile& operator=(const TextFile&) = delete;
+  std::uint64_t size() const { return size_; }
+  // Up to `bytes` from `offset` appended to `out`; fewer only at the end of the file.
+  void read(std::uint64_t offset, std::size_t bytes, std::string& out) const {
+    const std::size_t at = out.size();
+    out.resize(at + bytes);
+    std::size_t done = 0;
+    while (done < bytes) {
+      const ssize_t n = ::pread(fd_, out.data() + at + done, bytes - done, static_cast<off_t>(offset + done));
+      if (n < 0) throw_io_error(path_, "cannot read", errno);
+      if (n == 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    out.resize(at + done);
+  }
+
+ private:
+  std::string path_;
+  int fd_;
+  std::uint64_t size_ = 0;
+};
+
+// The header from as much of the file's beginning as holds the size line.
+Header read_header(const std::string& path, const TextFile& file, std::string& text) {
+  for (std::size_t want = 1 << 16;; want *= 4) {
+    text.clear();
+    file.read(0, static_cast<std::size_t>(std::min<std::uint64_t>(want, file.size())), text);
+    if (text.size() == file.size()) return parse_header(path, text, file.size());
+    // Complete when a line other than the banner, blank or a comment has ended.
+    std::size_t pos = text.find('\n');
+    while (pos != std::string::npos) {
+      const std::size_t end = text.find('\n', pos + 1);
+      if (end == std::string::npos) break;
+      if (!blank_or_comment(std::string_view(text).substr(pos + 1, end - pos - 1)))
+        return parse_header(path, text, file.size());
+      pos = end;
+    }
+  }
+}
+
+}  // namespace
+
+MtxInfo mtx_info(const std::string& path) {
+  const TextFile file(path);
+  std::string text;
+  return read_header(path, file, text).info;
+}
+
+MtxData read_mtx_data(const std::string& path) {
+  const TextFile file(path);
+  std::string text;
+  const Header h = read_header(path, file, text);
+  text.clear();
+  file.read(0, static_cast<std::size_t>(file.size()), text);
+  std::vector<Chunk> chunks = parse_block(std::string_view(text).substr(h.body), h.info);
+  Position at{h.body_line, 0};
+  account(path, h.info, chunks, at);
+  check_complete(path, h.info, at);
+  MtxData d;
+  d.info = h.info;
+  join(chunks, d);
   if (h.info.array) {
     // Column-major; symmetric kinds hold the lower triangle (skew: strictly lower).
     const MtxSymmetry s = h.info.symmetry;
@@ -322,21 +402,41 @@ MtxData read_mtx_data(const std::string& path) {
         d.col.push_back(c);
       }
   }
-  if (h.info.symmetry != MtxSymmetry::General) {
-    const std::size_t n = d.row.size();
-    for (std::size_t k = 0; k < n; ++k) {
-      if (d.row[k] == d.col[k]) continue;
-      d.row.push_back(d.col[k]);
-      d.col.push_back(d.row[k]);
-      const double sign = h.info.symmetry == MtxSymmetry::SkewSymmetric ? -1.0 : 1.0;
-      if (h.info.field == MtxField::Integer)  // negated in unsigned arithmetic: -INT64_MIN wraps as numpy's does
-        d.ints.push_back(sign < 0 ? static_cast<std::int64_t>(0 - static_cast<std::uint64_t>(d.ints[k])) : d.ints[k]);
-      if (h.info.field == MtxField::Real || h.info.field == MtxField::Complex) d.re.push_back(sign * d.re[k]);
-      if (h.info.field == MtxField::Complex)
-        d.im.push_back(h.info.symmetry == MtxSymmetry::Hermitian ? -d.im[k] : sign * d.im[k]);
-    }
-  }
+  mirror(d, 0);
   return d;
+}
+
+void read_mtx_blocks(const std::string& path, std::size_t text_bytes, const std::function<void(MtxData&)>& block) {
+  const TextFile file(path);
+  std::string text;
+  const Header h = read_header(path, file, text);
+  if (h.info.array) throw Error(path + ": an array (dense) Matrix Market file is read whole, not in blocks");
+  Position at{h.body_line, 0};
+  MtxData d;
+  d.info = h.info;
+  text_bytes = std::max<std::size_t>(text_bytes, 4096);
+  for (std::uint64_t offset = h.body; offset < file.size();) {
+    text.clear();
+    file.read(offset, static_cast<std::size_t>(std::min<std::uint64_t>(text_bytes, file.size() - offset)), text);
+    std::size_t end = text.size();
+    if (offset + end < file.size()) {  // the block ends at its last whole line
+      const std::size_t nl = text.rfind('\n');
+      if (nl == std::string::npos) {  // one line longer than the block
+        text_bytes *= 2;
+        continue;
+      }
+      end = nl + 1;
+    }
+    offset += end;
+    std::vector<Chunk> chunks = parse_block(std::string_view(text).substr(0, end), h.info);
+    account(path, h.info, chunks, at);
+    for (auto* v : {&d.row, &d.col, &d.ints}) v->clear();
+    for (auto* v : {&d.re, &d.im}) v->clear();
+    join(chunks, d);
+    mirror(d, 0);
+    block(d);
+  }
+  check_complete(path, h.info, at);
 }
 
 namespace {

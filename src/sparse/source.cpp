@@ -27,11 +27,11 @@ struct Fd {
   Fd& operator=(const Fd&) = delete;
 };
 
-// A stored member: a view on the zip's mapping. The zero-copy view is offered only when
-// aligned for its type (numpy's zip writer aligns nothing); other reads pread the bytes
-// into the caller's buffer, which beats copying out of the mapping (no page faults, no
-// resident file pages: 256 MiB streamed in 0.35 s against 1.2 s). Pages of the view are
-// released once the scheduler is done with a box.
+// A stored member: a view on the zip's mapping, at whatever byte offset the zip put it
+// (numpy's zip writer aligns nothing; the engine's kernels load elements by memcpy, as
+// for any mapped .npy). Reads into a caller's buffer pread the bytes, which beats copying
+// out of the mapping (no page faults, no resident file pages: 256 MiB streamed in 0.35 s
+// against 1.2 s). Pages of the view are released once the scheduler is done with a box.
 class MappedMember final : public ArrayStore {
  public:
   MappedMember(std::shared_ptr<FileMap> map, std::shared_ptr<Fd> fd, AnyArray array, std::string name)
@@ -58,11 +58,6 @@ class MappedMember final : public ArrayStore {
       left -= static_cast<std::size_t>(n);
     }
     if (into != dst) convert(scratch_.data(), dtype(), dst, dst_type, static_cast<std::size_t>(box.size()));
-  }
-  std::optional<AnyArray> mapped() override {
-    const auto address = reinterpret_cast<std::uintptr_t>(array().data());
-    if (address % std::min<std::size_t>(dtype().itemsize(), alignof(std::max_align_t)) != 0) return std::nullopt;
-    return array();
   }
   void prefetch(const Box& box) override {
     const auto [offset, bytes] = span_of(box);
@@ -170,14 +165,21 @@ class DeflatedMember final : public BlockStore {
   std::vector<std::byte> scratch_;
 };
 
-SparseSource open_npz(const std::string& path) {
-  ZipReader zip(path);
-  const NpzInfo info = npz_info(zip);
+// What a .npz's or a group's header gives (NpzInfo, H5GroupInfo), without members yet.
+template <class Info>
+SparseSource headed(const std::string& name, const Info& info) {
   SparseSource s;
-  s.name = path;
+  s.name = name;
   s.format = info.format;
   s.rows = info.rows;
   s.cols = info.cols;
+  return s;
+}
+
+SparseSource open_npz(const std::string& path) {
+  ZipReader zip(path);
+  const NpzInfo info = npz_info(zip);
+  SparseSource s = headed(path, info);
   if (info.format == Format::Bsr) {
     if (info.data.shape.size() != 3)
       throw FormatError(path + ": bsr data must be 3-d (blocks, R, C), got shape " + shape_string(info.data.shape));
@@ -209,11 +211,7 @@ SparseSource open_npz(const std::string& path) {
 SparseSource open_group(const std::string& spec) {
   const H5GroupInfo info = h5_group_info(spec);
   const StorePath where = parse_store_path(spec);
-  SparseSource s;
-  s.name = spec;
-  s.format = info.format;
-  s.rows = info.rows;
-  s.cols = info.cols;
+  SparseSource s = headed(spec, info);
   s.detail = "anndata group";
   const std::string base = where.file + ":" + (where.inner == "/" ? "" : where.inner) + "/";
   for (const std::string& name : member_names(info.format)) {
@@ -240,6 +238,12 @@ std::vector<std::string> member_names(Format format) {
     default:
       throw FormatError(std::string("no file layout for ") + format_name(format) + " matrices");
   }
+}
+
+std::size_t member_overhead(const BlockStore& member) {
+  const Shape chunks = member.chunk_shape();
+  if (chunks.empty()) return member.cache_bytes();
+  return member.cache_bytes() + 2 * static_cast<std::size_t>(element_count(chunks)) * member.dtype().itemsize();
 }
 
 std::vector<std::string> SparseSource::member_names() const { return sparse::member_names(format); }

@@ -3,9 +3,13 @@
 #include "mammoth/sparse/stream.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <complex>
 #include <cstring>
 
+#include "../ooc/common.hpp"
+#include "../ooc/kernels.hpp"
+#include "../ooc/thread_pool.hpp"
 #include "mammoth/ooc/progress.hpp"
 #include "mammoth/ooc/scheduler.hpp"
 #include "mammoth/sparse/spmv.hpp"
@@ -13,18 +17,29 @@
 namespace mammoth::sparse {
 namespace {
 
+// An element of a block the scheduler hands over: a view in place in the file's mapping
+// sits at any byte offset (numpy's zip writer aligns nothing), so elements are loaded by
+// memcpy (ooc/kernels.hpp): one unaligned load, as fast as an aligned one.
+template <class T>
+struct Loads {
+  const std::byte* p;
+  T operator[](std::int64_t k) const { return ooc::kernels::load(reinterpret_cast<const T*>(p) + k); }
+};
+
+// Entries [k, end) of the block; `k0` is the block's first entry in the file.
 template <class I>
-void check_block_indices(const I* j, std::int64_t n, std::int64_t k0, std::int64_t bound, const std::string& name) {
+void check_block_indices(Loads<I> j, std::int64_t k, std::int64_t end, std::int64_t k0, std::int64_t bound,
+                         const std::string& name) {
   // A min/max pass vectorises; only a bad block pays for finding the entry.
   I lo = 0, hi = 0;
-  for (std::int64_t k = 0; k < n; ++k) {
-    lo = std::min(lo, j[k]);
-    hi = std::max(hi, j[k]);
+  for (std::int64_t q = k; q < end; ++q) {
+    lo = std::min(lo, j[q]);
+    hi = std::max(hi, j[q]);
   }
   if (lo >= 0 && hi < bound) return;
-  for (std::int64_t k = 0; k < n; ++k)
-    if (j[k] < 0 || j[k] >= bound)
-      throw FormatError(name + ": indices[" + std::to_string(k0 + k) + "] = " + std::to_string(j[k]) +
+  for (std::int64_t q = k; q < end; ++q)
+    if (j[q] < 0 || j[q] >= bound)
+      throw FormatError(name + ": indices[" + std::to_string(k0 + q) + "] = " + std::to_string(j[q]) +
                         " is outside [0, " + std::to_string(bound) + ")");
 }
 
@@ -35,19 +50,21 @@ void product(const SparseSource& a, std::vector<I> indptr, const Acc* x, Acc* y,
   BlockStore& data = a.data();
   const ooc::Input inputs[2] = {{&indices, dtype_of<I>()}, {&data, dtype_of<Acc>()}};
   const std::size_t avail =
-      ooc::block_budget(options, fixed, indices.cache_bytes() + data.cache_bytes(), a.name + ": spmv");
-  const std::int64_t max_nnz = ooc::max_block_elements(options, avail, ooc::bytes_per_element(inputs), sizeof(Acc));
+      ooc::block_budget(options, fixed, member_overhead(indices) + member_overhead(data), a.name + ": spmv");
+  // Members read in place take the engine's larger cap for mapped inputs (budget.hpp).
+  const std::int64_t max_nnz = ooc::max_block_elements(ooc::detail::block_options(options, data, dtype_of<Acc>()),
+                                                       avail, ooc::bytes_per_element(inputs), sizeof(Acc));
   const std::int64_t nnz = indptr.back();
   const ooc::BlockGrid grid = ooc::BlockGrid::of_boxes({nnz}, nnz_blocks(indptr, max_nnz));
   ooc::Progress progress(options.label.empty() ? "spmv" : options.label,
                          static_cast<std::uint64_t>(nnz) * indices.dtype().itemsize(), options.progress);
   const int threads = ooc::compute_threads(options);
+  const std::string& name = indices.name();
   std::vector<I> local;
   ooc::stream(grid, inputs, ooc::Output{}, &progress, [&](const ooc::Block& b) {
     const std::int64_t k0 = b.box.offset[0], n = b.box.count[0];
-    const auto* j = reinterpret_cast<const I*>(b.in[0]);
-    const auto* v = reinterpret_cast<const Acc*>(b.in[1]);
-    check_block_indices(j, n, k0, minor, indices.name());
+    const Loads<I> j{b.in[0]};
+    const Loads<Acc> v{b.in[1]};
     // The rows the block covers, and their pointers shifted to the block's first entry.
     const std::int64_t r0 = std::upper_bound(indptr.begin(), indptr.end(), static_cast<I>(k0)) - indptr.begin() - 1;
     const std::int64_t r1 =
@@ -57,18 +74,30 @@ void product(const SparseSource& a, std::vector<I> indptr, const Acc* x, Acc* y,
       local[static_cast<std::size_t>(r - r0)] =
           static_cast<I>(std::clamp<std::int64_t>(indptr[static_cast<std::size_t>(r)], k0, k0 + n) - k0);
     if (!gather) {
+      check_block_indices(j, 0, n, k0, minor, name);
       csc_cols_spmv(0, r1 - r0, local.data(), j, v, x + r0, y);
     } else if (r1 - r0 == 1) {  // one row, possibly a piece of it: add the partial sum
+      check_block_indices(j, 0, n, k0, minor, name);
       Acc part{};
       csr_rows_spmv(0, 1, local.data(), j, v, x, &part);
       y[r0] += part;
     } else {
+      // On the engine's pool (its workers block between blocks, leaving the core to the
+      // I/O thread), eight parts per thread taken as they finish, as the in-memory spmv:
+      // a thread descheduled on a shared machine delays only its own small part. Each
+      // part checks its indices just before multiplying, while they are in cache.
       const int t = std::min(threads, threads_for(n + (r1 - r0)));
-      const auto bounds = split_by_nnz(local.data(), r1 - r0, t);
-#pragma omp parallel for num_threads(t) schedule(static, 1)
-      for (int p = 0; p < t; ++p)
-        csr_rows_spmv(bounds[static_cast<std::size_t>(p)], bounds[static_cast<std::size_t>(p) + 1], local.data(), j, v,
-                      x, y + r0);
+      const int parts = t == 1 ? 1 : t * 8;
+      const auto bounds = split_by_nnz(local.data(), r1 - r0, parts);
+      std::atomic<int> next{0};
+      ooc::detail::parallel(t, [&](int, int) {
+        for (int p = next++; p < parts; p = next++) {
+          const std::int64_t b0 = bounds[static_cast<std::size_t>(p)], b1 = bounds[static_cast<std::size_t>(p) + 1];
+          check_block_indices(j, local[static_cast<std::size_t>(b0)], local[static_cast<std::size_t>(b1)], k0, minor,
+                              name);
+          csr_rows_spmv(b0, b1, local.data(), j, v, x, y + r0);
+        }
+      });
     }
     ++stats.blocks;
     stats.max_block_nnz = std::max(stats.max_block_nnz, n);

@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "mammoth/ooc/scheduler.hpp"
+#include "mammoth/sparse/convert_file.hpp"
 #include "mammoth/sparse/files.hpp"
 #include "mammoth/sparse/ops.hpp"
 #include "mammoth/sparse/random.hpp"
@@ -206,6 +208,59 @@ TEST(Mtx, ParallelParseOfABigFile) {
   write_file(dir.file("bad.mtx"), text);
   const std::string e = error_of([&] { read_mtx<double, std::int32_t>(dir.file("bad.mtx")); });
   EXPECT_NE(e.find("bad.mtx:70000: bad entry"), std::string::npos) << e;
+  // Read in blocks of 4 KiB: the same entries in the same order, the same line in errors.
+  const MtxData whole = read_mtx_data(dir.file("big.mtx"));
+  MtxData blocks;
+  int count = 0;
+  read_mtx_blocks(dir.file("big.mtx"), 4096, [&](MtxData& d) {
+    ++count;
+    blocks.row.insert(blocks.row.end(), d.row.begin(), d.row.end());
+    blocks.col.insert(blocks.col.end(), d.col.begin(), d.col.end());
+    blocks.re.insert(blocks.re.end(), d.re.begin(), d.re.end());
+  });
+  EXPECT_GT(count, 100);
+  EXPECT_EQ(blocks.row, whole.row);
+  EXPECT_EQ(blocks.col, whole.col);
+  EXPECT_EQ(blocks.re, whole.re);
+  const std::string eb = error_of([&] { read_mtx_blocks(dir.file("bad.mtx"), 4096, [](MtxData&) {}); });
+  EXPECT_NE(eb.find("bad.mtx:70000: bad entry"), std::string::npos) << eb;
+}
+
+TEST(Mtx, UnsortedCoordinatesConvertInBoundedMemory) {
+  TempDir dir;
+  // Entries in reverse order, a duplicate pair and a symmetric file: sorted in runs of
+  // about a thousand entries (a 64 KiB budget), merged into canonical CSR.
+  const auto a = random_csr<double, std::int32_t>(300, 200, 0.1, 9);
+  std::string text = "%%MatrixMarket matrix coordinate real general\n300 200 " + std::to_string(a.nnz() + 1) + "\n";
+  for (std::int64_t r = a.rows; r-- > 0;)
+    for (std::int32_t k = a.indptr[r + 1]; k-- > a.indptr[r];)
+      text += std::to_string(r + 1) + " " + std::to_string(a.indices[k] + 1) + " " + std::to_string(a.data[k]) + "\n";
+  const auto first_row = std::upper_bound(a.indptr.begin(), a.indptr.end(), 0) - a.indptr.begin();  // 1-based
+  text += std::to_string(first_row) + " " + std::to_string(a.indices[0] + 1) + " 0.5\n";
+  write_file(dir.file("u.mtx"), text);
+  ConvertOptions options;
+  options.ooc.budget = 64 * 1024;
+  EXPECT_TRUE(streams(dir.file("u.mtx"), dir.file("u.npz"), options));
+  convert_file(dir.file("u.mtx"), dir.file("u.npz"), options);
+  convert_file(dir.file("u.mtx"), dir.file("u.h5") + ":/X", options);
+  const auto want = load_csr_as<double, std::int32_t>(dir.file("u.mtx"));  // in memory
+  expect_equal(load_npz<Csr<double, std::int32_t>>(dir.file("u.npz")), want);
+  expect_equal(load_h5_group<Csr<double, std::int32_t>>(dir.file("u.h5") + ":/X"), want);
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))  // no scratch file is left
+    EXPECT_EQ(entry.path().filename().string().find("mammoth-tmp"), std::string::npos) << entry.path();
+  write_file(dir.file("s.mtx"), "%%MatrixMarket matrix coordinate integer symmetric\n3 3 3\n3 1 4\n2 2 5\n2 1 -1\n");
+  convert_file(dir.file("s.mtx"), dir.file("s.npz"), options);
+  const auto s = load_npz<Csr<std::int64_t, std::int32_t>>(dir.file("s.npz"));
+  EXPECT_EQ(vec(s.indptr), (std::vector<std::int32_t>{0, 2, 4, 5}));
+  EXPECT_EQ(vec(s.indices), (std::vector<std::int32_t>{1, 2, 0, 1, 0}));
+  EXPECT_EQ(vec(s.data), (std::vector<std::int64_t>{-1, 4, -1, 5, 4}));
+  // A bad entry found while sorting leaves no destination and no scratch file.
+  write_file(dir.file("b.mtx"), "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n3 1 1\n");
+  EXPECT_NE(error_of([&] { convert_file(dir.file("b.mtx"), dir.file("b.npz"), options); }).find("b.mtx:4: index"),
+            std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("b.npz")));
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    EXPECT_EQ(entry.path().filename().string().find("mammoth-tmp"), std::string::npos) << entry.path();
 }
 
 TEST(Stream, OutOfCoreSpmvMatchesInMemory) {
@@ -267,6 +322,33 @@ TEST(Stream, SpmvChecksIndicesBudgetAndCancel) {
   EXPECT_THROW(sparse::spmv(open_sparse(dir.file("a.npz")),
                             AnyArray(NdArray<double>::from(std::vector<double>(3, 1.0), {3})), options),
                ShapeError);
+}
+
+TEST(Stream, ParallelBlocksReadInPlaceAtAnyOffset) {
+  TempDir dir;
+  // Enough entries per block for every thread; the members sit at odd offsets of the zip.
+  auto a = random_csr<double, std::int32_t>(400, 3000, 0.1, 4);
+  std::vector<double> x(3000), want(400);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = 1.0 / static_cast<double>(i + 3);
+  spmv(a, std::span<const double>(x), std::span<double>(want));
+  save_npz(dir.file("a.npz"), a, false);
+  const SparseSource src = open_sparse(dir.file("a.npz"));
+  const auto view = src.data().mapped();  // read in place, aligned or not
+  ASSERT_TRUE(view.has_value());
+  ooc::Options options;
+  options.budget = 1 << 20;
+  StreamStats stats;
+  const AnyArray xa(NdArray<double>::from(std::vector<double>(x), {3000}));
+  const AnyArray y = sparse::spmv(src, xa, options, false, &stats);
+  EXPECT_GE(stats.blocks, 2);
+  const auto* got = reinterpret_cast<const double*>(y.data());
+  for (std::size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-12) << i;
+  // A bad index in a part another thread multiplies is found and named.
+  const std::size_t bad = a.indices.size() * 3 / 4;
+  a.indices[bad] = -2;
+  save_npz(dir.file("bad.npz"), a, false);
+  const std::string e = error_of([&] { sparse::spmv(open_sparse(dir.file("bad.npz")), xa, options); });
+  EXPECT_NE(e.find("indices[" + std::to_string(bad) + "] = -2 is outside [0, 3000)"), std::string::npos) << e;
 }
 
 TEST(Spy, ShadesBlocksByDensity) {

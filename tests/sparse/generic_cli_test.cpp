@@ -50,4 +50,13 @@ TEST(GenericCli, BadDensityIsAUsageError) {
   EXPECT_NE(r.err.find("mammoth: error:"), std::string::npos) << r.err;
 }
 
+TEST(GenericCli, HarnessesAreNotCommands) {
+  // `sparse op` and `sparse bench` are programs now (tests/interop/sparse_ops, bench/sparse_workloads).
+  const auto help = run_cli({"--help"});
+  ASSERT_EQ(help.status, 0) << help.err;
+  EXPECT_NE(help.out.find("spmv"), std::string::npos) << help.out;
+  EXPECT_EQ(help.out.find("\n  sparse "), std::string::npos) << help.out;
+  EXPECT_NE(run_cli({"sparse", "op", "add", "a.npz", "-o", "b.npz"}).status, 0);
+}
+
 }  // namespace

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <complex>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,13 @@ struct MtxData {
   std::vector<std::int64_t> ints;  // integer values
 };
 
+// The header alone (banner, size line), read from the file's beginning.
 MtxInfo mtx_info(const std::string& path);
 MtxData read_mtx_data(const std::string& path);
+// A coordinate file in bounded memory: block(d) is called with the entries of about
+// `text_bytes` of the file at a time, in file order (each block's symmetric halves
+// mirrored after it); errors name the line, as read_mtx_data's.
+void read_mtx_blocks(const std::string& path, std::size_t text_bytes, const std::function<void(MtxData&)>& block);
 
 template <Scalar T, Index I = std::int32_t>
 Coo<T, I> read_mtx(const std::string& path) {

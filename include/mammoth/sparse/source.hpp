@@ -2,8 +2,8 @@
 // indices, data; row, col; offsets) are BlockStores, so the out-of-core engine reads,
 // streams and copies them as it does any dense array.
 //
-// - .npz, stored members: zero-copy views on one FileMap of the zip (a member whose
-//   bytes are not aligned for its type is read by copying).
+// - .npz, stored members: zero-copy views on one FileMap of the zip, at any byte offset
+//   (as a mapped .npy: the engine loads elements by memcpy).
 // - .npz, deflated members: a forward-streaming inflating store.
 // - FILE.h5:/group (anndata's csr_matrix/csc_matrix): the group's datasets (open_store).
 #pragma once
@@ -42,6 +42,12 @@ struct SparseSource {
 // Opens the sparse matrix a spec names (.npz or FILE:/group; path.hpp decides which).
 // Only headers and attributes are read; FormatError for anything that is no sparse matrix.
 SparseSource open_sparse(const std::string& spec);
+
+// Memory a member's back end holds beside the engine's blocks, for the budget: its cache
+// (cache_bytes()) and, for a chunked member, two chunks more: libhdf5 reads a chunk
+// through its filters into buffers of its own (the stored bytes, then the inflated ones,
+// grown by doubling), which no cache setting bounds.
+std::size_t member_overhead(const BlockStore& member);
 
 // scipy's member names for a format, in the order save_npz writes them.
 std::vector<std::string> member_names(Format format);

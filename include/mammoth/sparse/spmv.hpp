@@ -23,9 +23,11 @@ void check_spmv(const char* format, std::int64_t rows, std::int64_t cols, std::s
                      std::to_string(rows) + ", got " + std::to_string(x) + " and " + std::to_string(y));
 }
 
-// The CSR kernel over rows [r0, r1): one dot product per row.
-template <class T, class I>
-void csr_rows_spmv(std::int64_t r0, std::int64_t r1, const I* p, const I* j, const T* a, const T* x, T* y) {
+// The CSR kernel over rows [r0, r1): one dot product per row. `j` (indices) and `a`
+// (values) are pointers, or anything indexed like them: the streamed product passes
+// loaders for blocks viewed in place at any byte offset of a file (stream.cpp).
+template <class T, class I, class J, class A>
+void csr_rows_spmv(std::int64_t r0, std::int64_t r1, const I* p, J j, A a, const T* x, T* y) {
   // Four partial sums break the add latency chain, so the loop runs at memory speed.
   for (std::int64_t r = r0; r < r1; ++r) {
     T s0{}, s1{}, s2{}, s3{};
@@ -57,8 +59,9 @@ void spmv(const Csr<T, I>& A, std::span<const T> x, std::span<T> y) {
 }
 
 // Scatter kernels add into y (CSC: one column at a time; COO: one triplet at a time).
-template <class T, class I>
-void csc_cols_spmv(std::int64_t c0, std::int64_t c1, const I* p, const I* i, const T* a, const T* x, T* y) {
+// `i` and `a` as csr_rows_spmv's `j` and `a`.
+template <class T, class I, class J, class A>
+void csc_cols_spmv(std::int64_t c0, std::int64_t c1, const I* p, J i, A a, const T* x, T* y) {
   for (std::int64_t c = c0; c < c1; ++c) {
     const T xc = x[c];
     for (I k = p[c]; k < p[c + 1]; ++k) y[i[k]] += a[k] * xc;
