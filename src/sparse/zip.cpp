@@ -202,9 +202,9 @@ namespace {
 // the last with Z_FINISH, so the concatenation is one valid deflate stream. The CRC-32s
 // of the blocks combine with crc32_combine. Same level as scipy's save_npz (zlib's
 // default, 6). kRoundBlocks blocks per thread are in memory at once, in and out.
-constexpr std::size_t kDeflateBlock = std::size_t{1} << 20;
+constexpr std::size_t kDeflateBlock = std::size_t{512} << 10;
 constexpr std::size_t kDictionary = 32768;
-constexpr int kRoundBlocks = 2;
+constexpr int kRoundBlocks = 1;
 constexpr int kDeflateLevel = 6;
 
 struct DeflatedBlock {
