@@ -5,7 +5,6 @@
 
 #include <fstream>
 #include <new>
-#include <sstream>
 
 #include "mammoth/units.hpp"
 
@@ -50,7 +49,7 @@ void require_available_memory(std::size_t bytes) {
 void* allocate_bytes(std::size_t bytes) {
   constexpr std::size_t kLine = 64, kHuge = std::size_t{2} << 20;
   constexpr std::size_t kChecked = std::size_t{64} << 20;  // reading /proc/meminfo costs ~20 µs
-  if (bytes == 0) bytes = 1;  // data() of an empty array must still be a valid pointer
+  if (bytes == 0) bytes = 1;                               // data() of an empty array must still be a valid pointer
   if (bytes >= kChecked) require_available_memory(bytes);
   const std::size_t alignment = bytes >= 2 * kHuge ? kHuge : kLine;
   void* p = nullptr;
