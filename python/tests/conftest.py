@@ -3,6 +3,8 @@
 import os
 import shutil
 import subprocess
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -47,3 +49,26 @@ def big_matrix(tmp_path_factory):
     """8 GiB of float32 zeros (32768 × 65536) in a sparse .npy: long enough to interrupt
     even when the machine is quiet (2 GiB took under 0.3 s)."""
     return sparse_npy(tmp_path_factory.mktemp("big") / "A.npy", (32768, 65536))
+
+
+def ticks_while(fn):
+    """Runs fn() while another Python thread ticks every 10 ms; returns (seconds fn took,
+    ticks that landed while it ran). A call that holds the GIL gets almost no ticks."""
+    ticks, stop = [], threading.Event()
+
+    def count():
+        while not stop.is_set():
+            ticks.append(time.monotonic())
+            time.sleep(0.01)
+
+    t = threading.Thread(target=count)
+    t.start()
+    time.sleep(0.05)
+    start = time.monotonic()
+    try:
+        fn()
+    finally:
+        end = time.monotonic()
+        stop.set()
+        t.join()
+    return end - start, len([x for x in ticks if start < x < end])
