@@ -6,12 +6,19 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <new>
 #include <string>
 
 #include "mammoth/error.hpp"
 
 namespace mammoth::fuzz {
+
+// An input may rightly claim a matrix of many GiB (a COO of 2e9 rows and no entries needs
+// a 15 GiB indptr as CSR, in scipy too); a reader then allocates it when the machine has
+// the room, and libFuzzer's -malloc_limit_mb reports that as a finding. The library's own
+// cap refuses such requests with MemoryLimitError instead, as it does for a user who sets it.
+inline const bool allocation_capped = ::setenv("MAMMOTH_MAX_ALLOCATION", "1GiB", 0) == 0;
 
 // The fuzz input written to a file in /dev/shm, removed when this goes.
 class InputFile {

@@ -6,9 +6,13 @@
 //   so the tail stays in small pages and RSS does not grow past the data;
 // - never zero-filled: a page becomes resident only when first written, so `empty` costs
 //   no memory until used, as numpy's does. `zeros` writes its zeros;
-// - a single request larger than the memory the kernel can still give (MemAvailable +
-//   SwapFree) is refused up front with MemoryLimitError. Linux overcommits: the
-//   allocation would succeed and the OOM killer would end the process mid-write instead.
+// - a single request larger than the memory the kernel can still give is refused up front
+//   with MemoryLimitError: MemAvailable + SwapFree, or less when the process's cgroup (a
+//   SLURM job, a container) has less room under its limit. Linux overcommits: the
+//   allocation would succeed and the OOM killer would end the process mid-write instead;
+// - MAMMOTH_MAX_ALLOCATION (e.g. "2GiB") caps any single allocation further, for a user
+//   who wants a notebook's loads refused well before the machine is full (and the fuzz
+//   targets, whose inputs may rightly claim matrices of many GiB).
 #pragma once
 
 #include <cstddef>
@@ -29,7 +33,7 @@ struct FreeDeleter {
 // callers that already turn bad_alloc into an error naming their file keep working.
 class MemoryLimitError : public std::bad_alloc {
  public:
-  MemoryLimitError(std::size_t requested, std::size_t available);
+  MemoryLimitError(std::size_t requested, std::size_t available, const char* limit = "of memory is available");
   const char* what() const noexcept override { return message_.c_str(); }
   std::size_t requested() const noexcept { return requested_; }
 
@@ -38,10 +42,12 @@ class MemoryLimitError : public std::bad_alloc {
   std::string message_;
 };
 
-// MemAvailable + SwapFree from /proc/meminfo, or nothing where it cannot be read.
+// MemAvailable + SwapFree from /proc/meminfo, bounded by the room left under the cgroup's
+// memory limit; nothing where neither can be read.
 std::optional<std::size_t> available_memory();
 
-// Throws MemoryLimitError when `bytes` exceeds available_memory().
+// Throws MemoryLimitError when `bytes` exceeds MAMMOTH_MAX_ALLOCATION, or is 64 MiB or more
+// and exceeds available_memory() (reading /proc costs ~50 µs: smaller requests skip it).
 void require_available_memory(std::size_t bytes);
 
 // At least `bytes` (and at least 1) of uninitialised memory under the policy above;

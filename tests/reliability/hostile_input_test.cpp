@@ -9,7 +9,9 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "mammoth/allocation.hpp"
@@ -279,6 +281,67 @@ TEST(HostileInput, BlockConversionWorkspaceIsProportionalToTheEntries) {
   EXPECT_EQ(std::vector<double>(b.data.begin() + 4, b.data.end()), (std::vector<double>{5, 6, 0, 0}));
   const auto back = sparse::to_csr(b);
   EXPECT_EQ(back.nnz(), 8);  // the stored zeros of the two blocks included
+}
+
+}  // namespace
+}  // namespace mammoth
+
+namespace mammoth {
+namespace {
+
+// Sets an environment variable for one test and restores it after.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value, 1);
+  }
+  ~ScopedEnv() { old_ ? ::setenv(name_, old_->c_str(), 1) : ::unsetenv(name_); }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+// Found by fuzz/npz_fuzz (CI's 20 s run): a scipy-valid COO of 1,953,459,744 rows and no
+// entries needs a 15.6 GB indptr as CSR (scipy's tocsr allocates it too). On a machine with
+// the room that is a legitimate load; MAMMOTH_MAX_ALLOCATION lets a user (and the fuzz
+// targets) have it refused with an error naming the file instead.
+TEST(HostileInput, MaxAllocationRefusesAHugeLoadNamingTheFileAndTheCap) {
+  ScopedEnv cap("MAMMOTH_MAX_ALLOCATION", "256MiB");
+  const std::string path =
+      std::string(MAMMOTH_SOURCE_DIR) + "/fuzz/regressions/npz_fuzz/npz_coo_2e9_rows_no_entries.npz";
+  const std::string e = error_of([&] { sparse::load_csr_as<double, std::int64_t>(path); });
+  EXPECT_NE(e.find("npz_coo_2e9_rows_no_entries.npz"), std::string::npos) << e;
+  EXPECT_NE(e.find("MAMMOTH_MAX_ALLOCATION allows"), std::string::npos) << e;
+  EXPECT_NE(e.find("14.6 GiB"), std::string::npos) << e;  // (1,953,459,744 + 1) int64 offsets
+  // Below the cap, allocations are unaffected, small ones included.
+  EXPECT_NO_THROW(allocate_buffer<char>(std::size_t{200} << 20));
+  ScopedEnv tiny("MAMMOTH_MAX_ALLOCATION", "1KiB");
+  EXPECT_THROW(allocate_buffer<char>(4096), MemoryLimitError);
+}
+
+TEST(HostileInput, MalformedMaxAllocationIsAnErrorNamingTheVariable) {
+  ScopedEnv cap("MAMMOTH_MAX_ALLOCATION", "lots");
+  const std::string e = error_of([] { allocate_buffer<char>(16); });
+  EXPECT_NE(e.find("MAMMOTH_MAX_ALLOCATION"), std::string::npos) << e;
+}
+
+// The cgroup's room (a SLURM job's or container's limit) can only lower what /proc/meminfo says.
+TEST(HostileInput, AvailableMemoryIsAtMostWhatTheKernelReports) {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  std::size_t kib = 0, total = 0;
+  while (in >> key >> kib) {
+    if (key == "MemAvailable:" || key == "SwapFree:") total += kib * 1024;
+    in.ignore(64, '\n');
+  }
+  const auto available = available_memory();
+  ASSERT_TRUE(available.has_value());
+  EXPECT_LE(*available, total + (std::size_t{256} << 20));  // the two reads are moments apart
+  EXPECT_GT(*available, 0u);
 }
 
 }  // namespace
