@@ -10,6 +10,7 @@
 #include <string>
 
 #include "bindings.hpp"
+#include "mammoth/h5/file.hpp"
 #include "mammoth/ooc/copy.hpp"
 #include "mammoth/ooc/matmul.hpp"
 #include "mammoth/ooc/matvec.hpp"
@@ -17,6 +18,7 @@
 #include "mammoth/ooc/progress.hpp"
 #include "mammoth/ooc/reduce.hpp"
 #include "mammoth/ooc/scheduler.hpp"
+#include "mammoth/path.hpp"
 #include "mammoth/units.hpp"
 #include "released.hpp"
 
@@ -78,6 +80,8 @@ namespace {
 py::object matvec(const py::object& a_arg, const py::object& x_arg, const py::object& out, bool transpose,
                   const py::object& budget, int threads, const py::object& progress) {
   const ooc::Options options = ooc_options(budget, threads, progress, transpose ? "rmatvec" : "matvec");
+  // A result beside its input in one HDF5 file (inputs given by path; see h5::WriteIntent).
+  const h5::WriteIntent intent(out.is_none() ? std::string() : parse_store_path(py::str(out)).file);
   const std::shared_ptr<BlockStore> a = store_of(a_arg);
   if (out.is_none()) {
     const AnyArray x = vector_of(x_arg);
@@ -104,6 +108,7 @@ py::object matvec(const py::object& a_arg, const py::object& x_arg, const py::ob
 py::object matmul(const py::object& a_arg, const py::object& b_arg, const py::object& out, const py::object& budget,
                   int threads, const py::object& progress) {
   const ooc::Options options = ooc_options(budget, threads, progress, "matmul");
+  const h5::WriteIntent intent(out.is_none() ? std::string() : parse_store_path(py::str(out)).file);
   const std::shared_ptr<BlockStore> a = store_of(a_arg);
   if (out.is_none()) {
     const AnyArray b = vector_of(b_arg);
@@ -137,6 +142,7 @@ py::object reduce(const py::object& a_arg, const std::string& op, std::optional<
 void convert(const py::object& src_arg, const std::string& dst, const py::object& dtype, const Shape& chunks,
              int gzip_level, bool shuffle, bool preallocate, const py::object& budget, const py::object& progress) {
   const ooc::Options options = ooc_options(budget, 0, progress, "convert");
+  const h5::WriteIntent intent(parse_store_path(dst).file);  // a copy beside its source (opened by path)
   const std::shared_ptr<BlockStore> src = store_of(src_arg);
   CreateOptions create;
   create.dtype = dtype.is_none() ? src->dtype() : to_dtype(dtype);

@@ -37,6 +37,21 @@ def test_matvec_writes_a_file(small):
     assert np.allclose(np.load(tmp / "y.npy"), A.sum(axis=1))
 
 
+def test_results_beside_their_input_in_one_hdf5_file(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    rng = np.random.default_rng(4)
+    A, x = rng.random((50, 40)), rng.random(40)
+    f = tmp_path / "f.h5"
+    with h5py.File(f, "w") as h:
+        h["A"], h["x"] = A, x
+    mm.matvec(f"{f}:/A", f"{f}:/x", out=f"{f}:/y")
+    mm.convert(f"{f}:/A", f"{f}:/copy/A")
+    with h5py.File(f, "r") as h:
+        assert np.allclose(h["y"][:], A @ x)
+        assert np.array_equal(h["copy/A"][:], A)
+        assert np.array_equal(h["A"][:], A)
+
+
 def test_matmul_and_reduce_match_numpy(small):
     tmp, A = small
     B = np.random.default_rng(4).random((200, 7))

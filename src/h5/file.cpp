@@ -1,6 +1,10 @@
 #include "mammoth/h5/file.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
+#include <set>
 
 #include "call.hpp"
 
@@ -10,6 +14,26 @@ using detail::call;
 using detail::open;
 
 namespace {
+
+using FileKey = std::pair<std::uint64_t, std::uint64_t>;
+
+std::optional<FileKey> key_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return FileKey{st.st_dev, st.st_ino};
+}
+
+// The files under a WriteIntent (guarded by detail::lock()).
+std::multiset<FileKey>& intended_writes() {
+  static std::multiset<FileKey> files;
+  return files;
+}
+
+bool write_intended(const std::string& path) {
+  if (intended_writes().empty()) return false;
+  const auto key = key_of(path);
+  return key && intended_writes().count(*key) > 0;
+}
 
 Handle access_plist(const std::string& path, const FileOptions& options) {
   Handle fapl = open("create file access properties", path, H5Pcreate, H5P_FILE_ACCESS);
@@ -46,7 +70,9 @@ Handle open_file(const std::string& path, Mode mode, const FileOptions& options)
   Handle fapl = access_plist(path, options);
   switch (mode) {
     case Mode::Read:
-      return open_existing(path, false, fapl.get());
+      // Read-write only when it can be: without write permission, the writer's own open
+      // reports the problem in its words.
+      return open_existing(path, write_intended(path) && ::access(path.c_str(), W_OK) == 0, fapl.get());
     case Mode::ReadWrite:
       return open_existing(path, true, fapl.get());
     case Mode::Write:
@@ -63,6 +89,18 @@ Handle open_file(const std::string& path, Mode mode, const FileOptions& options)
 }
 
 }  // namespace
+
+WriteIntent::WriteIntent(const std::string& path) : file_(key_of(path)) {
+  if (!file_) return;
+  auto guard = detail::lock();
+  intended_writes().insert(*file_);
+}
+
+WriteIntent::~WriteIntent() {
+  if (!file_) return;
+  auto guard = detail::lock();
+  intended_writes().erase(intended_writes().find(*file_));
+}
 
 bool is_hdf5(const std::string& path) {
   auto guard = detail::lock();

@@ -1,5 +1,7 @@
 // convert_file: the streamed member-wise copies, and the in-memory fallback.
 #include "mammoth/sparse/convert_file.hpp"
+#include "mammoth/h5/file.hpp"
+#include "mammoth/path.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -326,6 +328,7 @@ void convert_file(const std::string& src, const std::string& dst, const ConvertO
   // A file converted onto itself is safe (the commit swaps in a new file; the old one stays
   // open until read); one HDF5 group onto itself is not.
   if (src == dst && parse_store_path(dst).is_hdf5()) throw Error(dst + ": source and destination are the same group");
+  const h5::WriteIntent intent(parse_store_path(dst).file);  // a group beside its source
   const std::optional<SparseSource> source = open_members(src);
   OutputCommit commit(dst, expected_bytes(source));
   commit.write([&] { write_converted(src, source, dst, dst_kind, commit.spec(), options); });

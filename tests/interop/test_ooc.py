@@ -207,5 +207,38 @@ class OocTest(unittest.TestCase):
         r = subprocess.run([CLI, '--version'], capture_output=True, text=True, env=env)
         self.assertIn("OMP_WAIT_POLICY = 'ACTIVE'", r.stderr)
 
+    def test_results_beside_their_inputs_in_one_hdf5_file(self):
+        # h5py users keep results in the file that holds the input. libhdf5 cannot reopen
+        # for writing a file it holds read-only; every writing command opens it once.
+        A = self.rng.random((40, 30))
+        x = self.rng.random(30)
+        f = self.path('f.h5')
+        with h5py.File(f, 'w') as h:
+            h['A'] = A
+            h['x'] = x
+            h.attrs['note'] = 'kept'
+        self.ok('matvec', f + ':/A', f + ':/x', '-o', f + ':/y', '-q')
+        self.ok('reduce', f + ':/A', '--op', 'sum', '--axis', '0', '-o', f + ':/s', '-q')
+        self.ok('convert', f + ':/A', f + ':/results/B', '--chunks', '8,8', '--compression', 'gzip', '-q')
+        self.ok('convert', f + ':/A', f + ':/A', '--to-dtype', 'float32', '-q')  # replaced in place
+        with h5py.File(f, 'r') as h:
+            np.testing.assert_allclose(h['y'][:], A @ x, rtol=1e-12)
+            np.testing.assert_allclose(h['s'][:], A.sum(axis=0), rtol=1e-12)
+            np.testing.assert_array_equal(h['results/B'][:], A)
+            self.assertEqual(h['results/B'].compression, 'gzip')
+            np.testing.assert_array_equal(h['A'][:], A.astype(np.float32))
+            np.testing.assert_array_equal(h['x'][:], x)
+            self.assertEqual(h.attrs['note'], 'kept')
+            self.assertEqual(sorted(h), ['A', 'results', 's', 'x', 'y'])
+
+    def test_matmul_result_beside_its_inputs(self):
+        A = self.rng.random((20, 20))
+        f = self.path('m.h5')
+        with h5py.File(f, 'w') as h:
+            h['A'] = A
+        self.ok('matmul', f + ':/A', f + ':/A', '-o', f + ':/AA', '-q')
+        with h5py.File(f, 'r') as h:
+            np.testing.assert_allclose(h['AA'][:], A @ A, rtol=1e-12)
+
 if __name__ == '__main__':
     unittest.main()

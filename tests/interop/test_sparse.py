@@ -390,6 +390,24 @@ class SparseInterop(unittest.TestCase):
         self.assertEqual(got.nnz, 2)
         np.testing.assert_array_equal(got.toarray(), coo.toarray())
 
+    def test_group_converted_beside_itself_in_one_file(self):
+        # anndata's layers live beside X: X → layers/csc in the same .h5ad, read back by h5py.
+        import h5py
+        h5 = self.p('ad.h5ad')
+        with h5py.File(h5, 'w') as f:
+            g = f.create_group('X')
+            g.attrs['encoding-type'], g.attrs['encoding-version'] = 'csr_matrix', '0.1.0'
+            g.attrs['shape'] = np.array(self.a.shape)
+            g['data'], g['indices'], g['indptr'] = self.a.data, self.a.indices, self.a.indptr
+        run('convert', f'{h5}:/X', f'{h5}:/layers/csc', '--format', 'csc')
+        with h5py.File(h5, 'r') as f:
+            g = f['layers/csc']
+            self.assertEqual(g.attrs['encoding-type'], 'csc_matrix')
+            back = sp.csc_matrix((g['data'][:], g['indices'][:], g['indptr'][:]), shape=tuple(g.attrs['shape']))
+            np.testing.assert_array_equal(back.toarray(), self.a.toarray())
+            np.testing.assert_array_equal(f['X/data'][:], self.a.data)
+        self.assertIn('same group', run('convert', f'{h5}:/X', f'{h5}:/X', ok=False).stderr)
+
     def test_hdf5_group_as_anndata_lays_it_out(self):
         import h5py
         h5 = self.p('m.h5')

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "command.hpp"
+#include "mammoth/h5/file.hpp"
 #include "mammoth/h5/filters.hpp"
 #include "mammoth/ooc/copy.hpp"
 #include "mammoth/ooc/output.hpp"
@@ -115,6 +116,7 @@ std::function<int()> setup_convert(CLI::App& app) {
 #if MAMMOTH_MPI
     return mpi_cli::convert(o->src, raw, o->dst, destination, copy_options);
 #endif
+    const h5::WriteIntent intent(parse_store_path(o->dst).file);  // a copy beside its source
     const auto src = open_store(o->src, Mode::Read, raw);
     const CreateOptions options = destination(*src);
     ooc_cli::CancelOnSignal cancel;

@@ -1,6 +1,8 @@
 // `mammoth matmul A B -o C`: C = A·B with A (and B, in column panels) streamed from disk
 // and C written in tiles.
 #include "mammoth/ooc/matmul.hpp"
+#include "mammoth/h5/file.hpp"
+#include "mammoth/path.hpp"
 
 #include "mammoth/error.hpp"
 #include "mpi_cli.hpp"
@@ -20,6 +22,7 @@ int run_matmul(const MatmulArgs& args) {
 #endif
   const ooc::Options options = args.common.options("matmul");
   ooc_cli::CancelOnSignal cancel;
+  const h5::WriteIntent intent(parse_store_path(args.out).file);  // a result beside its inputs
   auto a = ooc_cli::open_input(args.a, args.common, true);
   auto b = ooc_cli::open_input(args.b, args.common, true);
   if (a->shape().size() != 2 || b->shape().size() != 2)

@@ -1,5 +1,7 @@
 // `mammoth matvec A X -o Y [--transpose]`: y = A·x (or Aᵀ·x) with A streamed from disk.
 #include "mammoth/ooc/matvec.hpp"
+#include "mammoth/h5/file.hpp"
+#include "mammoth/path.hpp"
 
 #include "mammoth/error.hpp"
 #include "mpi_cli.hpp"
@@ -20,6 +22,7 @@ int run_matvec(const MatvecArgs& args) {
 #endif
   const ooc::Options options = args.common.options(args.transpose ? "rmatvec" : "matvec");
   ooc_cli::CancelOnSignal cancel;
+  const h5::WriteIntent intent(parse_store_path(args.out).file);  // a result beside its input
   auto a = ooc_cli::open_input(args.a, args.common, true);
   auto x = ooc_cli::open_input(args.x, args.common, false);
   if (a->shape().size() != 2)

@@ -1,5 +1,7 @@
 // `mammoth reduce A --op sum --axis 1 -o r.npy`: sum/mean/min/max/norm of an array on disk.
 #include "mammoth/ooc/reduce.hpp"
+#include "mammoth/h5/file.hpp"
+#include "mammoth/path.hpp"
 
 #include "mammoth/error.hpp"
 #include "mpi_cli.hpp"
@@ -16,6 +18,7 @@ struct ReduceArgs {
 int run_reduce(const ReduceArgs& args) {
   const ooc::Options options = args.common.options(args.op);
   ooc_cli::CancelOnSignal cancel;
+  const h5::WriteIntent intent(parse_store_path(args.out).file);  // a result beside its input
   auto a = ooc_cli::open_input(args.a, args.common, true);
   const ooc::ReduceOp op = ooc::parse_reduce_op(args.op);
   const std::optional<int> axis = args.axis == "all" ? std::nullopt : std::optional<int>(std::stoi(args.axis));

@@ -1,8 +1,10 @@
 // An HDF5 file, opened as h5py opens one: modes r, r+, w, x (w-), a. The file is its root group.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "mammoth/h5/group.hpp"
 #include "mammoth/mode.hpp"
@@ -34,6 +36,23 @@ class File : public Group {
 
  private:
   Mode mode_;
+};
+
+// Declares, for its lifetime, that this process will write into the HDF5 file `path` while
+// it may also read from it (a result stored beside its input, as h5py users keep them).
+// libhdf5 cannot reopen for writing a file it already holds read-only ("file is already
+// open for read-only"), so while an intent lives, read opens of that file open it for
+// writing from the start and share one handle with the writer. A file that does not exist
+// yet needs none. Commands that write declare their destination before opening inputs.
+class WriteIntent {
+ public:
+  explicit WriteIntent(const std::string& path);
+  ~WriteIntent();
+  WriteIntent(const WriteIntent&) = delete;
+  WriteIntent& operator=(const WriteIntent&) = delete;
+
+ private:
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> file_;  // (device, inode)
 };
 
 // True when `path` is an HDF5 file (its signature is present).
