@@ -1,4 +1,5 @@
 #include "mammoth/h5/attribute.hpp"
+#include "mammoth/h5/watchdog.hpp"
 
 #include <cstdlib>
 #include <vector>
@@ -40,6 +41,7 @@ Attributes::Attributes(Hid object, std::string path) : path_(std::move(path)) {
 }
 
 std::vector<std::string> Attributes::names() const {
+  const detail::MetadataWatch watch(path_ + ": list attributes");
   std::vector<std::string> out;
   hsize_t idx = 0;
   call("list attributes", path_, H5Aiterate2, object_.get(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name,
@@ -48,10 +50,12 @@ std::vector<std::string> Attributes::names() const {
 }
 
 bool Attributes::contains(const std::string& name) const {
+  const detail::MetadataWatch watch(where(name) + ": look up attribute");
   return call("look up attribute", where(name), H5Aexists, object_.get(), name.c_str()) > 0;
 }
 
 std::string Attributes::read_string(const std::string& name) const {
+  const detail::MetadataWatch watch(where(name) + ": read attribute");
   auto guard = detail::lock();
   if (!contains(name)) throw Error(where(name) + ": no such attribute");
   Handle attr = open("open attribute", where(name), H5Aopen, object_.get(), name.c_str(), H5P_DEFAULT);
@@ -81,6 +85,7 @@ std::string Attributes::read_string(const std::string& name) const {
 }
 
 AttributeValue Attributes::read(const std::string& name) const {
+  const detail::MetadataWatch watch(where(name) + ": read attribute");
   auto guard = detail::lock();
   if (!contains(name)) throw Error(where(name) + ": no such attribute");
   Handle attr = open("open attribute", where(name), H5Aopen, object_.get(), name.c_str(), H5P_DEFAULT);

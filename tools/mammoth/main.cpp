@@ -16,6 +16,7 @@
 #include "command.hpp"
 #include "mammoth/allocation.hpp"
 #include "mammoth/error.hpp"
+#include "mammoth/h5/watchdog.hpp"
 #include "mammoth/ooc/scheduler.hpp"
 #include "mammoth/output.hpp"
 #include "mpi_cli.hpp"
@@ -107,12 +108,38 @@ void install_signal_handlers() {
   ::sigaction(SIGTERM, &action, nullptr);
 }
 
+// libhdf5 can spin without end on a damaged file's metadata (h5/watchdog.hpp): a call that
+// has not returned after MAMMOTH_HDF5_TIMEOUT seconds (default 30; metadata reads take
+// milliseconds, on a loaded network file system seconds) ends the command with an error.
+void install_hdf5_watchdog() {
+  double seconds = 30;
+  if (const char* text = std::getenv("MAMMOTH_HDF5_TIMEOUT"); text && *text) {
+    char* end = nullptr;
+    seconds = std::strtod(text, &end);
+    if (*end != '\0' || !(seconds > 0)) {
+      std::cerr << "mammoth: error: MAMMOTH_HDF5_TIMEOUT='" << text << "': expected a number of seconds > 0\n";
+      std::exit(2);
+    }
+  }
+  mammoth::h5::on_stuck_metadata_call(
+      [seconds](const std::string& what) {
+        std::fprintf(stderr,
+                     "mammoth: error: %s: libhdf5 has not returned in %g s; the file is likely damaged (libhdf5 "
+                     "can spin without end on a corrupt heap). Stopped (MAMMOTH_HDF5_TIMEOUT sets the limit).\n",
+                     what.c_str(), seconds);
+        std::fflush(stderr);
+        std::_Exit(1);
+      },
+      std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000)));
+}
+
 int main(int argc, char** argv) {
   using namespace mammoth::cli;
 #if MAMMOTH_MPI
   mammoth::mpi::Communicator comm(argc, argv);
 #endif
   install_signal_handlers();
+  install_hdf5_watchdog();
   CLI::App app{
       "mammoth — arrays too big for memory: memory-mapped .npy, HDF5, out-of-core algorithms, sparse matrices, "
       "memory profiling"};
