@@ -21,7 +21,7 @@ std::size_t block_budget(const Options& options, std::size_t fixed, std::size_t 
   // Below a few KiB per block the per-block overhead dominates; refuse rather than crawl.
   if (options.budget < taken + 4096)
     throw Error(what + ": memory budget " + format_bytes(static_cast<double>(options.budget)) +
-                " is too small: " + format_bytes(static_cast<double>(fixed)) + " of vectors and " +
+                " is too small: " + format_bytes(static_cast<double>(fixed)) + " of vectors and working buffers and " +
                 format_bytes(static_cast<double>(caches)) + " of back-end cache must fit, plus room for blocks");
   return options.budget - taken;
 }

@@ -115,10 +115,11 @@ class MemberFeed {
 
 void copy_to_npz(const SparseSource& a, const std::string& path, const ConvertOptions& options) {
   // One block at a time is held (libzip pulls the members in order while it writes),
-  // beside the source stores' caches.
+  // beside the source stores' caches and the writer's deflate buffers.
   std::size_t caches = 0;
   for (const std::string& name : a.member_names()) caches += member_overhead(a.member(name));
-  const std::size_t avail = ooc::block_budget(options.ooc, 0, caches, path + ": convert");
+  const std::size_t avail =
+      ooc::block_budget(options.ooc, ZipWriter::working_bytes(options.compressed), caches, path + ": convert");
   const std::size_t block = std::max<std::size_t>(std::min(avail / 4, options.ooc.block_bytes), 4096);
   ZipWriter zip(path, options.compressed);
   std::vector<std::unique_ptr<MemberFeed>> feeds;

@@ -389,6 +389,14 @@ struct ZipWriter::Impl {
   }
 };
 
+std::size_t ZipWriter::working_bytes(bool compressed) {
+  if (!compressed) return 0;
+  // zlib's deflate state at level 6 (windowBits 15, memLevel 8) is ~268 KiB.
+  constexpr std::size_t kZlibState = std::size_t{320} << 10;
+  const auto threads = static_cast<std::size_t>(std::max(1, omp_get_max_threads()));
+  return kDictionary + threads * kRoundBlocks * (2 * kDeflateBlock + kZlibState);
+}
+
 ZipWriter::ZipWriter(const std::string& path, bool compressed) : impl_(std::make_unique<Impl>()), path_(path) {
   int err = 0;
   impl_->zip = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);

@@ -229,8 +229,8 @@ class SparseInterop(unittest.TestCase):
         out = self.p('big.npz')
         p = run('memit', '--json', '--', CLI, 'convert', src, out, '--budget', '8MiB', '-q')
         peak = json.loads(p.stderr or p.stdout)['runs'][0]['peak_mib']
-        # Whole-process RSS (12.5 MiB of it the program image); a compressed .npz writer
-        # also holds its parallel deflate blocks (~2.5 MiB, not yet charged to the budget).
+        # Whole-process RSS: 12.5 MiB of it the program image and libraries; the compressed
+        # .npz writer's deflate buffers (~2.7 MiB) are charged to the budget; measured 25.2.
         self.assertLessEqual(peak, 8 + 18)
         got = sp.load_npz(out)
         self.assertTrue(got.has_canonical_format)
@@ -252,7 +252,8 @@ class SparseInterop(unittest.TestCase):
                 path = self.p(name + '.mtx')
                 scipy.io.mmwrite(path, a, **kw)
                 want = scipy.io.mmread(path).tocsr()
-                run('convert', path, self.p(name + '.npz'), '--budget', '64K', '-q')
+                # Stored members: a deflating writer's buffers alone take ~2.7 MiB of a budget.
+                run('convert', path, self.p(name + '.npz'), '--budget', '64K', '--uncompressed', '-q')
                 got = sp.load_npz(self.p(name + '.npz'))
                 self.assertEqual(got.dtype, want.dtype)
                 self.assertTrue(got.has_canonical_format)

@@ -63,6 +63,10 @@ class ZipWriter {
   void add(const std::string& member, std::string header, std::size_t bytes, Pull pull);
   void close();
 
+  // The memory a writer holds while it writes, beside the members' data: for deflated
+  // members, each thread's input and output block and zlib state (~1.3 MiB a thread).
+  static std::size_t working_bytes(bool compressed);
+
  private:
   void add(const std::string& member, std::string header, std::size_t bytes, Pull pull, const void* data);
   struct Impl;
