@@ -118,10 +118,12 @@ void copy_to_npz(const SparseSource& a, const std::string& path, const ConvertOp
   // beside the source stores' caches and the writer's deflate buffers.
   std::size_t caches = 0;
   for (const std::string& name : a.member_names()) caches += member_overhead(a.member(name));
+  // The deflating threads take at most a quarter of the budget (one at least).
+  const int threads = ZipWriter::threads_within(options.ooc.budget / 4);
   const std::size_t avail =
-      ooc::block_budget(options.ooc, ZipWriter::working_bytes(options.compressed), caches, path + ": convert");
+      ooc::block_budget(options.ooc, ZipWriter::working_bytes(options.compressed, threads), caches, path + ": convert");
   const std::size_t block = std::max<std::size_t>(std::min(avail / 4, options.ooc.block_bytes), 4096);
-  ZipWriter zip(path, options.compressed);
+  ZipWriter zip(path, options.compressed, threads);
   std::vector<std::unique_ptr<MemberFeed>> feeds;
   for (const std::string& name : a.member_names()) {
     BlockStore& member = a.member(name);

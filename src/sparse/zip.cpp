@@ -257,6 +257,7 @@ struct MemberSource {
   zip_error_t error{};
   std::unique_ptr<Deflater> deflater;  // deflated members: the stream being made
   bool deflate = false;
+  int threads = 1;  // deflating in parallel
 
   std::uint64_t total() const { return header.size() + bytes; }
 
@@ -278,10 +279,9 @@ struct MemberSource {
   // The next round of blocks of the deflate stream.
   void deflate_round() {
     Deflater& d = *deflater;
-    const int threads = std::max(1, omp_get_max_threads());
     const std::uint64_t left = total() - d.consumed;
-    const std::size_t round = static_cast<std::size_t>(
-        std::min<std::uint64_t>(left, static_cast<std::uint64_t>(kDeflateBlock) * kRoundBlocks * threads));
+    const std::size_t round = static_cast<std::size_t>(std::min<std::uint64_t>(
+        left, static_cast<std::uint64_t>(kDeflateBlock) * kRoundBlocks * static_cast<std::uint64_t>(threads)));
     // Keep the last 32 KiB of the previous round in front: the first block's dictionary.
     const std::size_t keep = std::min(d.input.size(), kDictionary);
     if (keep != 0) std::memmove(d.input.data(), d.input.data() + d.input.size() - keep, keep);
@@ -383,21 +383,35 @@ zip_int64_t member_callback(void* state, void* out, zip_uint64_t len, zip_source
 struct ZipWriter::Impl {
   zip_t* zip = nullptr;
   bool compressed = false;
+  int threads = 1;
   std::vector<std::unique_ptr<MemberSource>> sources;
   ~Impl() {
     if (zip) zip_discard(zip);
   }
 };
 
-std::size_t ZipWriter::working_bytes(bool compressed) {
+namespace {
+
+// One deflating thread's input and output block and zlib's state at level 6 (windowBits
+// 15, memLevel 8: ~268 KiB).
+constexpr std::size_t kThreadBytes = kRoundBlocks * 2 * kDeflateBlock + (std::size_t{320} << 10);
+
+int all_threads() { return std::max(1, omp_get_max_threads()); }
+
+}  // namespace
+
+std::size_t ZipWriter::working_bytes(bool compressed, int threads) {
   if (!compressed) return 0;
-  // zlib's deflate state at level 6 (windowBits 15, memLevel 8) is ~268 KiB.
-  constexpr std::size_t kZlibState = std::size_t{320} << 10;
-  const auto threads = static_cast<std::size_t>(std::max(1, omp_get_max_threads()));
-  return kDictionary + threads * kRoundBlocks * (2 * kDeflateBlock + kZlibState);
+  return kDictionary + static_cast<std::size_t>(threads > 0 ? threads : all_threads()) * kThreadBytes;
 }
 
-ZipWriter::ZipWriter(const std::string& path, bool compressed) : impl_(std::make_unique<Impl>()), path_(path) {
+int ZipWriter::threads_within(std::size_t memory) {
+  return static_cast<int>(std::clamp<std::size_t>(memory / kThreadBytes, 1, static_cast<std::size_t>(all_threads())));
+}
+
+ZipWriter::ZipWriter(const std::string& path, bool compressed, int threads)
+    : impl_(std::make_unique<Impl>()), path_(path) {
+  impl_->threads = threads > 0 ? threads : all_threads();
   int err = 0;
   impl_->zip = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
   if (!impl_->zip) {
@@ -428,6 +442,7 @@ void ZipWriter::add(const std::string& member, std::string header, std::size_t b
   src->pull = std::move(pull);
   src->bytes = bytes;
   src->deflate = impl_->compressed;
+  src->threads = impl_->threads;
   zip_error_init(&src->error);
   zip_source_t* zs = zip_source_function(impl_->zip, member_callback, src.get());
   if (!zs) throw IoError(path_ + ": cannot add " + member + ".npy: " + zip_message(impl_->zip), 0);

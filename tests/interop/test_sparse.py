@@ -171,10 +171,12 @@ class SparseInterop(unittest.TestCase):
                     back = (sp.csr_matrix if fmt == 'csr' else sp.csc_matrix)(
                         (g['data'][:], g['indices'][:], g['indptr'][:]), shape=tuple(g.attrs['shape']))
                 self.assertEqual((back != m).nnz, 0)
-                # group -> npz (deflated and stored), member by member
+                # group -> npz (deflated and stored), member by member. 6 MiB: libhdf5's
+                # chunk caches (1 MiB a member) and one deflating thread's buffers (1.3 MiB)
+                # are charged to the budget; at 4 MiB the command says so and stops.
                 for flags in ([], ['--uncompressed']):
                     out = self.p('back.npz')
-                    run('convert', h5, out, '--budget', '4M', '-q', *flags)
+                    run('convert', h5, out, '--budget', '6M', '-q', *flags)
                     r = sp.load_npz(out)
                     self.assertEqual(r.format, fmt)
                     np.testing.assert_array_equal(r.data, m.asformat(fmt).data)

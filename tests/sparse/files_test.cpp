@@ -13,6 +13,7 @@
 #include "mammoth/sparse/spy.hpp"
 #include "mammoth/sparse/stream.hpp"
 #include "mammoth/sparse/vector_io.hpp"
+#include "mammoth/sparse/zip.hpp"
 #include "test_support.hpp"
 
 using namespace mammoth;
@@ -71,6 +72,30 @@ TEST(Npz, EveryFormatRoundTripsCompressedAndNot) {
     expect_equal(d, a);
     EXPECT_EQ(npz_info(p).format, Format::Dia);
   }
+}
+
+// The deflating writer's buffers are charged to a budget: fewer threads under a small one,
+// and the same archive whatever the thread count.
+TEST(Npz, DeflateThreadsFitTheMemoryGivenAndWriteTheSameArchive) {
+  EXPECT_EQ(ZipWriter::working_bytes(false, 4), 0u);
+  EXPECT_LT(ZipWriter::working_bytes(true, 1), ZipWriter::working_bytes(true, 2));
+  EXPECT_EQ(ZipWriter::threads_within(0), 1);
+  EXPECT_LE(ZipWriter::working_bytes(true, ZipWriter::threads_within(std::size_t{8} << 20)), std::size_t{8} << 20);
+  TempDir dir;
+  const auto a = random_csr<double, std::int64_t>(3000, 3000, 0.05, 9);  // ~5 MiB of members: many blocks
+  const std::string src = dir.file("a.npz");
+  save_npz(src, a, false);
+  std::string bytes[2];
+  for (int k = 0; k < 2; ++k) {
+    ConvertOptions options;
+    options.ooc.budget = k == 0 ? (std::size_t{4} << 20) + (std::size_t{64} << 10) : std::size_t{256} << 20;
+    const std::string out = dir.file("o" + std::to_string(k) + ".npz");
+    convert_file(src, out, options);
+    expect_equal(load_npz<Csr<double, std::int64_t>>(out), a);
+    std::ifstream in(out, std::ios::binary);
+    bytes[k].assign(std::istreambuf_iterator<char>(in), {});
+  }
+  EXPECT_EQ(bytes[0], bytes[1]);  // block boundaries do not depend on the thread count
 }
 
 TEST(Npz, ConvertsDtypesOnLoadAndKeepsComplexAndInts) {

@@ -49,8 +49,9 @@ class ZipReader {
 
 class ZipWriter {
  public:
-  // Creates (truncates) `path`; members are deflated when `compressed`, else stored.
-  ZipWriter(const std::string& path, bool compressed);
+  // Creates (truncates) `path`; members are deflated when `compressed`, else stored,
+  // on `threads` threads (0: OpenMP's count).
+  ZipWriter(const std::string& path, bool compressed, int threads = 0);
   ~ZipWriter();  // discards an unfinished archive
   ZipWriter(ZipWriter&&) noexcept;
   ZipWriter& operator=(ZipWriter&&) noexcept;
@@ -63,9 +64,12 @@ class ZipWriter {
   void add(const std::string& member, std::string header, std::size_t bytes, Pull pull);
   void close();
 
-  // The memory a writer holds while it writes, beside the members' data: for deflated
-  // members, each thread's input and output block and zlib state (~1.3 MiB a thread).
-  static std::size_t working_bytes(bool compressed);
+  // The memory a writer on `threads` threads (0: OpenMP's count) holds while it writes,
+  // beside the members' data: for deflated members, each thread's input and output block
+  // and zlib state (~1.3 MiB a thread).
+  static std::size_t working_bytes(bool compressed, int threads = 0);
+  // The most deflating threads whose buffers fit in `memory` (at least 1).
+  static int threads_within(std::size_t memory);
 
  private:
   void add(const std::string& member, std::string header, std::size_t bytes, Pull pull, const void* data);
