@@ -92,14 +92,14 @@ Header parse_header(const std::string& path, std::string_view text, std::uint64_
     fail(path, 1, "format '" + std::string(fmt) + "'; expected coordinate or array");
   if (fi == "real" || fi == "double")
     h.info.field = MtxField::Real;
-  else if (fi == "integer")
-    h.info.field = MtxField::Integer;
+  else if (fi == "integer" || fi == "unsigned-integer")  // the latter: scipy's mmwrite of unsigned values,
+    h.info.field = MtxField::Integer;                    // held as int64 (a value past 2^63-1 is refused)
   else if (fi == "complex")
     h.info.field = MtxField::Complex;
   else if (fi == "pattern")
     h.info.field = MtxField::Pattern;
   else
-    fail(path, 1, "field '" + std::string(field) + "'; expected real, integer, complex or pattern");
+    fail(path, 1, "field '" + std::string(field) + "'; expected real, integer, unsigned-integer, complex or pattern");
   if (sy == "general")
     h.info.symmetry = MtxSymmetry::General;
   else if (sy == "symmetric")

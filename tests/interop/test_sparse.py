@@ -104,6 +104,7 @@ class SparseInterop(unittest.TestCase):
         cases = {
             'real': self.a,
             'integer': (self.a * 100).astype(np.int64),
+            'unsigned': (self.a * 100).astype(np.uint64),  # scipy writes field 'unsigned-integer'
             'complex': (self.a + 1j * self.b).tocsr(),
             'symmetric': (self.a[:, :23] + self.a[:, :23].T).tocsr(),
             'skew': (self.a[:, :23] - self.a[:, :23].T).tocsr(),
@@ -119,6 +120,13 @@ class SparseInterop(unittest.TestCase):
                     out = self.p('m.npz')
                     run('convert', path, out)
                     np.testing.assert_allclose(dense(sp.load_npz(out)), dense(m), rtol=1e-15, atol=0)
+        with open(self.p('unsigned.mtx')) as f:
+            self.assertIn('unsigned-integer', f.readline())
+        with open(self.p('big.mtx'), 'w') as f:  # past int64: refused, not wrapped
+            f.write('%%MatrixMarket matrix coordinate unsigned-integer general\n2 2 1\n1 1 18446744073709551615\n')
+        r = run('convert', self.p('big.mtx'), self.p('big.npz'), ok=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('big.mtx:3', r.stderr)
         pattern = self.p('pattern.mtx')
         scipy.io.mmwrite(pattern, self.a, field='pattern')
         run('convert', pattern, self.p('p.npz'))
