@@ -144,6 +144,11 @@ int main(int argc, char** argv) {
       "mammoth — arrays too big for memory: memory-mapped .npy, HDF5, out-of-core algorithms, sparse matrices, "
       "memory profiling"};
   app.set_version_flag("--version", std::string("mammoth ") + MAMMOTH_VERSION);
+  app.footer(
+      "FILE:/path names an HDF5 dataset or sparse group. Sizes: 64MiB, 1.5G, 512k.\n"
+      "Environment: MAMMOTH_MAX_ALLOCATION (e.g. 2GiB) refuses any single allocation above it;\n"
+      "MAMMOTH_HDF5_TIMEOUT (seconds, default 30) ends a command stuck in libhdf5 on a damaged file.\n"
+      "Errors: 'mammoth: error: ...', exit 1; usage errors exit 2. Docs: docs/*.md in the source tree.");
   app.require_subcommand(1);
   app.fallthrough(false);
 #if MAMMOTH_MPI
