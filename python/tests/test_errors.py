@@ -64,3 +64,20 @@ def test_every_error_class_is_raised_by_some_test():
                     for p in here.parent.glob("test_*.py"))
     for name in classes:
         assert re.search(rf"(pytest\.raises\(mm\.{name}\b|isinstance\(e\.value, mm\.{name}\))", tests), name
+
+
+def test_a_call_stuck_in_libhdf5_is_explained_on_stderr():
+    # libhdf5 spins without end in H5Aread on this damaged file (fuzz/known); nothing can
+    # interrupt it, so after MAMMOTH_HDF5_TIMEOUT seconds the user is told why the cell hangs.
+    import os, subprocess, sys
+    known = os.path.join(os.path.dirname(__file__), "..", "..", "fuzz", "known", "h5_vlen_attribute_hang.h5")
+    code = f"import mammoth as mm; mm.sparse.info({known + ':/m'!r})"
+    env = dict(os.environ, MAMMOTH_HDF5_TIMEOUT="0.5")
+    p = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        p.wait(timeout=4)
+    except subprocess.TimeoutExpired:
+        p.kill()
+    err = p.communicate()[1]
+    assert "h5_vlen_attribute_hang.h5:/m attribute 'encoding-type'" in err, err
+    assert "libhdf5 has not returned in 0.5 s" in err and "restart the kernel" in err, err

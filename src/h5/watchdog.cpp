@@ -1,6 +1,9 @@
 #include "mammoth/h5/watchdog.hpp"
 
+#include "mammoth/error.hpp"
+
 #include <condition_variable>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -49,6 +52,16 @@ void watch_loop(std::shared_ptr<WatchState> s) {
 }
 
 }  // namespace
+
+std::chrono::milliseconds stuck_call_limit() {
+  const char* text = std::getenv("MAMMOTH_HDF5_TIMEOUT");
+  if (!text || !*text) return std::chrono::seconds(30);
+  char* end = nullptr;
+  const double seconds = std::strtod(text, &end);
+  if (*end != '\0' || !(seconds > 0) || seconds > 1e9)
+    throw Error(std::string("MAMMOTH_HDF5_TIMEOUT='") + text + "': expected a number of seconds > 0");
+  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+}
 
 void on_stuck_metadata_call(StuckCallHandler handler, std::chrono::milliseconds limit) {
   const std::shared_ptr<WatchState> s = state();

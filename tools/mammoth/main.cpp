@@ -109,18 +109,16 @@ void install_signal_handlers() {
 }
 
 // libhdf5 can spin without end on a damaged file's metadata (h5/watchdog.hpp): a call that
-// has not returned after MAMMOTH_HDF5_TIMEOUT seconds (default 30; metadata reads take
-// milliseconds, on a loaded network file system seconds) ends the command with an error.
+// has not returned after MAMMOTH_HDF5_TIMEOUT seconds ends the command with an error.
 void install_hdf5_watchdog() {
-  double seconds = 30;
-  if (const char* text = std::getenv("MAMMOTH_HDF5_TIMEOUT"); text && *text) {
-    char* end = nullptr;
-    seconds = std::strtod(text, &end);
-    if (*end != '\0' || !(seconds > 0)) {
-      std::cerr << "mammoth: error: MAMMOTH_HDF5_TIMEOUT='" << text << "': expected a number of seconds > 0\n";
-      std::exit(2);
-    }
+  std::chrono::milliseconds limit;
+  try {
+    limit = mammoth::h5::stuck_call_limit();
+  } catch (const mammoth::Error& e) {
+    std::cerr << "mammoth: error: " << e.what() << "\n";
+    std::exit(2);
   }
+  const double seconds = static_cast<double>(limit.count()) / 1000;
   mammoth::h5::on_stuck_metadata_call(
       [seconds](const std::string& what) {
         std::fprintf(stderr,
@@ -130,7 +128,7 @@ void install_hdf5_watchdog() {
         std::fflush(stderr);
         std::_Exit(1);
       },
-      std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000)));
+      limit);
 }
 
 int main(int argc, char** argv) {

@@ -16,6 +16,10 @@ namespace mammoth::h5 {
 // `what` names the call and the object: "f.h5:/m attribute 'x': read attribute".
 using StuckCallHandler = std::function<void(const std::string& what)>;
 
+// MAMMOTH_HDF5_TIMEOUT in seconds (default 30: metadata reads take milliseconds, seconds on
+// a loaded network file system); Error when it is not a number > 0.
+std::chrono::milliseconds stuck_call_limit();
+
 // Installs (or, with an empty handler, removes) the handler for calls stuck past `limit`.
 void on_stuck_metadata_call(StuckCallHandler handler, std::chrono::milliseconds limit);
 
