@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,22 @@ class JobError : public Error {
 class Stopped : public Error {
  public:
   Stopped() : Error("stopped: another rank failed") {}
+};
+
+// An all-to-all in flight (Communicator::exchange): wait() returns once it is done here.
+// The destructor waits too, so its buffers, which must outlive it, are free after it.
+class Pending {
+ public:
+  Pending();
+  ~Pending();
+  Pending(Pending&&) noexcept;
+  Pending& operator=(Pending&&) noexcept;
+  void wait();
+
+ private:
+  friend class Communicator;
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 class Communicator {
@@ -71,6 +88,16 @@ class Communicator {
   // Element-wise sum of every rank's `n` doubles into `data` on `root` (MPI_Reduce).
   void sum_to_root(double* data, std::size_t n, int root = 0) const;
   std::int64_t max(std::int64_t value) const;
+  // Every rank tells rank r counts[r] (MPI_Alltoall); returns what each rank told this one.
+  std::vector<std::int64_t> exchange_counts(const std::vector<std::int64_t>& counts) const;
+  // Starts an all-to-all of items of `item_bytes` bytes (MPI_Ialltoallv): send_counts[r]
+  // items from item send_offsets[r] of `send` go to rank r, and recv_counts[r] items from
+  // rank r land at item recv_offsets[r] of `recv`. Collective: every rank starts it, so
+  // never inside a phase that may fail before it; the wait may be (it cannot hang).
+  Pending exchange(const void* send, const std::vector<std::int64_t>& send_counts,
+                   const std::vector<std::int64_t>& send_offsets, void* recv,
+                   const std::vector<std::int64_t>& recv_counts, const std::vector<std::int64_t>& recv_offsets,
+                   std::size_t item_bytes) const;
   std::int64_t sum(std::int64_t value) const;
 
   // Ends every rank now (MPI_Abort): for an error outside any phase, which the other
