@@ -179,6 +179,50 @@ std::vector<std::int64_t> offsets(const std::vector<std::int64_t>& counts) {
   return out;
 }
 
+// This rank's range of x, read block by block, skipping blocks nobody needs: its touched
+// entries go to their places in `compact`, the entries other ranks asked for to
+// `answers` (each rank asks in column order: one cursor per rank).
+void pick_own_x(const Communicator& comm, BlockStore& x, RowRange own, const sparse::ColumnMap& map,
+                const std::vector<std::int64_t>& asked, const std::vector<std::int64_t>& asked_counts,
+                const ooc::Options& options, AnyArray& compact, AnyArray& answers) {
+  const DType type = compact.dtype();
+  const std::size_t item = type.itemsize();
+  std::vector<std::int64_t> next = offsets(asked_counts), end(next.size());
+  for (std::size_t r = 0; r < next.size(); ++r) {
+    end[r] = next[r] + asked_counts[r];
+    for (std::int64_t i = next[r]; i < end[r]; ++i) {
+      const std::int64_t c = asked[static_cast<std::size_t>(i)];
+      if (c < own.begin || c >= own.end || (i > next[r] && c <= asked[static_cast<std::size_t>(i) - 1]))
+        throw Error(x.name() + ": rank " + std::to_string(r) + " asked for entry " + std::to_string(c) +
+                    ", not in this rank's [" + std::to_string(own.begin) + ", " + std::to_string(own.end) +
+                    ") in order");
+    }
+  }
+  const std::int64_t per_block = std::max<std::int64_t>(1, static_cast<std::int64_t>(options.block_bytes / item));
+  std::vector<std::byte> buffer;
+  for (std::int64_t b0 = own.begin; b0 < own.end; b0 += per_block) {
+    const std::int64_t b1 = std::min(own.end, b0 + per_block);
+    bool needed = map.before(b1) > map.before(b0);
+    for (std::size_t r = 0; r < next.size() && !needed; ++r)
+      needed = next[r] < end[r] && asked[static_cast<std::size_t>(next[r])] < b1;
+    if (!needed) continue;
+    comm.check_stop();
+    if (ooc::cancel_requested()) throw ooc::Cancelled();
+    const Box box{{b0}, {b1 - b0}};
+    buffer.resize(static_cast<std::size_t>(b1 - b0) * item);
+    x.read(box, buffer.data(), type);
+    x.release(box);
+    const auto value = [&](std::int64_t c) { return buffer.data() + static_cast<std::size_t>(c - b0) * item; };
+    map.for_each(b0, b1, [&](std::int64_t c) {
+      std::memcpy(compact.data() + static_cast<std::size_t>(map.place(c)) * item, value(c), item);
+    });
+    for (std::size_t r = 0; r < next.size(); ++r)
+      for (; next[r] < end[r] && asked[static_cast<std::size_t>(next[r])] < b1; ++next[r])
+        std::memcpy(answers.data() + static_cast<std::size_t>(next[r]) * item,
+                    value(asked[static_cast<std::size_t>(next[r])]), item);
+  }
+}
+
 }  // namespace
 
 ooc::Options rank_options(const Communicator& comm, ooc::Options options) {
@@ -283,11 +327,8 @@ void spmv(const Communicator& comm, const sparse::SparseSource& a, BlockStore& x
   const DType acc(complex ? ScalarType::Complex128 : ScalarType::Float64);
   std::optional<sparse::SparseSource> mine;
   sparse::ColumnMap map;
-  AnyArray own_x;
   GhostPlan plan;
   comm.phase([&] {
-    own_x = AnyArray::empty(acc, {own.size()});
-    if (!own.empty()) x.read(Box{{own.begin}, {own.size()}}, own_x.data(), acc);
     map = sparse::ColumnMap(a.cols);
     if (!share.empty()) {
       mine.emplace(rows_csr(comm, a, indptr, share));
@@ -309,19 +350,8 @@ void spmv(const Communicator& comm, const sparse::SparseSource& a, BlockStore& x
   AnyArray answers, compact;
   comm.phase([&] {
     answers = AnyArray::empty(acc, {static_cast<std::int64_t>(asked.size())});
-    const std::size_t item = acc.itemsize();
-    for (std::size_t i = 0; i < asked.size(); ++i) {
-      if (asked[i] < own.begin || asked[i] >= own.end)
-        throw Error(a.name + ": column " + std::to_string(asked[i]) + " was asked of a rank that does not hold it");
-      std::memcpy(answers.data() + i * item, own_x.data() + static_cast<std::size_t>(asked[i] - own.begin) * item,
-                  item);
-    }
     compact = AnyArray::empty(acc, {map.size()});
-    map.for_each(own.begin, own.end, [&](std::int64_t c) {
-      std::memcpy(compact.data() + static_cast<std::size_t>(map.place(c)) * item,
-                  own_x.data() + static_cast<std::size_t>(c - own.begin) * item, item);
-    });
-    own_x = AnyArray();
+    pick_own_x(comm, x, own, map, asked, asked_counts, options, compact, answers);
     asked = {};
     plan.columns = {};
   });
