@@ -126,9 +126,16 @@ sparse::SparseSource rows_csr(const Communicator& comm, const sparse::SparseSour
                               const std::vector<std::int64_t>& indptr, RowRange share) {
   const std::int64_t k0 = indptr[static_cast<std::size_t>(share.begin)],
                      k1 = indptr[static_cast<std::size_t>(share.end)];
-  AnyArray local = AnyArray::empty(DType(ScalarType::Int64), {share.size() + 1});
-  auto* p = reinterpret_cast<std::int64_t*>(local.data());
-  for (std::int64_t r = share.begin; r <= share.end; ++r) p[r - share.begin] = indptr[static_cast<std::size_t>(r)] - k0;
+  // int32 when the rows' nonzeros allow it: the engine then reads int32 indices as int32.
+  const bool narrow = k1 - k0 <= std::numeric_limits<std::int32_t>::max();
+  AnyArray local = AnyArray::empty(DType(narrow ? ScalarType::Int32 : ScalarType::Int64), {share.size() + 1});
+  for (std::int64_t r = share.begin; r <= share.end; ++r) {
+    const std::int64_t v = indptr[static_cast<std::size_t>(r)] - k0;
+    if (narrow)
+      reinterpret_cast<std::int32_t*>(local.data())[r - share.begin] = static_cast<std::int32_t>(v);
+    else
+      reinterpret_cast<std::int64_t*>(local.data())[r - share.begin] = v;
+  }
   sparse::SparseSource mine;
   mine.name = a.name;
   mine.format = sparse::Format::Csr;
@@ -213,13 +220,21 @@ void pick_own_x(const Communicator& comm, BlockStore& x, RowRange own, const spa
     x.read(box, buffer.data(), type);
     x.release(box);
     const auto value = [&](std::int64_t c) { return buffer.data() + static_cast<std::size_t>(c - b0) * item; };
+    // A copy of a known size is a move of one or two words, not a call.
+    const auto put = [item](std::byte* to, const std::byte* from) {
+      if (item == 8)
+        std::memcpy(to, from, 8);
+      else
+        std::memcpy(to, from, 16);
+    };
+    std::byte* to = compact.data() + static_cast<std::size_t>(map.before(b0)) * item;  // places run on from here
     map.for_each(b0, b1, [&](std::int64_t c) {
-      std::memcpy(compact.data() + static_cast<std::size_t>(map.place(c)) * item, value(c), item);
+      put(to, value(c));
+      to += item;
     });
     for (std::size_t r = 0; r < next.size(); ++r)
       for (; next[r] < end[r] && asked[static_cast<std::size_t>(next[r])] < b1; ++next[r])
-        std::memcpy(answers.data() + static_cast<std::size_t>(next[r]) * item,
-                    value(asked[static_cast<std::size_t>(next[r])]), item);
+        put(answers.data() + static_cast<std::size_t>(next[r]) * item, value(asked[static_cast<std::size_t>(next[r])]));
   }
 }
 
