@@ -1,6 +1,6 @@
 """The MPI build's distributed subcommands under `mpirun -n P` (P = 1..4) against numpy and
-against the one-process result: matvec, rmatvec, reduce (both axes and all), random and
-convert over .npy, contiguous, chunked and gzip HDF5; uneven splits; h5py reads every
+against the one-process result: matvec, rmatvec, spmv (x split among the ranks, ghosts
+exchanged), reduce (both axes and all), random and convert over .npy, contiguous, chunked and gzip HDF5; uneven splits; h5py reads every
 output; a failure on one rank ends every rank with one message and no output."""
 import os
 import signal
@@ -286,6 +286,9 @@ class TestSpmvAcrossRanks(DistributedCase):
                 r = mpirun(3, "spmv", self.path("B.npz"), self.path("x.npy"), "-o", self.path("y.npy"), "-q")
                 self.assert_refused(r, "rank 2: ")
                 self.assertIn("= 40 is outside [0, 40)", r.stderr)
+                # rank 2's rows start at row 26 of the identity: its entry 0 is the file's 26
+                self.assertIn("indices[13] = 40 is outside [0, 40) (entry 26 of the file is this rank's entry 0)",
+                              r.stderr)
         save_csr(self.path("M.npz"), m)
         np.save(self.path("x.npy"), np.ones(39))
         r = mpirun(3, "spmv", self.path("M.npz"), self.path("x.npy"), "-o", self.path("y.npy"), "-q")

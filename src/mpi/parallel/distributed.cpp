@@ -347,7 +347,13 @@ void spmv(const Communicator& comm, const sparse::SparseSource& a, BlockStore& x
     map = sparse::ColumnMap(a.cols);
     if (!share.empty()) {
       mine.emplace(rows_csr(comm, a, indptr, share));
-      sparse::mark_columns(*mine, map, options);
+      try {
+        sparse::mark_columns(*mine, map, options);
+      } catch (const FormatError& e) {  // the engine counts entries from the rank's first
+        throw FormatError(std::string(e.what()) + " (entry " +
+                          std::to_string(indptr[static_cast<std::size_t>(share.begin)]) +
+                          " of the file is this rank's entry 0)");
+      }
     } else {
       map.count();
     }
