@@ -1,7 +1,8 @@
 """The MPI build's distributed subcommands under `mpirun -n P` (P = 1..4) against numpy and
 against the one-process result: matvec, rmatvec, spmv (x split among the ranks, ghosts
-exchanged), reduce (both axes and all), random and convert over .npy, contiguous, chunked and gzip HDF5; uneven splits; h5py reads every
-output; a failure on one rank ends every rank with one message and no output."""
+exchanged), reduce (both axes and all), random and convert over .npy, contiguous, chunked
+and gzip HDF5; uneven splits; h5py reads every output; a failure on one rank ends every
+rank with one message and no output."""
 import os
 import signal
 import subprocess
