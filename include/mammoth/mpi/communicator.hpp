@@ -68,6 +68,9 @@ class Communicator {
   bool root() const { return rank_ == 0; }
   // Ranks on this machine (MPI_COMM_TYPE_SHARED): they share its cores.
   int local_size() const { return local_size_; }
+  // Whether two threads may call MPI at once (MPI_THREAD_MULTIPLE): the compute thread
+  // may then wait on an exchange while the I/O thread checks for stops.
+  bool thread_multiple() const { return thread_multiple_; }
 
   void barrier() const;
 
@@ -109,6 +112,7 @@ class Communicator {
   void drain_stops() const;
 
   int rank_ = 0, size_ = 1, local_size_ = 1;
+  bool thread_multiple_ = false;
   mutable bool stop_sent_ = false;
 };
 

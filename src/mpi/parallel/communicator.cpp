@@ -34,6 +34,7 @@ Communicator::Communicator(int& argc, char**& argv) {
     throw Error("MPI: the library gives thread level " + std::to_string(provided) +
                 "; mammoth's I/O thread needs MPI_THREAD_SERIALIZED or better");
   }
+  thread_multiple_ = provided >= MPI_THREAD_MULTIPLE;
   live = this;
 }
 
