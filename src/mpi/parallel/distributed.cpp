@@ -100,6 +100,12 @@ void write_from_root(const Communicator& comm, const AnyArray& result, ParallelO
 
 bool reduces_rows(const BlockStore& a, std::optional<int> axis) { return axis && *axis == 1 && a.shape().size() == 2; }
 
+// Frees a vector's memory (`v = {}` would keep its capacity).
+template <class T>
+void drop(std::vector<T>& v) {
+  std::vector<T>().swap(v);
+}
+
 // A CSR matrix's indptr, checked (it rises from 0 to nnz).
 std::vector<std::int64_t> read_indptr(const sparse::SparseSource& a) {
   BlockStore& ptr = a.member("indptr");
@@ -344,20 +350,20 @@ void spmv(const Communicator& comm, const sparse::SparseSource& a, BlockStore& x
   sparse::ColumnMap map;
   GhostPlan plan;
   comm.phase([&] {
+    const std::int64_t first = share.empty() ? 0 : indptr[static_cast<std::size_t>(share.begin)];
+    if (!share.empty()) mine.emplace(rows_csr(comm, a, indptr, share));
+    drop(indptr);  // the whole matrix's: not held while streaming
     map = sparse::ColumnMap(a.cols);
-    if (!share.empty()) {
-      mine.emplace(rows_csr(comm, a, indptr, share));
+    if (mine) {
       try {
         sparse::mark_columns(*mine, map, options);
       } catch (const FormatError& e) {  // the engine counts entries from the rank's first
-        throw FormatError(std::string(e.what()) + " (entry " +
-                          std::to_string(indptr[static_cast<std::size_t>(share.begin)]) +
+        throw FormatError(std::string(e.what()) + " (entry " + std::to_string(first) +
                           " of the file is this rank's entry 0)");
       }
     } else {
       map.count();
     }
-    indptr = {};
     plan = ghost_plan(map, cols, comm.rank());
     check_fits(plan.counts, map.size(), a.name);
   });
@@ -373,8 +379,8 @@ void spmv(const Communicator& comm, const sparse::SparseSource& a, BlockStore& x
     answers = AnyArray::empty(acc, {static_cast<std::int64_t>(asked.size())});
     compact = AnyArray::empty(acc, {map.size()});
     pick_own_x(comm, x, own, map, asked, asked_counts, options, compact, answers);
-    asked = {};
-    plan.columns = {};
+    drop(asked);
+    drop(plan.columns);
   });
   std::vector<std::int64_t> ghost_offsets(cols.size());
   for (std::size_t r = 0; r < cols.size(); ++r) ghost_offsets[r] = map.before(cols[r].begin);
