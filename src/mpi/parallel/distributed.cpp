@@ -369,8 +369,11 @@ void spmv(const Communicator& comm, const sparse::SparseSource& a, BlockStore& x
   });
   // The ghosts' columns to their owners, then their values back into the compact x.
   const std::vector<std::int64_t> asked_counts = comm.exchange_counts(plan.counts);
-  comm.phase([&] { check_fits(asked_counts, 0, a.name); });
-  std::vector<std::int64_t> asked(static_cast<std::size_t>(total(asked_counts)));
+  std::vector<std::int64_t> asked;
+  comm.phase([&] {
+    check_fits(asked_counts, 0, a.name);
+    asked.resize(static_cast<std::size_t>(total(asked_counts)));
+  });
   comm.exchange(plan.columns.data(), plan.counts, offsets(plan.counts), asked.data(), asked_counts,
                 offsets(asked_counts), sizeof(std::int64_t))
       .wait();
