@@ -6,6 +6,7 @@
 #include <atomic>
 #include <complex>
 #include <cstring>
+#include <span>
 
 #include "../ooc/common.hpp"
 #include "../ooc/kernels.hpp"
@@ -43,25 +44,57 @@ void check_block_indices(Loads<I> j, std::int64_t k, std::int64_t end, std::int6
                         " is outside [0, " + std::to_string(bound) + ")");
 }
 
-template <class Acc, class I>
-void product(const SparseSource& a, std::vector<I> indptr, const Acc* x, Acc* y, bool gather, std::int64_t minor,
-             const ooc::Options& options, std::size_t fixed, StreamStats& stats) {
+// Column j of the file read at its place in a compact x (CompactColumns).
+template <class J>
+struct Placed {
+  J j;
+  const ColumnMap* map;
+  std::int64_t operator[](std::int64_t k) const { return map->place(j[k]); }
+};
+
+// Whether entries [0, n) of a block reach a column outside [begin, end).
+template <class I>
+bool leaves(Loads<I> j, std::int64_t n, std::int64_t begin, std::int64_t end) {
+  std::int64_t lo = end, hi = begin - 1;
+  for (std::int64_t q = 0; q < n; ++q) {
+    lo = std::min<std::int64_t>(lo, j[q]);
+    hi = std::max<std::int64_t>(hi, j[q]);
+  }
+  return n > 0 && (lo < begin || hi >= end);
+}
+
+// Streams the row-aligned blocks of `a`'s nonzeros under the budget, `fixed` bytes held
+// besides: indices as I, and data as Acc when `with_data`.
+template <class Acc, class I, class F>
+void stream_nonzeros(const SparseSource& a, const std::vector<I>& indptr, bool with_data, const ooc::Options& options,
+                     std::size_t fixed, const std::string& what, F&& compute) {
   BlockStore& indices = a.member("indices");
   BlockStore& data = a.data();
   const ooc::Input inputs[2] = {{&indices, dtype_of<I>()}, {&data, dtype_of<Acc>()}};
-  const std::size_t avail =
-      ooc::block_budget(options, fixed, member_overhead(indices) + member_overhead(data), a.name + ": spmv");
+  const std::span<const ooc::Input> used(inputs, with_data ? 2 : 1);
+  const std::size_t avail = ooc::block_budget(
+      options, fixed, member_overhead(indices) + (with_data ? member_overhead(data) : 0), a.name + ": " + what);
   // Members read in place take the engine's larger cap for mapped inputs (budget.hpp).
-  const std::int64_t max_nnz = ooc::max_block_elements(ooc::detail::block_options(options, data, dtype_of<Acc>()),
-                                                       avail, ooc::bytes_per_element(inputs), sizeof(Acc));
+  BlockStore& widest = with_data ? data : indices;
+  const DType widest_type = with_data ? dtype_of<Acc>() : dtype_of<I>();
+  const std::int64_t max_nnz = ooc::max_block_elements(ooc::detail::block_options(options, widest, widest_type), avail,
+                                                       ooc::bytes_per_element(used), widest_type.itemsize());
   const std::int64_t nnz = indptr.back();
   const ooc::BlockGrid grid = ooc::BlockGrid::of_boxes({nnz}, nnz_blocks(indptr, max_nnz));
-  ooc::Progress progress(options.label.empty() ? "spmv" : options.label,
+  ooc::Progress progress(options.label.empty() ? what : options.label,
                          static_cast<std::uint64_t>(nnz) * indices.dtype().itemsize(), options.progress);
+  ooc::stream(grid, used, ooc::Output{}, &progress, compute);
+  progress.finish();
+}
+
+template <class Acc, class I>
+void product(const SparseSource& a, const std::vector<I>& indptr, const Acc* x, Acc* y, bool gather, std::int64_t minor,
+             const ooc::Options& options, std::size_t fixed, StreamStats& stats, const CompactColumns* columns) {
   const int threads = ooc::compute_threads(options);
-  const std::string& name = indices.name();
+  const std::string& name = a.member("indices").name();
   std::vector<I> local;
-  ooc::stream(grid, inputs, ooc::Output{}, &progress, [&](const ooc::Block& b) {
+  bool ghosts_ready = !columns || !columns->ghosts_ready;
+  stream_nonzeros<Acc, I>(a, indptr, true, options, fixed, "spmv", [&](const ooc::Block& b) {
     const std::int64_t k0 = b.box.offset[0], n = b.box.count[0];
     const Loads<I> j{b.in[0]};
     const Loads<Acc> v{b.in[1]};
@@ -73,57 +106,54 @@ void product(const SparseSource& a, std::vector<I> indptr, const Acc* x, Acc* y,
     for (std::int64_t r = r0; r <= r1; ++r)
       local[static_cast<std::size_t>(r - r0)] =
           static_cast<I>(std::clamp<std::int64_t>(indptr[static_cast<std::size_t>(r)], k0, k0 + n) - k0);
-    if (!gather) {
-      check_block_indices(j, 0, n, k0, minor, name);
-      csc_cols_spmv(0, r1 - r0, local.data(), j, v, x + r0, y);
-    } else if (r1 - r0 == 1) {  // one row, possibly a piece of it: add the partial sum
-      check_block_indices(j, 0, n, k0, minor, name);
-      Acc part{};
-      csr_rows_spmv(0, 1, local.data(), j, v, x, &part);
-      y[r0] += part;
-    } else {
-      // On the engine's pool (its workers block between blocks, leaving the core to the
-      // I/O thread), eight parts per thread taken as they finish, as the in-memory spmv:
-      // a thread descheduled on a shared machine delays only its own small part. Each
-      // part checks its indices just before multiplying, while they are in cache.
-      const int t = std::min(threads, threads_for(n + (r1 - r0)));
-      const int parts = t == 1 ? 1 : t * 8;
-      const auto bounds = split_by_nnz(local.data(), r1 - r0, parts);
-      std::atomic<int> next{0};
-      ooc::detail::parallel(t, [&](int, int) {
-        for (int p = next++; p < parts; p = next++) {
-          const std::int64_t b0 = bounds[static_cast<std::size_t>(p)], b1 = bounds[static_cast<std::size_t>(p) + 1];
-          check_block_indices(j, local[static_cast<std::size_t>(b0)], local[static_cast<std::size_t>(b1)], k0, minor,
-                              name);
-          csr_rows_spmv(b0, b1, local.data(), j, v, x, y + r0);
-        }
-      });
+    if (!ghosts_ready && leaves(j, n, columns->own_begin, columns->own_end)) {
+      columns->ghosts_ready();
+      ghosts_ready = true;
     }
+    // `at` reads the indices x is read at: the file's, or their places in a compact x.
+    const auto multiply = [&](auto at) {
+      if (!gather) {
+        check_block_indices(j, 0, n, k0, minor, name);
+        csc_cols_spmv(0, r1 - r0, local.data(), at, v, x + r0, y);
+      } else if (r1 - r0 == 1) {  // one row, possibly a piece of it: add the partial sum
+        check_block_indices(j, 0, n, k0, minor, name);
+        Acc part{};
+        csr_rows_spmv(0, 1, local.data(), at, v, x, &part);
+        y[r0] += part;
+      } else {
+        // On the engine's pool (its workers block between blocks, leaving the core to the
+        // I/O thread), eight parts per thread taken as they finish, as the in-memory spmv:
+        // a thread descheduled on a shared machine delays only its own small part. Each
+        // part checks its indices just before multiplying, while they are in cache.
+        const int t = std::min(threads, threads_for(n + (r1 - r0)));
+        const int parts = t == 1 ? 1 : t * 8;
+        const auto bounds = split_by_nnz(local.data(), r1 - r0, parts);
+        std::atomic<int> next{0};
+        ooc::detail::parallel(t, [&](int, int) {
+          for (int p = next++; p < parts; p = next++) {
+            const std::int64_t b0 = bounds[static_cast<std::size_t>(p)], b1 = bounds[static_cast<std::size_t>(p) + 1];
+            check_block_indices(j, local[static_cast<std::size_t>(b0)], local[static_cast<std::size_t>(b1)], k0, minor,
+                                name);
+            csr_rows_spmv(b0, b1, local.data(), at, v, x, y + r0);
+          }
+        });
+      }
+    };
+    if (columns)
+      multiply(Placed<Loads<I>>{j, columns->map});
+    else
+      multiply(j);
     ++stats.blocks;
     stats.max_block_nnz = std::max(stats.max_block_nnz, n);
   });
-  progress.finish();
 }
 
-}  // namespace
-
-AnyArray spmv(const SparseSource& a, const AnyArray& x, const ooc::Options& options, bool transpose,
-              StreamStats* stats) {
-  if (a.format != Format::Csr && a.format != Format::Csc)
-    throw FormatError(a.name + ": streamed spmv needs a csr or csc matrix, found " + format_name(a.format));
+// Checks `a`'s members, reads its indptr (int32 when every index fits, else int64) and
+// calls f(indptr).
+template <class F>
+void with_indptr(const SparseSource& a, F&& f) {
   const bool csr = a.format == Format::Csr;
-  const bool gather = csr != transpose;  // one dot product per stored row
-  const std::int64_t major = csr ? a.rows : a.cols, minor = csr ? a.cols : a.rows;
-  const std::int64_t in_len = transpose ? a.rows : a.cols, out_len = transpose ? a.cols : a.rows;
-  if (x.ndim() != 1 || x.shape()[0] != in_len)
-    throw ShapeError(a.name + ": " + (transpose ? "Aᵀ·x" : "A·x") + " with A of shape (" + std::to_string(a.rows) +
-                     ", " + std::to_string(a.cols) + ") needs a vector of shape (" + std::to_string(in_len) +
-                     "), found " + shape_string(x.shape()));
-  const bool complex = a.data().dtype().kind() == Kind::Complex || x.dtype().kind() == Kind::Complex;
-  const DType acc(complex ? ScalarType::Complex128 : ScalarType::Float64);
-  const AnyArray xs = x.dtype() == acc && x.is_c_contiguous() ? x : x.astype(acc);
-  AnyArray y = AnyArray::empty(acc, {out_len});
-  std::memset(y.data(), 0, y.nbytes());
+  const std::int64_t major = csr ? a.rows : a.cols;
   BlockStore& ptr = a.member("indptr");
   if (ptr.shape() != Shape{major + 1})
     throw FormatError(ptr.name() + ": indptr has shape " + shape_string(ptr.shape()) + ", expected (" +
@@ -133,8 +163,6 @@ AnyArray spmv(const SparseSource& a, const AnyArray& x, const ooc::Options& opti
                       shape_string(a.data().shape()) + " must be 1-d of one length");
   const bool wide = a.member("indices").dtype().itemsize() > 4 || ptr.dtype().itemsize() > 4 ||
                     a.member("indices").dtype().kind() == Kind::UInt;
-  StreamStats local_stats;
-  const std::size_t fixed = xs.nbytes() + y.nbytes() + static_cast<std::size_t>(major + 1) * (wide ? 8 : 4);
   const auto run = [&](auto index_tag) {
     using I = typename decltype(index_tag)::type;
     std::vector<I> indptr(static_cast<std::size_t>(major) + 1);
@@ -144,22 +172,77 @@ AnyArray spmv(const SparseSource& a, const AnyArray& x, const ooc::Options& opti
     } catch (const ShapeError& e) {
       throw FormatError(a.name + ": " + e.what());
     }
-    const auto go = [&](auto acc_tag) {
-      using Acc = typename decltype(acc_tag)::type;
-      product<Acc, I>(a, std::move(indptr), reinterpret_cast<const Acc*>(xs.data()), reinterpret_cast<Acc*>(y.data()),
-                      gather, minor, options, fixed, local_stats);
-    };
-    if (complex)
-      go(std::type_identity<std::complex<double>>{});
-    else
-      go(std::type_identity<double>{});
+    f(indptr);
   };
   if (wide)
     run(std::type_identity<std::int64_t>{});
   else
     run(std::type_identity<std::int32_t>{});
+}
+
+}  // namespace
+
+AnyArray spmv(const SparseSource& a, const AnyArray& x, const ooc::Options& options, bool transpose, StreamStats* stats,
+              const CompactColumns* columns) {
+  if (a.format != Format::Csr && a.format != Format::Csc)
+    throw FormatError(a.name + ": streamed spmv needs a csr or csc matrix, found " + format_name(a.format));
+  const bool csr = a.format == Format::Csr;
+  const bool gather = csr != transpose;  // one dot product per stored row
+  if (columns && !(csr && gather))
+    throw Error(a.name + ": a compact x (CompactColumns) is for a csr matrix's A·x only");
+  const std::int64_t minor = csr ? a.cols : a.rows;
+  const std::int64_t in_len = columns     ? columns->map->size()
+                              : transpose ? a.rows
+                                          : a.cols,
+                     out_len = transpose ? a.cols : a.rows;
+  if (x.ndim() != 1 || x.shape()[0] != in_len)
+    throw ShapeError(a.name + ": " + (transpose ? "Aᵀ·x" : "A·x") + " with A of shape (" + std::to_string(a.rows) +
+                     ", " + std::to_string(a.cols) + ") needs a vector of shape (" + std::to_string(in_len) +
+                     "), found " + shape_string(x.shape()));
+  const bool complex = a.data().dtype().kind() == Kind::Complex || x.dtype().kind() == Kind::Complex;
+  const DType acc(complex ? ScalarType::Complex128 : ScalarType::Float64);
+  const AnyArray xs = x.dtype() == acc && x.is_c_contiguous() ? x : x.astype(acc);
+  AnyArray y = AnyArray::empty(acc, {out_len});
+  std::memset(y.data(), 0, y.nbytes());
+  StreamStats local_stats;
+  with_indptr(a, [&](const auto& indptr) {
+    using I = typename std::remove_cvref_t<decltype(indptr)>::value_type;
+    const std::size_t fixed =
+        xs.nbytes() + y.nbytes() + indptr.size() * sizeof(I) + (columns ? columns->map->nbytes() + columns->held : 0);
+    const auto go = [&](auto acc_tag) {
+      using Acc = typename decltype(acc_tag)::type;
+      product<Acc, I>(a, indptr, reinterpret_cast<const Acc*>(xs.data()), reinterpret_cast<Acc*>(y.data()), gather,
+                      minor, options, fixed, local_stats, columns);
+    };
+    if (complex)
+      go(std::type_identity<std::complex<double>>{});
+    else
+      go(std::type_identity<double>{});
+  });
   if (stats) *stats = local_stats;
   return y;
+}
+
+void mark_columns(const SparseSource& a, ColumnMap& map, const ooc::Options& options) {
+  if (a.format != Format::Csr)
+    throw FormatError(a.name + ": marking columns needs a csr matrix, found " + format_name(a.format));
+  if (map.cols() != a.cols)
+    throw ShapeError(a.name + ": a map of " + std::to_string(map.cols()) + " columns for a matrix of " +
+                     std::to_string(a.cols));
+  with_indptr(a, [&](const auto& indptr) {
+    using I = typename std::remove_cvref_t<decltype(indptr)>::value_type;
+    const std::string& name = a.member("indices").name();
+    const std::size_t fixed = indptr.size() * sizeof(I) + map.nbytes();
+    ooc::Options marking = options;
+    marking.label = (options.label.empty() ? "spmv" : options.label) + " columns";
+    stream_nonzeros<double, I>(a, indptr, false, marking, fixed, "spmv columns", [&](const ooc::Block& b) {
+      const std::int64_t k0 = b.box.offset[0], n = b.box.count[0];
+      const Loads<I> j{b.in[0]};
+      check_block_indices(j, 0, n, k0, a.cols, name);
+      for (std::int64_t q = 0; q < n; ++q) map.mark(j[q]);
+    });
+  });
+  map.count();
 }
 
 }  // namespace mammoth::sparse

@@ -1,7 +1,8 @@
 """The MPI build's distributed subcommands under `mpirun -n P` (P = 1..4) against numpy and
-against the one-process result: matvec, rmatvec, reduce (both axes and all), random and
-convert over .npy, contiguous, chunked and gzip HDF5; uneven splits; h5py reads every
-output; a failure on one rank ends every rank with one message and no output."""
+against the one-process result: matvec, rmatvec, spmv (x split among the ranks, ghosts
+exchanged), reduce (both axes and all), random and convert over .npy, contiguous, chunked
+and gzip HDF5; uneven splits; h5py reads every output; a failure on one rank ends every
+rank with one message and no output."""
 import os
 import signal
 import subprocess
@@ -172,6 +173,148 @@ class TestSpmv(DistributedCase):
                 sp.save_npz(self.path("C.npz"), m.tocsc())
                 self.run_ok(p, "spmv", self.path("C.npz"), self.path("x.npy"), "-o", self.path("c.npy"), "-q")
                 np.testing.assert_array_equal(np.load(self.path("c.npy")), m @ x)
+
+
+def save_csr(path, m, index_dtype=np.int32):
+    """`m` as an uncompressed .npz with indices and indptr of `index_dtype`."""
+    import scipy.sparse as sp
+    m = sp.csr_matrix(m)
+    m.indices = m.indices.astype(index_dtype)
+    m.indptr = m.indptr.astype(index_dtype)
+    np.savez(path, data=m.data, indices=m.indices, indptr=m.indptr, format=np.array(b"csr"),
+             shape=np.array(m.shape))
+
+
+class TestSpmvAcrossRanks(DistributedCase):
+    """x split among the ranks, each with a compact x (its touched entries) and its ghosts
+    from their owners: the one-process result, bit for bit (every row is summed alike)."""
+
+    def check(self, m, x, ranks=RANKS, index_dtypes=(np.int32, np.int64), extra=()):
+        np.save(self.path("x.npy"), x)
+        want = m @ x
+        serial = None
+        if SERIAL_CLI:
+            save_csr(self.path("S.npz"), m)
+            r = subprocess.run([SERIAL_CLI, "spmv", self.path("S.npz"), self.path("x.npy"), "-o",
+                                self.path("serial.npy")], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            serial = np.load(self.path("serial.npy"))
+            np.testing.assert_allclose(serial, want, rtol=1e-12, atol=1e-12)
+        for index_dtype in index_dtypes:
+            save_csr(self.path("M.npz"), m, index_dtype)
+            for p in ranks:
+                with self.subTest(shape=m.shape, index=np.dtype(index_dtype).name, ranks=p):
+                    self.run_ok(p, "spmv", self.path("M.npz"), self.path("x.npy"), "-o", self.path("y.npy"), "-q",
+                                *extra)
+                    y = np.load(self.path("y.npy"))
+                    if serial is not None:
+                        np.testing.assert_array_equal(y, serial)
+                    np.testing.assert_allclose(y, want, rtol=1e-12, atol=1e-12)
+
+    def test_square_wide_and_tall(self):
+        import scipy.sparse as sp
+        rng = np.random.default_rng(11)
+        for shape, density in (((300, 300), 0.05), ((120, 5000), 0.02), ((800, 40), 0.1)):
+            m = sp.random(*shape, density=density, format="csr", random_state=2, dtype=np.float64)
+            m.data = rng.standard_normal(m.nnz)
+            self.check(m, rng.standard_normal(shape[1]))
+
+    def test_many_blocks_and_a_small_budget(self):
+        import scipy.sparse as sp
+        rng = np.random.default_rng(12)
+        m = sp.random(400, 3000, density=0.01, format="csr", random_state=3, dtype=np.float64)
+        m.data = quarters(rng, m.nnz)  # rows may be cut across blocks: quarters sum exactly in any order
+        self.check(m, quarters(rng, 3000), index_dtypes=(np.int64,), extra=("--block", "256", "--budget", "1MiB"))
+
+    def test_no_ghosts_and_all_ghosts(self):
+        import scipy.sparse as sp
+        rng = np.random.default_rng(13)
+        n = 200
+        diagonal = sp.diags(rng.standard_normal(n), format="csr")  # every column its row's rank's own
+        self.check(diagonal, rng.standard_normal(n), index_dtypes=(np.int32,))
+        full = sp.csr_matrix(rng.standard_normal((40, n)))  # every rank needs every column
+        self.check(full, rng.standard_normal(n), index_dtypes=(np.int32,))
+        first = sp.lil_matrix((n, n))
+        first[:, 0] = 1.5  # column 0 only: every rank but the first has one ghost
+        self.check(first.tocsr(), rng.standard_normal(n), index_dtypes=(np.int64,))
+
+    def test_ranks_with_no_rows_still_serve_their_x(self):
+        import scipy.sparse as sp
+        rng = np.random.default_rng(14)
+        m = sp.csr_matrix(rng.standard_normal((3, 10)))  # 4 ranks: one has no row, all hold some of x
+        self.check(m, rng.standard_normal(10), ranks=(4,))
+        heavy = sp.lil_matrix((6, 6))
+        heavy[0, :] = 2.0  # row 0 outweighs the rest: ranks past it may get few or no rows
+        heavy[5, 5] = 1.0
+        self.check(heavy.tocsr(), rng.standard_normal(6), ranks=(3, 4))
+        empty = sp.csr_matrix((5, 7))  # no nonzero at all
+        self.check(empty, rng.standard_normal(7), ranks=(1, 3))
+
+    def test_complex_x_and_x_in_hdf5(self):
+        import scipy.sparse as sp
+        rng = np.random.default_rng(15)
+        m = sp.random(90, 70, density=0.1, format="csr", random_state=4, dtype=np.float64)
+        save_csr(self.path("M.npz"), m)
+        x = rng.standard_normal(70) + 1j * rng.standard_normal(70)
+        np.save(self.path("x.npy"), x)
+        with h5py.File(self.path("x.h5"), "w") as f:
+            f.create_dataset("x", data=x.real, chunks=(16,))
+        for p in (2, 3):
+            with self.subTest(ranks=p, x="complex"):
+                self.run_ok(p, "spmv", self.path("M.npz"), self.path("x.npy"), "-o", self.path("y.npy"), "-q")
+                np.testing.assert_allclose(np.load(self.path("y.npy")), m @ x, rtol=1e-12, atol=1e-12)
+            with self.subTest(ranks=p, x="chunked hdf5"):
+                self.run_ok(p, "spmv", self.path("M.npz"), self.path("x.h5") + ":/x", "-o", self.path("y.npy"), "-q")
+                np.testing.assert_allclose(np.load(self.path("y.npy")), m @ x.real, rtol=1e-12, atol=1e-12)
+
+    def assert_refused(self, r, text):
+        self.assertEqual(r.returncode, 1, r.stderr)
+        errors = [line for line in r.stderr.splitlines() if line.startswith("mammoth: error:")]
+        self.assertEqual(len(errors), 1, r.stderr)
+        self.assertIn(text, errors[0])
+        self.assertFalse(any(f.startswith(("y", ".y")) for f in os.listdir(self.dir)), os.listdir(self.dir))
+
+    def test_bad_index_and_bad_x_refused_on_every_rank(self):
+        import scipy.sparse as sp
+        m = sp.csr_matrix(np.eye(40))
+        for index_dtype in (np.int32, np.int64):
+            bad = m.copy()
+            bad.indices = bad.indices.astype(index_dtype)
+            bad.indices[-1] = 40  # the last row: the last rank's
+            save_csr(self.path("B.npz"), bad, index_dtype)
+            np.save(self.path("x.npy"), np.ones(40))
+            with self.subTest(index=np.dtype(index_dtype).name):
+                r = mpirun(3, "spmv", self.path("B.npz"), self.path("x.npy"), "-o", self.path("y.npy"), "-q")
+                self.assert_refused(r, "rank 2: ")
+                self.assertIn("= 40 is outside [0, 40)", r.stderr)
+                # rank 2's rows start at row 26 of the identity: its entry 0 is the file's 26
+                self.assertIn("indices[13] = 40 is outside [0, 40) (entry 26 of the file is this rank's entry 0)",
+                              r.stderr)
+        save_csr(self.path("M.npz"), m)
+        np.save(self.path("x.npy"), np.ones(39))
+        r = mpirun(3, "spmv", self.path("M.npz"), self.path("x.npy"), "-o", self.path("y.npy"), "-q")
+        self.assert_refused(r, "needs a vector of shape (40)")
+
+    def test_memory_per_rank_is_far_below_x_whole(self):
+        # 10^8 columns, 10^4 nonzeros: x whole would be 800 MB per rank; each rank holds its
+        # touched entries, 2 bits per column (25 MB) and reads only the blocks of x it needs.
+        import scipy.sparse as sp
+        rng = np.random.default_rng(16)
+        rows, cols, per_row = 1000, 100_000_000, 10
+        indices = np.sort(rng.integers(0, cols, size=(rows, per_row)), axis=1).ravel()
+        m = sp.csr_matrix((rng.standard_normal(rows * per_row), indices, np.arange(0, rows * per_row + 1, per_row)),
+                          shape=(rows, cols))
+        save_csr(self.path("W.npz"), m)
+        x = np.lib.format.open_memmap(self.path("x.npy"), mode="w+", dtype=np.float64, shape=(cols,))  # sparse file
+        x[indices] = rng.standard_normal(indices.size)
+        want = m @ x
+        del x
+        r = self.run_ok(2, "--rank-memory", "spmv", self.path("W.npz"), self.path("x.npy"), "-o", self.path("y.npy"),
+                        "-q")
+        np.testing.assert_allclose(np.load(self.path("y.npy")), want, rtol=1e-12, atol=1e-12)
+        line = [line for line in r.stderr.splitlines() if line.startswith("peak memory by rank:")][0]
+        peak = float(line.split("max ")[1].split(" MiB")[0]) * 2**20
+        self.assertLess(peak, 8 * cols / 4, line)  # x whole: 8 * cols bytes per rank
 
 
 class TestReduce(DistributedCase):

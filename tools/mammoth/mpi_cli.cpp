@@ -182,23 +182,15 @@ int spmv(const std::string& m, const std::string& x_spec, const std::string& out
     a.reset();
     return sparse_spmv(m, x_spec, out, streamed, transpose);
   }
-  AnyArray x;
-  comm().phase([&] {
-    const auto store = open_store(x_spec);
-    x = AnyArray::empty(compute_dtype(store->dtype()), store->shape());
-    store->read(Box::whole(store->shape()), x.data(), x.dtype());
-    if (x.ndim() != 1 || x.shape()[0] != a->cols)
-      throw ShapeError(a->name + ": A·x with A of shape (" + std::to_string(a->rows) + ", " + std::to_string(a->cols) +
-                       ") needs a vector of shape (" + std::to_string(a->cols) + "), found " + shape_string(x.shape()) +
-                       " in " + x_spec);
-  });
+  // Each rank reads only its range of x (mpi::spmv); the shape is checked there.
+  auto x = open_everywhere([&] { return open_store(x_spec); });
   const ooc_cli::Timer timer;
   CreateOptions create;
-  const bool complex = a->data().dtype().kind() == Kind::Complex || x.dtype().kind() == Kind::Complex;
+  const bool complex = a->data().dtype().kind() == Kind::Complex || x->dtype().kind() == Kind::Complex;
   create.dtype = DType(complex ? ScalarType::Complex128 : ScalarType::Float64);
   create.shape = {a->rows};
   mpi::ParallelOutput y(comm(), out, create);
-  mpi::spmv(comm(), *a, x, y, options);
+  mpi::spmv(comm(), *a, *x, y, options);
   y.commit();
   ooc_cli::CommonArgs shown = common;
   shown.quiet = common.quiet || quiet_rank();

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,22 @@ class Stopped : public Error {
   Stopped() : Error("stopped: another rank failed") {}
 };
 
+// An all-to-all in flight (Communicator::exchange): wait() returns once it is done here.
+// The destructor waits too, so its buffers, which must outlive it, are free after it.
+class Pending {
+ public:
+  Pending();
+  ~Pending();
+  Pending(Pending&&) noexcept;
+  Pending& operator=(Pending&&) noexcept;
+  void wait();
+
+ private:
+  friend class Communicator;
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
 class Communicator {
  public:
   // MPI_Init_thread asking for MPI_THREAD_MULTIPLE (the engine's I/O thread makes MPI and
@@ -51,6 +68,9 @@ class Communicator {
   bool root() const { return rank_ == 0; }
   // Ranks on this machine (MPI_COMM_TYPE_SHARED): they share its cores.
   int local_size() const { return local_size_; }
+  // Whether two threads may call MPI at once (MPI_THREAD_MULTIPLE): the compute thread
+  // may then wait on an exchange while the I/O thread checks for stops.
+  bool thread_multiple() const { return thread_multiple_; }
 
   void barrier() const;
 
@@ -71,6 +91,16 @@ class Communicator {
   // Element-wise sum of every rank's `n` doubles into `data` on `root` (MPI_Reduce).
   void sum_to_root(double* data, std::size_t n, int root = 0) const;
   std::int64_t max(std::int64_t value) const;
+  // Every rank tells rank r counts[r] (MPI_Alltoall); returns what each rank told this one.
+  std::vector<std::int64_t> exchange_counts(const std::vector<std::int64_t>& counts) const;
+  // Starts an all-to-all of items of `item_bytes` bytes (MPI_Ialltoallv): send_counts[r]
+  // items from item send_offsets[r] of `send` go to rank r, and recv_counts[r] items from
+  // rank r land at item recv_offsets[r] of `recv`. Collective: every rank starts it, so
+  // never inside a phase that may fail before it; the wait may be (it cannot hang).
+  Pending exchange(const void* send, const std::vector<std::int64_t>& send_counts,
+                   const std::vector<std::int64_t>& send_offsets, void* recv,
+                   const std::vector<std::int64_t>& recv_counts, const std::vector<std::int64_t>& recv_offsets,
+                   std::size_t item_bytes) const;
   std::int64_t sum(std::int64_t value) const;
 
   // Ends every rank now (MPI_Abort): for an error outside any phase, which the other
@@ -82,6 +112,7 @@ class Communicator {
   void drain_stops() const;
 
   int rank_ = 0, size_ = 1, local_size_ = 1;
+  bool thread_multiple_ = false;
   mutable bool stop_sent_ = false;
 };
 

@@ -39,10 +39,19 @@ AnyArray matvec(const Communicator& comm, BlockStore& a, BlockStore& x, bool tra
 // every rank) into its rows of C.
 void matmul(const Communicator& comm, BlockStore& a, BlockStore& b, ParallelOutput& c, const ooc::Options& options);
 
-// y = A·x for a CSR matrix on disk (sparse::spmv streamed under the budget): the rows are
-// split by nonzeros (weighted_share over indptr, which every rank reads); each rank streams
-// its range of indices and data, holds x whole, and writes its rows of y.
-void spmv(const Communicator& comm, const sparse::SparseSource& a, const AnyArray& x, ParallelOutput& y,
+// y = A·x for a CSR matrix on disk (sparse::spmv streamed under the budget), as PETSc's
+// MPIAIJ splits it: the rows are split by nonzeros (weighted_share over indptr, which
+// every rank reads once), and x in contiguous ranges (a square matrix's as its rows,
+// else evenly). A rank streams its indices once to mark the columns they touch
+// (sparse::ColumnMap: 2 bits per column), asks the owners for its ghosts (touched
+// columns outside its range: MPI_Alltoall of counts, MPI_Ialltoallv of columns), reads
+// of its own range of x only the blocks someone needs, sends the asked values back
+// (MPI_Ialltoallv) and streams its nonzeros again through a compact x (its touched
+// entries only); the values travel while the blocks within its own columns are
+// multiplied. Memory per rank: its rows of y and indptr, its touched entries of x, 16
+// bytes per ghost it asks or is asked for, cols/4 bytes of map, the blocks — not
+// 8·cols. Every row is summed as the one-process spmv sums it (bit for bit).
+void spmv(const Communicator& comm, const sparse::SparseSource& a, BlockStore& x, ParallelOutput& y,
           const ooc::Options& options);
 
 // ooc::reduce across ranks. Along axis 1 each rank reduces (and writes) its rows; along

@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "mammoth/any_array.hpp"
 #include "mammoth/ooc/budget.hpp"
+#include "mammoth/sparse/column_map.hpp"
 #include "mammoth/sparse/source.hpp"
 
 namespace mammoth::sparse {
@@ -43,10 +45,29 @@ struct StreamStats {
   std::int64_t max_block_nnz = 0;
 };
 
+// x as a compact vector (a rank of the distributed spmv, docs/distributed.md): it holds
+// only the columns `map` marks, in column order, and the product reads x[map.place(j)]
+// for a column j. `ghosts_ready` (may be empty) runs once, before the first block with a
+// column outside [own_begin, own_end): the caller waits there for the ghost values, so
+// the blocks within its own columns are multiplied while they travel. `held`: bytes the
+// caller holds meanwhile, counted against the budget.
+struct CompactColumns {
+  const ColumnMap* map = nullptr;
+  std::int64_t own_begin = 0, own_end = 0;
+  std::function<void()> ghosts_ready;
+  std::size_t held = 0;
+};
+
 // y = A·x (transpose: y = Aᵀ·x) for a CSR or CSC `a`, in float64 (complex128 when A or x
 // is complex). Indices are checked block by block (FormatError naming the entry); Ctrl-C
 // (ooc::request_cancel) stops it with ooc::Cancelled; options.progress draws a bar.
+// `columns` (CSR A·x only): x is compact, as above.
 AnyArray spmv(const SparseSource& a, const AnyArray& x, const ooc::Options& options, bool transpose = false,
-              StreamStats* stats = nullptr);
+              StreamStats* stats = nullptr, const CompactColumns* columns = nullptr);
+
+// Marks in `map` (of a.cols columns) every column a CSR `a`'s nonzeros touch, streaming
+// its indices once under the budget (the map counts against it) and checking them as
+// spmv does; then map.count().
+void mark_columns(const SparseSource& a, ColumnMap& map, const ooc::Options& options);
 
 }  // namespace mammoth::sparse

@@ -34,6 +34,7 @@ Communicator::Communicator(int& argc, char**& argv) {
     throw Error("MPI: the library gives thread level " + std::to_string(provided) +
                 "; mammoth's I/O thread needs MPI_THREAD_SERIALIZED or better");
   }
+  thread_multiple_ = provided >= MPI_THREAD_MULTIPLE;
   live = this;
 }
 
@@ -151,6 +152,62 @@ std::int64_t Communicator::sum(std::int64_t value) const {
   std::int64_t out = 0;
   MPI_Allreduce(&value, &out, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
   return out;
+}
+
+struct Pending::State {
+  MPI_Request request = MPI_REQUEST_NULL;
+  MPI_Datatype item = MPI_DATATYPE_NULL;
+  // MPI reads the counts and offsets until the exchange completes.
+  std::vector<int> send_counts, send_offsets, recv_counts, recv_offsets;
+};
+
+Pending::Pending() = default;
+Pending::Pending(Pending&&) noexcept = default;
+Pending& Pending::operator=(Pending&& other) noexcept {
+  if (this != &other) {
+    wait();
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+Pending::~Pending() { wait(); }
+
+void Pending::wait() {
+  if (!state_) return;
+  MPI_Wait(&state_->request, MPI_STATUS_IGNORE);
+  MPI_Type_free(&state_->item);
+  state_.reset();
+}
+
+std::vector<std::int64_t> Communicator::exchange_counts(const std::vector<std::int64_t>& counts) const {
+  if (counts.size() != static_cast<std::size_t>(size_))
+    throw Error("MPI: " + std::to_string(counts.size()) + " counts for " + std::to_string(size_) + " ranks");
+  std::vector<std::int64_t> out(counts.size());
+  MPI_Alltoall(counts.data(), 1, MPI_INT64_T, out.data(), 1, MPI_INT64_T, MPI_COMM_WORLD);
+  return out;
+}
+
+Pending Communicator::exchange(const void* send, const std::vector<std::int64_t>& send_counts,
+                               const std::vector<std::int64_t>& send_offsets, void* recv,
+                               const std::vector<std::int64_t>& recv_counts,
+                               const std::vector<std::int64_t>& recv_offsets, std::size_t item_bytes) const {
+  const auto ints = [](const std::vector<std::int64_t>& v) {
+    std::vector<int> out(v.size());
+    for (std::size_t r = 0; r < v.size(); ++r) out[r] = to_int(static_cast<std::size_t>(v[r]), "an exchange");
+    return out;
+  };
+  auto state = std::make_unique<Pending::State>();
+  state->send_counts = ints(send_counts);
+  state->send_offsets = ints(send_offsets);
+  state->recv_counts = ints(recv_counts);
+  state->recv_offsets = ints(recv_offsets);
+  MPI_Type_contiguous(to_int(item_bytes, "an item"), MPI_BYTE, &state->item);
+  MPI_Type_commit(&state->item);
+  MPI_Ialltoallv(send, state->send_counts.data(), state->send_offsets.data(), state->item, recv,
+                 state->recv_counts.data(), state->recv_offsets.data(), state->item, MPI_COMM_WORLD, &state->request);
+  Pending pending;
+  pending.state_ = std::move(state);
+  return pending;
 }
 
 void Communicator::abort(int code) const {

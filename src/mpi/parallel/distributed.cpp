@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <complex>
 #include <cstring>
+#include <limits>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -98,6 +100,150 @@ void write_from_root(const Communicator& comm, const AnyArray& result, ParallelO
 
 bool reduces_rows(const BlockStore& a, std::optional<int> axis) { return axis && *axis == 1 && a.shape().size() == 2; }
 
+// Frees a vector's memory (`v = {}` would keep its capacity).
+template <class T>
+void drop(std::vector<T>& v) {
+  std::vector<T>().swap(v);
+}
+
+// A CSR matrix's indptr, checked (it rises from 0 to nnz).
+std::vector<std::int64_t> read_indptr(const sparse::SparseSource& a) {
+  BlockStore& ptr = a.member("indptr");
+  if (ptr.shape() != Shape{a.rows + 1})
+    throw FormatError(ptr.name() + ": indptr has shape " + shape_string(ptr.shape()) + ", expected (" +
+                      std::to_string(a.rows + 1) + ",)");
+  std::vector<std::int64_t> indptr(static_cast<std::size_t>(a.rows) + 1);
+  ptr.read(Box::whole(ptr.shape()), indptr.data(), DType(ScalarType::Int64));
+  if (indptr.front() != 0 || indptr.back() != a.nnz() || !std::is_sorted(indptr.begin(), indptr.end()))
+    throw FormatError(ptr.name() + ": indptr must rise from 0 to nnz = " + std::to_string(a.nnz()));
+  return indptr;
+}
+
+// The entries of x rank `rank` holds: a square matrix's x as its y (the rank's rows, so
+// a diagonal block's columns are its own), else an even split of the columns.
+RowRange x_share(const sparse::SparseSource& a, const std::vector<RowRange>& rows, int rank) {
+  if (a.rows == a.cols) return rows[static_cast<std::size_t>(rank)];
+  return rank_share(a.cols, rank, static_cast<int>(rows.size()));
+}
+
+// This rank's rows of `a` as a CSR matrix of their own: indptr shifted to start at 0,
+// indices and data cut to the rows' nonzeros.
+sparse::SparseSource rows_csr(const Communicator& comm, const sparse::SparseSource& a,
+                              const std::vector<std::int64_t>& indptr, RowRange share) {
+  const std::int64_t k0 = indptr[static_cast<std::size_t>(share.begin)],
+                     k1 = indptr[static_cast<std::size_t>(share.end)];
+  // int32 when the rows' nonzeros allow it: the engine then reads int32 indices as int32.
+  const bool narrow = k1 - k0 <= std::numeric_limits<std::int32_t>::max();
+  AnyArray local = AnyArray::empty(DType(narrow ? ScalarType::Int32 : ScalarType::Int64), {share.size() + 1});
+  for (std::int64_t r = share.begin; r <= share.end; ++r) {
+    const std::int64_t v = indptr[static_cast<std::size_t>(r)] - k0;
+    if (narrow)
+      reinterpret_cast<std::int32_t*>(local.data())[r - share.begin] = static_cast<std::int32_t>(v);
+    else
+      reinterpret_cast<std::int64_t*>(local.data())[r - share.begin] = v;
+  }
+  sparse::SparseSource mine;
+  mine.name = a.name;
+  mine.format = sparse::Format::Csr;
+  mine.rows = share.size();
+  mine.cols = a.cols;
+  mine.members["indptr"] = std::make_unique<ArrayStore>(local, a.member("indptr").name());
+  mine.members["indices"] = rows_of(a.member("indices"), RowRange{k0, k1}, stop_check(comm));
+  mine.members["data"] = rows_of(a.data(), RowRange{k0, k1}, stop_check(comm));
+  return mine;
+}
+
+// What a rank asks of the others: its ghost columns (touched, outside its own x) in
+// column order, so those of each owner are consecutive, and how many of each owner.
+struct GhostPlan {
+  std::vector<std::int64_t> columns;
+  std::vector<std::int64_t> counts;
+};
+
+GhostPlan ghost_plan(const sparse::ColumnMap& map, const std::vector<RowRange>& owners, int rank) {
+  GhostPlan plan;
+  plan.counts.resize(owners.size());
+  for (std::size_t r = 0; r < owners.size(); ++r) {
+    if (static_cast<int>(r) == rank) continue;
+    plan.counts[r] = map.before(owners[r].end) - map.before(owners[r].begin);
+    map.for_each(owners[r].begin, owners[r].end, [&](std::int64_t c) { plan.columns.push_back(c); });
+  }
+  return plan;
+}
+
+std::int64_t total(const std::vector<std::int64_t>& counts) {
+  std::int64_t sum = 0;
+  for (const std::int64_t c : counts) sum += c;
+  return sum;
+}
+
+// MPI's counts and offsets are ints: refused here, in a phase, before any rank starts an
+// exchange it could not finish.
+void check_fits(const std::vector<std::int64_t>& counts, std::int64_t end, const std::string& what) {
+  if (std::max(total(counts), end) > std::numeric_limits<int>::max())
+    throw Error(what + ": " + std::to_string(std::max(total(counts), end)) +
+                " entries of x to exchange, over MPI's 2^31 count; use more ranks");
+}
+
+// Where each rank's items start when they follow one another in rank order.
+std::vector<std::int64_t> offsets(const std::vector<std::int64_t>& counts) {
+  std::vector<std::int64_t> out(counts.size());
+  for (std::size_t r = 1; r < counts.size(); ++r) out[r] = out[r - 1] + counts[r - 1];
+  return out;
+}
+
+// This rank's range of x, read block by block, skipping blocks nobody needs: its touched
+// entries go to their places in `compact`, the entries other ranks asked for to
+// `answers` (each rank asks in column order: one cursor per rank).
+void pick_own_x(const Communicator& comm, BlockStore& x, RowRange own, const sparse::ColumnMap& map,
+                const std::vector<std::int64_t>& asked, const std::vector<std::int64_t>& asked_counts,
+                const ooc::Options& options, AnyArray& compact, AnyArray& answers) {
+  const DType type = compact.dtype();
+  const std::size_t item = type.itemsize();
+  std::vector<std::int64_t> next = offsets(asked_counts), end(next.size());
+  for (std::size_t r = 0; r < next.size(); ++r) {
+    end[r] = next[r] + asked_counts[r];
+    for (std::int64_t i = next[r]; i < end[r]; ++i) {
+      const std::int64_t c = asked[static_cast<std::size_t>(i)];
+      if (c < own.begin || c >= own.end || (i > next[r] && c <= asked[static_cast<std::size_t>(i) - 1]))
+        throw Error(x.name() + ": rank " + std::to_string(r) + " asked for entry " + std::to_string(c) +
+                    ", not in this rank's [" + std::to_string(own.begin) + ", " + std::to_string(own.end) +
+                    ") in order");
+    }
+  }
+  const std::int64_t per_block = std::max<std::int64_t>(1, static_cast<std::int64_t>(options.block_bytes / item));
+  std::vector<std::byte> buffer;
+  for (std::int64_t b0 = own.begin; b0 < own.end; b0 += per_block) {
+    const std::int64_t b1 = std::min(own.end, b0 + per_block);
+    bool needed = map.before(b1) > map.before(b0);
+    for (std::size_t r = 0; r < next.size() && !needed; ++r)
+      needed = next[r] < end[r] && asked[static_cast<std::size_t>(next[r])] < b1;
+    if (!needed) continue;
+    comm.check_stop();
+    if (ooc::cancel_requested()) throw ooc::Cancelled();
+    const Box box{{b0}, {b1 - b0}};
+    buffer.resize(static_cast<std::size_t>(b1 - b0) * item);
+    x.read(box, buffer.data(), type);
+    x.release(box);
+    const auto value = [&](std::int64_t c) { return buffer.data() + static_cast<std::size_t>(c - b0) * item; };
+    // A copy of a known size is a move of one or two words, not a call.
+    const auto put = [item](std::byte* to, const std::byte* from) {
+      if (item == 8)
+        std::memcpy(to, from, 8);
+      else
+        std::memcpy(to, from, 16);
+    };
+    std::byte* to = compact.data() + static_cast<std::size_t>(map.before(b0)) * item;  // places run on from here
+    map.for_each(b0, b1, [&](std::int64_t c) {
+      put(to, value(c));
+      to += item;
+    });
+    for (std::size_t r = 0; r < next.size(); ++r)
+      for (; next[r] < end[r] && asked[static_cast<std::size_t>(next[r])] < b1; ++next[r])
+        put(answers.data() + static_cast<std::size_t>(next[r]) * item, value(asked[static_cast<std::size_t>(next[r])]));
+  }
+}
+
 }  // namespace
 
 ooc::Options rank_options(const Communicator& comm, ooc::Options options) {
@@ -180,46 +326,89 @@ void matmul(const Communicator& comm, BlockStore& a, BlockStore& b, ParallelOutp
       [&] { c.finish_writes(); });
 }
 
-void spmv(const Communicator& comm, const sparse::SparseSource& a, const AnyArray& x, ParallelOutput& y,
+void spmv(const Communicator& comm, const sparse::SparseSource& a, BlockStore& x, ParallelOutput& y,
           const ooc::Options& options) {
   std::vector<std::int64_t> indptr;
-  RowRange share;
+  std::vector<RowRange> rows(static_cast<std::size_t>(comm.size())), cols(rows.size());
   comm.phase([&] {
     if (a.format != sparse::Format::Csr)
       throw FormatError(a.name + ": spmv across ranks needs a csr matrix, found " + sparse::format_name(a.format));
-    BlockStore& ptr = a.member("indptr");
-    if (ptr.shape() != Shape{a.rows + 1})
-      throw FormatError(ptr.name() + ": indptr has shape " + shape_string(ptr.shape()) + ", expected (" +
-                        std::to_string(a.rows + 1) + ",)");
-    indptr.resize(static_cast<std::size_t>(a.rows) + 1);
-    ptr.read(Box::whole(ptr.shape()), indptr.data(), DType(ScalarType::Int64));
-    if (indptr.front() != 0 || indptr.back() != a.nnz() || !std::is_sorted(indptr.begin(), indptr.end()))
-      throw FormatError(ptr.name() + ": indptr must rise from 0 to nnz = " + std::to_string(a.nnz()));
-    share = weighted_share(indptr, comm.rank(), comm.size());
+    if (x.shape() != Shape{a.cols})
+      throw ShapeError(a.name + ": A·x with A of shape (" + std::to_string(a.rows) + ", " + std::to_string(a.cols) +
+                       ") needs a vector of shape (" + std::to_string(a.cols) + "), found " + shape_string(x.shape()) +
+                       " in " + x.name());
+    indptr = read_indptr(a);
+    for (int r = 0; r < comm.size(); ++r) {
+      rows[static_cast<std::size_t>(r)] = weighted_share(indptr, r, comm.size());
+      cols[static_cast<std::size_t>(r)] = x_share(a, rows, r);
+    }
   });
+  const RowRange share = rows[static_cast<std::size_t>(comm.rank())], own = cols[static_cast<std::size_t>(comm.rank())];
+  const bool complex = a.data().dtype().kind() == Kind::Complex || x.dtype().kind() == Kind::Complex;
+  const DType acc(complex ? ScalarType::Complex128 : ScalarType::Float64);
+  std::optional<sparse::SparseSource> mine;
+  sparse::ColumnMap map;
+  GhostPlan plan;
+  comm.phase([&] {
+    const std::int64_t first = share.empty() ? 0 : indptr[static_cast<std::size_t>(share.begin)];
+    if (!share.empty()) mine.emplace(rows_csr(comm, a, indptr, share));
+    drop(indptr);  // the whole matrix's: not held while streaming
+    map = sparse::ColumnMap(a.cols);
+    if (mine) {
+      try {
+        sparse::mark_columns(*mine, map, options);
+      } catch (const FormatError& e) {  // the engine counts entries from the rank's first
+        throw FormatError(std::string(e.what()) + " (entry " + std::to_string(first) +
+                          " of the file is this rank's entry 0)");
+      }
+    } else {
+      map.count();
+    }
+    plan = ghost_plan(map, cols, comm.rank());
+    check_fits(plan.counts, map.size(), a.name);
+  });
+  // The ghosts' columns to their owners, then their values back into the compact x.
+  const std::vector<std::int64_t> asked_counts = comm.exchange_counts(plan.counts);
+  std::vector<std::int64_t> asked;
+  comm.phase([&] {
+    check_fits(asked_counts, 0, a.name);
+    asked.resize(static_cast<std::size_t>(total(asked_counts)));
+  });
+  comm.exchange(plan.columns.data(), plan.counts, offsets(plan.counts), asked.data(), asked_counts,
+                offsets(asked_counts), sizeof(std::int64_t))
+      .wait();
+  AnyArray answers, compact;
+  comm.phase([&] {
+    answers = AnyArray::empty(acc, {static_cast<std::int64_t>(asked.size())});
+    compact = AnyArray::empty(acc, {map.size()});
+    pick_own_x(comm, x, own, map, asked, asked_counts, options, compact, answers);
+    drop(asked);
+    drop(plan.columns);
+  });
+  std::vector<std::int64_t> ghost_offsets(cols.size());
+  for (std::size_t r = 0; r < cols.size(); ++r) ghost_offsets[r] = map.before(cols[r].begin);
+  Pending ghosts = comm.exchange(answers.data(), asked_counts, offsets(asked_counts), compact.data(), plan.counts,
+                                 ghost_offsets, acc.itemsize());
   comm.phase(
       [&] {
         if (share.empty()) return;
-        // This rank's rows as a CSR matrix of their own: indptr shifted to start at 0, and
-        // indices and data cut to the rows' nonzeros.
-        const std::int64_t k0 = indptr[static_cast<std::size_t>(share.begin)],
-                           k1 = indptr[static_cast<std::size_t>(share.end)];
-        AnyArray local = AnyArray::empty(DType(ScalarType::Int64), {share.size() + 1});
-        auto* p = reinterpret_cast<std::int64_t*>(local.data());
-        for (std::int64_t r = share.begin; r <= share.end; ++r)
-          p[r - share.begin] = indptr[static_cast<std::size_t>(r)] - k0;
-        sparse::SparseSource mine;
-        mine.name = a.name;
-        mine.format = sparse::Format::Csr;
-        mine.rows = share.size();
-        mine.cols = a.cols;
-        mine.members["indptr"] = std::make_unique<ArrayStore>(local, a.member("indptr").name());
-        mine.members["indices"] = rows_of(a.member("indices"), RowRange{k0, k1}, stop_check(comm));
-        mine.members["data"] = rows_of(a.data(), RowRange{k0, k1}, stop_check(comm));
-        const AnyArray part = sparse::spmv(mine, x, options);
+        sparse::CompactColumns columns;
+        columns.map = &map;
+        columns.own_begin = own.begin;
+        columns.own_end = own.end;
+        // Waiting mid-stream calls MPI beside the I/O thread's stop checks: only when MPI allows it.
+        if (comm.thread_multiple())
+          columns.ghosts_ready = [&] { ghosts.wait(); };
+        else
+          ghosts.wait();
+        columns.held = answers.nbytes();
+        const AnyArray part = sparse::spmv(*mine, compact, options, false, nullptr, &columns);
         y.store().write(Box{{share.begin}, {share.size()}}, part.data(), part.dtype());
       },
-      [&] { y.finish_writes(); });
+      [&] {
+        ghosts.wait();
+        y.finish_writes();
+      });
 }
 
 AnyArray reduce(const Communicator& comm, BlockStore& a, ooc::ReduceOp op, std::optional<int> axis,
