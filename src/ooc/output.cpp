@@ -43,15 +43,15 @@ class DestinationStore final : public BlockStore {
   const OutputCommit& commit_;
 };
 
-std::int64_t expected_bytes(const CreateOptions& options) {
+std::int64_t expected_bytes(const std::string& spec, const CreateOptions& options) {
   const auto item = static_cast<std::int64_t>(options.dtype.itemsize());
-  return element_count(options.shape, options.dtype.itemsize(), "output") * item;
+  return element_count(options.shape, options.dtype.itemsize(), spec) * item;
 }
 
 }  // namespace
 
 AtomicOutput::AtomicOutput(const std::string& spec, const CreateOptions& options)
-    : commit_(spec, expected_bytes(options)) {
+    : commit_(spec, expected_bytes(spec, options)) {
   try {
     store_ = std::make_unique<DestinationStore>(create_store(commit_.spec(), options), commit_);
   } catch (const IoError& e) {
