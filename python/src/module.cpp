@@ -17,13 +17,9 @@ void warn_when_libhdf5_is_stuck() {
   } catch (const mammoth::Error& e) {
     std::fprintf(stderr, "mammoth: %s; using 30 s\n", e.what());
   }
-  const double seconds = static_cast<double>(limit.count()) / 1000;
   mammoth::h5::on_stuck_metadata_call(
-      [seconds](const std::string& what) {
-        std::fprintf(stderr,
-                     "mammoth: %s: libhdf5 has not returned in %g s; the file is likely damaged (libhdf5 can spin "
-                     "without end on a corrupt heap) and this call cannot be interrupted: restart the kernel.\n",
-                     what.c_str(), seconds);
+      [](const std::string& what) {
+        std::fprintf(stderr, "mammoth: %s and this call cannot be interrupted: restart the kernel.\n", what.c_str());
         std::fflush(stderr);
       },
       limit);

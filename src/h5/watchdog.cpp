@@ -3,6 +3,7 @@
 #include "mammoth/error.hpp"
 
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -43,7 +44,10 @@ void watch_loop(std::shared_ptr<WatchState> s) {
         s->wake.wait_until(lock, deadline, [&] { return s->depth == 0 || s->generation != generation; });
     if (moved_on) continue;
     const StuckCallHandler handler = s->handler;
-    const std::string what = s->what;
+    char waited[32];
+    std::snprintf(waited, sizeof waited, "%g", static_cast<double>(s->limit.count()) / 1000);
+    const std::string what = s->what + ": libhdf5 has not returned in " + waited +
+                             " s; the file is likely damaged (libhdf5 can spin without end on a corrupt heap)";
     lock.unlock();
     handler(what);  // the CLI's ends the process; a handler that returns waits for the next call
     lock.lock();

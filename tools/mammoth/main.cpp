@@ -118,13 +118,9 @@ void install_hdf5_watchdog() {
     std::cerr << "mammoth: error: " << e.what() << "\n";
     std::exit(2);
   }
-  const double seconds = static_cast<double>(limit.count()) / 1000;
   mammoth::h5::on_stuck_metadata_call(
-      [seconds](const std::string& what) {
-        std::fprintf(stderr,
-                     "mammoth: error: %s: libhdf5 has not returned in %g s; the file is likely damaged (libhdf5 "
-                     "can spin without end on a corrupt heap). Stopped (MAMMOTH_HDF5_TIMEOUT sets the limit).\n",
-                     what.c_str(), seconds);
+      [](const std::string& what) {
+        std::fprintf(stderr, "mammoth: error: %s. Stopped (MAMMOTH_HDF5_TIMEOUT sets the limit).\n", what.c_str());
         std::fflush(stderr);
         std::_Exit(1);
       },

@@ -13,7 +13,9 @@
 
 namespace mammoth::h5 {
 
-// `what` names the call and the object: "f.h5:/m attribute 'x': read attribute".
+// `what` names the object, the call and the wait: "f.h5:/m attribute 'x': read attribute:
+// libhdf5 has not returned in 30 s; the file is likely damaged (libhdf5 can spin without end
+// on a corrupt heap)". Handlers add only what they do about it.
 using StuckCallHandler = std::function<void(const std::string& what)>;
 
 // MAMMOTH_HDF5_TIMEOUT in seconds (default 30: metadata reads take milliseconds, seconds on
