@@ -30,6 +30,9 @@ MemoryLimitError::MemoryLimitError(std::size_t requested, std::size_t available,
       message_("needs " + format_bytes(static_cast<double>(requested)) + " in one allocation, but only " +
                format_bytes(static_cast<double>(available)) + " " + limit) {}
 
+MemoryLimitError::MemoryLimitError(const std::string& context, const MemoryLimitError& cause)
+    : requested_(cause.requested_), message_(context + " " + cause.message_) {}
+
 namespace {
 
 std::optional<std::size_t> meminfo_available() {

@@ -34,6 +34,8 @@ struct FreeDeleter {
 class MemoryLimitError : public std::bad_alloc {
  public:
   MemoryLimitError(std::size_t requested, std::size_t available, const char* limit = "of memory is available");
+  // The same refusal, said of what asked for it ("FILE:/x: reading (0, 0) of (8, 8)").
+  MemoryLimitError(const std::string& context, const MemoryLimitError& cause);
   const char* what() const noexcept override { return message_.c_str(); }
   std::size_t requested() const noexcept { return requested_; }
 

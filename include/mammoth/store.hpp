@@ -56,8 +56,12 @@ class BlockStore {
   virtual void prefetch(const Box&) {}
   virtual void release(const Box&) {}
   virtual void flush() {}
-  // Memory the back end itself holds (HDF5 chunk cache), counted in a memory budget.
+  // Memory the back end itself holds between calls (HDF5's chunk cache).
   virtual std::size_t cache_bytes() const { return 0; }
+  // Memory the back end holds at most while it reads or writes a block, its cache
+  // included (HDF5's filter buffers, the parallel gzip path's batch of chunks): what an
+  // algorithm counts against its memory budget besides its own blocks.
+  virtual std::size_t working_bytes() const { return cache_bytes(); }
   // Format-specific facts for `mammoth info` ("format": "npy 1.0", "chunks": "(100, 100)"…).
   virtual std::vector<std::pair<std::string, std::string>> properties() const { return {}; }
 };

@@ -6,6 +6,7 @@
 
 #include "call.hpp"
 #include "io_rules.hpp"
+#include "mammoth/allocation.hpp"
 #include "mammoth/mapping.hpp"
 #include "pipeline.hpp"
 
@@ -182,7 +183,12 @@ void Dataset::transfer(const Box& box, void* buffer, DType type, const Shape& st
 }
 
 void Dataset::read(const Box& box, void* dst, DType type, const Shape& stride) const {
-  transfer(box, dst, type, stride, true);
+  try {
+    transfer(box, dst, type, stride, true);
+  } catch (const MemoryLimitError& e) {
+    // A chunk's buffers: a legal file may declare chunks of many GiB.
+    throw MemoryLimitError(spec() + ": reading " + shape_string(box.count) + " at " + shape_string(box.offset), e);
+  }
 }
 
 void Dataset::write(const Box& box, const void* src, DType type, const Shape& stride) {
@@ -226,6 +232,17 @@ void Dataset::set_cache(const ChunkCache& cache) {
   id_.reset();
   id_ = open("reopen dataset", object, H5Dopen2, file.get(), path_.c_str(), dapl.get());
   cache_ = cache;
+}
+
+std::size_t Dataset::working_bytes() const {
+  if (chunks_.empty()) return 0;
+  const std::size_t chunk_bytes = static_cast<std::size_t>(element_count(chunks_)) * (dtype_ ? dtype_->itemsize() : 1);
+  // libhdf5 reads a chunk through its filters into buffers of its own (the stored bytes,
+  // then the inflated ones), which no cache setting bounds; a read or write takes either
+  // that path or the direct one.
+  const std::size_t pipeline = 2 * chunk_bytes;
+  const std::size_t direct = direct_chunk_reads() || direct_chunk_writes() ? direct_working_bytes() : 0;
+  return cache_.bytes + std::max(pipeline, direct);
 }
 
 std::optional<AnyArray> Dataset::mapped() const {

@@ -24,7 +24,9 @@ namespace mammoth::h5 {
 namespace {
 
 // Chunks in flight at once: raw and inflated copies of each are held until the batch lands.
-constexpr std::size_t kBatchBytes = std::size_t{32} << 20;
+// Bounded so that big chunks come one per thread (2 MiB chunks: a batch of two on two
+// cores): the batch is memory the engine charges to the budget (working_bytes()).
+constexpr std::size_t kBatchBytes = std::size_t{8} << 20;
 
 // A buffer reused for every chunk of one read: grown, never zero-filled (allocation.hpp).
 struct Scratch {
@@ -194,6 +196,16 @@ bool Dataset::direct_chunk_writes() const {
   // The shuffle of whole elements only (what libhdf5 sets from a numeric type).
   direct_write_ = writable_ && gzip_pipeline() && (shuffle_size_ == 0 || shuffle_size_ == dtype_->itemsize());
   return *direct_write_;
+}
+
+std::size_t Dataset::direct_working_bytes() const {
+  std::size_t chunk_bytes = dtype_ ? dtype_->itemsize() : 0;
+  for (auto c : chunks_) chunk_bytes *= static_cast<std::size_t>(c);
+  const int threads = direct_threads();
+  // A batch of stored (reads) or deflated (writes, up to the compress bound) chunks, and
+  // each thread's two whole-chunk scratch buffers.
+  const std::size_t stored = libdeflate_zlib_compress_bound(nullptr, chunk_bytes);
+  return direct_batch(chunk_bytes, threads) * stored + 2 * static_cast<std::size_t>(threads) * chunk_bytes;
 }
 
 bool Dataset::read_direct(const Box& box, void* dst, DType type) const {

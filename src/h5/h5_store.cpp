@@ -27,6 +27,7 @@ class H5Store final : public BlockStore {
   void prefetch(const Box& box) override { dataset_.prefetch(box); }
   void flush() override { file_->flush(); }
   std::size_t cache_bytes() const override { return dataset_.chunks().empty() ? 0 : dataset_.cache().bytes; }
+  std::size_t working_bytes() const override { return dataset_.working_bytes(); }
 
   std::vector<std::pair<std::string, std::string>> properties() const override {
     const h5::DatasetProperties p = dataset_.properties();

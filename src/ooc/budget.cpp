@@ -22,7 +22,8 @@ std::size_t block_budget(const Options& options, std::size_t fixed, std::size_t 
   if (options.budget < taken + 4096)
     throw Error(what + ": memory budget " + format_bytes(static_cast<double>(options.budget)) +
                 " is too small: " + format_bytes(static_cast<double>(fixed)) + " of vectors and working buffers and " +
-                format_bytes(static_cast<double>(caches)) + " of back-end cache must fit, plus room for blocks");
+                format_bytes(static_cast<double>(caches)) +
+                " for the files' back ends (HDF5 chunk caches, filter buffers) must fit, plus room for blocks");
   return options.budget - taken;
 }
 

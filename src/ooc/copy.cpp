@@ -13,7 +13,7 @@ void copy(BlockStore& src, BlockStore& dst, const Options& options) {
   if (!dst.writable()) throw Error(dst.name() + ": opened read-only; cannot copy into it");
   // The source converts while it reads (on the I/O thread); the block is written as read.
   const Input input{&src, dst.dtype()};
-  const std::size_t avail = block_budget(options, 0, src.cache_bytes() + dst.cache_bytes(), src.name() + ": copy");
+  const std::size_t avail = block_budget(options, 0, src.working_bytes() + dst.working_bytes(), src.name() + ": copy");
   const std::int64_t max_elements =
       max_block_elements(options, avail, bytes_per_element({&input, 1}), dst.dtype().itemsize());
   Shape chunks = dst.chunk_shape();

@@ -43,7 +43,7 @@ void map(BlockStore& src, BlockStore& dst, const std::function<void(std::span<do
     throw TypeError(src.name() + ": map works on real arrays, found " + src.dtype().name());
   const DType f64(ScalarType::Float64);
   const Input input{&src, f64, true};
-  const std::size_t avail = block_budget(options, 0, src.cache_bytes() + dst.cache_bytes(), src.name() + ": map");
+  const std::size_t avail = block_budget(options, 0, src.working_bytes() + dst.working_bytes(), src.name() + ": map");
   const BlockGrid grid = element_grid(src.shape(), {&input, 1}, dst, avail, options);
   const int threads = compute_threads(options);
   Progress progress(detail::label_or(options, "map"), detail::total_bytes(src), options.progress);
@@ -64,7 +64,7 @@ void axpy(double alpha, BlockStore& x, BlockStore& y, const Options& options) {
   require_writable(y);
   const DType acc = detail::accumulator_type(detail::is_complex(x.dtype()) || detail::is_complex(y.dtype()));
   const Input inputs[2] = {{&x, acc, false}, {&y, acc, true}};
-  const std::size_t avail = block_budget(options, 0, x.cache_bytes() + y.cache_bytes(), y.name() + ": axpy");
+  const std::size_t avail = block_budget(options, 0, x.working_bytes() + y.working_bytes(), y.name() + ": axpy");
   const BlockGrid grid = element_grid(x.shape(), inputs, y, avail, options);
   const int threads = compute_threads(options);
   Progress progress(detail::label_or(options, "axpy"), detail::total_bytes(x), options.progress);
@@ -93,7 +93,8 @@ void transpose(BlockStore& src, BlockStore& dst, const Options& options) {
   require_writable(dst);
   const DType type = compute_dtype(src.dtype());
   const Input input{&src, type};
-  const std::size_t avail = block_budget(options, 0, src.cache_bytes() + dst.cache_bytes(), src.name() + ": transpose");
+  const std::size_t avail =
+      block_budget(options, 0, src.working_bytes() + dst.working_bytes(), src.name() + ": transpose");
   // Square tiles: rows of both the source and the destination tile are runs of that length.
   const std::int64_t tile_elements =
       max_block_elements(options, avail, bytes_per_element({&input, 1}, 1, type.itemsize()), type.itemsize());

@@ -32,7 +32,7 @@ void stream_rows(const RowStream& s, const Options& options, Progress& progress,
   const std::optional<AnyArray> view = s.a.mapped();
   const bool misaligned = view && reinterpret_cast<std::uintptr_t>(view->data()) % s.acc.itemsize() != 0;
   const Input input{&s.a, s.acc, misaligned};
-  const std::size_t avail = block_budget(options, s.fixed, s.a.cache_bytes(), s.a.name() + ": matmul");
+  const std::size_t avail = block_budget(options, s.fixed, s.a.working_bytes(), s.a.name() + ": matmul");
   const std::size_t per_element = bytes_per_element({&input, 1}, s.output_per_element, s.acc.itemsize());
   const std::int64_t k = s.a.shape()[1];
   const std::int64_t row = std::max<std::int64_t>(k, 1);
@@ -114,7 +114,8 @@ void matmul(BlockStore& a, BlockStore& b, BlockStore& c, const Options& options)
   // Half the budget holds a panel of B's columns, the other half A's blocks and C's tiles.
   // (the 4 KiB are the least block_budget leaves A's stream)
   const std::size_t half =
-      (block_budget(options, 4096, a.cache_bytes() + b.cache_bytes() + c.cache_bytes(), b.name() + ": matmul") + 4096) /
+      (block_budget(options, 4096, a.working_bytes() + b.working_bytes() + c.working_bytes(), b.name() + ": matmul") +
+       4096) /
       2;
   const std::int64_t column_bytes = std::max<std::int64_t>(k, 1) * static_cast<std::int64_t>(acc.itemsize());
   const std::int64_t panel =
@@ -130,7 +131,7 @@ void matmul(BlockStore& a, BlockStore& b, BlockStore& c, const Options& options)
   Progress progress(detail::label_or(options, "matmul"), detail::total_bytes(a) * static_cast<std::uint64_t>(panels),
                     options.progress);
   Options rest = options;
-  rest.budget = options.budget - half - b.cache_bytes() - c.cache_bytes();
+  rest.budget = options.budget - half - b.working_bytes() - c.working_bytes();
   detail::visit_accumulator(acc, [&](auto acc_t) {
     using Acc = typename decltype(acc_t)::type;
     RowMatrix<Acc> bpanel;

@@ -55,7 +55,9 @@ void stream_matrix(BlockStore& a, std::size_t fixed, const Options& options, con
   const auto per_element = static_cast<std::size_t>(
       std::ceil(2.0 * static_cast<double>(type.itemsize()) +
                 vectors * 2.0 * static_cast<double>(rv.acc.itemsize()) / static_cast<double>(n)));
-  const std::size_t avail = block_budget(options, fixed, a.cache_bytes(), a.name() + ": " + label);
+  const std::size_t stores =
+      a.working_bytes() + (rv.in ? rv.in->working_bytes() : 0) + (rv.out ? rv.out->working_bytes() : 0);
+  const std::size_t avail = block_budget(options, fixed, stores, a.name() + ": " + label);
   const std::int64_t max_elements =
       max_block_elements(detail::block_options(options, a, type), avail, per_element, type.itemsize());
   if (rv.out && max_elements < n)

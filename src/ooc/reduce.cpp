@@ -86,7 +86,7 @@ void reduce_stream(BlockStore& a, ReduceOp op, std::optional<int> axis, const Op
   const int threads = compute_threads(options);
   const std::size_t fixed =
       static_cast<std::size_t>(out_len) * sizeof(Out) + static_cast<std::size_t>(threads) * sizeof(Out);
-  const std::size_t avail = block_budget(options, fixed, a.cache_bytes(), a.name() + ": reduce");
+  const std::size_t avail = block_budget(options, fixed, a.working_bytes(), a.name() + ": reduce");
   const std::int64_t max_elements = max_block_elements(detail::block_options(options, a, type), avail,
                                                        bytes_per_element({&input, 1}), type.itemsize());
   const BlockGrid grid(a.shape(), block_shape(a.shape(), max_elements, a.chunk_shape()));
@@ -135,7 +135,7 @@ void reduce_rows_streamed(BlockStore& a, ReduceOp op, BlockStore& out, const Opt
   const Input input{&a, type};
   const int threads = compute_threads(options);
   const std::int64_t cols = std::max<std::int64_t>(a.shape()[1], 1);
-  const std::size_t avail = block_budget(options, 0, a.cache_bytes(), a.name() + ": reduce");
+  const std::size_t avail = block_budget(options, 0, a.working_bytes() + out.working_bytes(), a.name() + ": reduce");
   const std::size_t per_element = bytes_per_element({&input, 1}, 1.0 / static_cast<double>(cols), sizeof(Out));
   const std::int64_t max_elements =
       max_block_elements(detail::block_options(options, a, type), avail, per_element, type.itemsize());

@@ -105,10 +105,13 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
     if (index >= n) return;
     for (Source& s : sources) {
       const Box box = s.box(grid[index]);
-      s.input.store->prefetch(box);
+      // A block read in place is hinted on the mapping it is read from, which is the
+      // store's own (mapped()); any other block through the store.
       FileMap* fm = file_map(s.map);
       if (const std::byte* view = view_of(s.map, box, s.input.type); view && fm)
         fm->advise(Access::WillNeed, fm->offset_of(view), box_bytes(box, s.input.type));
+      else
+        s.input.store->prefetch(box);
     }
   };
 
@@ -157,12 +160,13 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
       for (std::size_t i = 0; i < sources.size(); ++i) {
         Source& s = sources[i];
         const Box in_box = s.box(box);
-        // The store's release() is the hint; dropping our own view's pages keeps the
-        // budget even over a back end that ignores it.
+        // A block read in place drops its pages from the mapping it was read from, so the
+        // budget holds over any back end; the store releases any other block (its cache).
         FileMap* fm = file_map(s.map);
         if (const std::byte* view = view_of(s.map, in_box, s.input.type); view && fm)
           fm->release(fm->offset_of(view), box_bytes(in_box, s.input.type));
-        s.input.store->release(in_box);
+        else
+          s.input.store->release(in_box);
       }
     });
     if (progress && !sources.empty()) progress->advance(box_bytes(box, sources[0].input.store->dtype()));

@@ -117,7 +117,7 @@ void copy_to_npz(const SparseSource& a, const std::string& path, const ConvertOp
   // One block at a time is held (libzip pulls the members in order while it writes),
   // beside the source stores' caches and the writer's deflate buffers.
   std::size_t caches = 0;
-  for (const std::string& name : a.member_names()) caches += member_overhead(a.member(name));
+  for (const std::string& name : a.member_names()) caches += a.member(name).working_bytes();
   // The deflating threads take at most a quarter of the budget (one at least).
   const int threads = ZipWriter::threads_within(options.ooc.budget / 4);
   const std::size_t avail =

@@ -240,12 +240,6 @@ std::vector<std::string> member_names(Format format) {
   }
 }
 
-std::size_t member_overhead(const BlockStore& member) {
-  const Shape chunks = member.chunk_shape();
-  if (chunks.empty()) return member.cache_bytes();
-  return member.cache_bytes() + 2 * static_cast<std::size_t>(element_count(chunks)) * member.dtype().itemsize();
-}
-
 std::vector<std::string> SparseSource::member_names() const { return sparse::member_names(format); }
 
 BlockStore& SparseSource::member(const std::string& member_name) const {

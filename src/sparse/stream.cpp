@@ -7,6 +7,7 @@
 #include <complex>
 #include <cstring>
 #include <span>
+#include <type_traits>
 
 #include "../ooc/common.hpp"
 #include "../ooc/kernels.hpp"
@@ -27,6 +28,11 @@ struct Loads {
   T operator[](std::int64_t k) const { return ooc::kernels::load(reinterpret_cast<const T*>(p) + k); }
 };
 
+template <class T>
+void prefetch(Loads<T> l, std::int64_t k) {
+  __builtin_prefetch(l.p + k * static_cast<std::int64_t>(sizeof(T)));
+}
+
 // Entries [k, end) of the block; `k0` is the block's first entry in the file.
 template <class I>
 void check_block_indices(Loads<I> j, std::int64_t k, std::int64_t end, std::int64_t k0, std::int64_t bound,
@@ -44,6 +50,28 @@ void check_block_indices(Loads<I> j, std::int64_t k, std::int64_t end, std::int6
                         " is outside [0, " + std::to_string(bound) + ")");
 }
 
+// Column j of the file, checked on the way: x is read at min(j, last), so never outside
+// it, and `top` keeps the largest j seen (a negative one as huge). The part whose top is
+// past `last` then searches its indices for the culprit (check_block_indices). Two
+// instructions an entry instead of a second pass over the indices; `top` stays in a
+// register through the kernel's loop, as nothing it stores can alias it.
+template <class J>
+struct Checked {
+  J j;
+  std::uint64_t last;
+  std::uint64_t* top;
+  std::uint64_t operator[](std::int64_t k) const {
+    const auto u = static_cast<std::uint64_t>(static_cast<std::int64_t>(j[k]));
+    *top = std::max(*top, u);
+    return std::min(u, last);
+  }
+};
+
+template <class J>
+void prefetch(Checked<J> c, std::int64_t k) {
+  prefetch(c.j, k);
+}
+
 // Column j of the file read at its place in a compact x (CompactColumns).
 template <class J>
 struct Placed {
@@ -51,6 +79,11 @@ struct Placed {
   const ColumnMap* map;
   std::int64_t operator[](std::int64_t k) const { return map->place(j[k]); }
 };
+
+template <class J>
+void prefetch(Placed<J> c, std::int64_t k) {
+  prefetch(c.j, k);
+}
 
 // Whether entries [0, n) of a block reach a column outside [begin, end).
 template <class I>
@@ -73,7 +106,7 @@ void stream_nonzeros(const SparseSource& a, const std::vector<I>& indptr, bool w
   const ooc::Input inputs[2] = {{&indices, dtype_of<I>()}, {&data, dtype_of<Acc>()}};
   const std::span<const ooc::Input> used(inputs, with_data ? 2 : 1);
   const std::size_t avail = ooc::block_budget(
-      options, fixed, member_overhead(indices) + (with_data ? member_overhead(data) : 0), a.name + ": " + what);
+      options, fixed, indices.working_bytes() + (with_data ? data.working_bytes() : 0), a.name + ": " + what);
   // Members read in place take the engine's larger cap for mapped inputs (budget.hpp).
   BlockStore& widest = with_data ? data : indices;
   const DType widest_type = with_data ? dtype_of<Acc>() : dtype_of<I>();
@@ -112,13 +145,25 @@ void product(const SparseSource& a, const std::vector<I>& indptr, const Acc* x, 
     }
     // `at` reads the indices x is read at: the file's, or their places in a compact x.
     const auto multiply = [&](auto at) {
+      // Runs kernel(indices) over the block's entries [e0, e1), with its indices checked:
+      // first for a compact x (Placed looks them up), on the way otherwise (Checked).
+      const auto product_checked = [&](std::int64_t e0, std::int64_t e1, auto kernel) {
+        if constexpr (std::is_same_v<decltype(at), Loads<I>>) {
+          std::uint64_t top = 0;
+          if (minor > 0) kernel(Checked<Loads<I>>{at, static_cast<std::uint64_t>(minor - 1), &top});
+          if (minor == 0 ? e1 > e0 : top >= static_cast<std::uint64_t>(minor))
+            check_block_indices(j, e0, e1, k0, minor, name);
+        } else {
+          check_block_indices(j, e0, e1, k0, minor, name);
+          kernel(at);
+        }
+      };
       if (!gather) {
         check_block_indices(j, 0, n, k0, minor, name);
         csc_cols_spmv(0, r1 - r0, local.data(), at, v, x + r0, y);
       } else if (r1 - r0 == 1) {  // one row, possibly a piece of it: add the partial sum
-        check_block_indices(j, 0, n, k0, minor, name);
         Acc part{};
-        csr_rows_spmv(0, 1, local.data(), at, v, x, &part);
+        product_checked(0, n, [&](auto j_at) { csr_rows_spmv(0, 1, local.data(), j_at, v, x, &part); });
         y[r0] += part;
       } else {
         // On the engine's pool (its workers block between blocks, leaving the core to the
@@ -132,9 +177,8 @@ void product(const SparseSource& a, const std::vector<I>& indptr, const Acc* x, 
         ooc::detail::parallel(t, [&](int, int) {
           for (int p = next++; p < parts; p = next++) {
             const std::int64_t b0 = bounds[static_cast<std::size_t>(p)], b1 = bounds[static_cast<std::size_t>(p) + 1];
-            check_block_indices(j, local[static_cast<std::size_t>(b0)], local[static_cast<std::size_t>(b1)], k0, minor,
-                                name);
-            csr_rows_spmv(b0, b1, local.data(), at, v, x, y + r0);
+            product_checked(local[static_cast<std::size_t>(b0)], local[static_cast<std::size_t>(b1)],
+                            [&](auto j_at) { csr_rows_spmv(b0, b1, local.data(), j_at, v, x, y + r0); });
           }
         });
       }

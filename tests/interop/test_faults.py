@@ -133,9 +133,11 @@ class FaultTest(TempDirCase):
                 f.visit(lambda n: found.append('ex.h5:/' + n) if 'mammoth-tmp' in n else None)
         return found
 
-    def check_outcome(self, label, r, dest, before, expected, killed=False):
+    def check_outcome(self, label, r, dest, before, expected, killed=False, stopped=False):
         """A failed run left the old content and every other object as they were; a
-        successful one made the new content whole and touched nothing else."""
+        successful one made the new content whole and touched nothing else. `stopped`: a
+        SIGINT/SIGTERM ended the process by default action, which the CLI leaves to signals
+        that arrive with no output in progress: before it began or after its commit."""
         d = Destination(dest)
         after = d.snapshot()  # h5py/numpy/scipy must open it
         if isinstance(after, dict):
@@ -147,8 +149,9 @@ class FaultTest(TempDirCase):
             new_whole = after is not None and any(inside(k) for k in after) and (expected is None or np.array_equal(after[d.inner], expected))
             new_whole = new_whole and same({k: v for k, v in after.items() if not inside(k)},
                                            {k: v for k, v in (before or {}).items() if not inside(k)})
-        # a SIGKILL may land after the commit: then the new content is whole
-        ok = new_whole if r.returncode == 0 else same(after, before) or (killed and new_whole)
+        # a SIGKILL, or a signal with no output in progress, may land after the commit:
+        # then the new content is whole
+        ok = new_whole if r.returncode == 0 else same(after, before) or ((killed or stopped) and new_whole)
         if not ok:
             STATS['lost'] += 1
         self.assertTrue(ok, '%s: destination damaged (rc %d): %s' % (label, r.returncode, r.stderr[-400:]))
@@ -198,7 +201,8 @@ class FaultTest(TempDirCase):
                     if not killed and r.returncode != 0:
                         # cancelled cleanly, or stopped by the signal before any output began
                         self.assertIn(r.returncode, (1, -sig), err)
-                    self.check_outcome(label, r, dest, before, expected, killed=killed)
+                    self.check_outcome(label, r, dest, before, expected, killed=killed,
+                                       stopped=r.returncode == -sig)
                     if killed:
                         # the next run to the same destination removes what the kill left
                         again = run(args)

@@ -323,6 +323,25 @@ TEST(HostileInput, MaxAllocationRefusesAHugeLoadNamingTheFileAndTheCap) {
   EXPECT_THROW(allocate_buffer<char>(4096), MemoryLimitError);
 }
 
+// Found by fuzz/h5_fuzz: a legal dataset of 8×8 int32 whose gzip chunks declare 2.5 GiB
+// each. Its read is refused naming the dataset and the block, not only the amount.
+TEST(HostileInput, AHugeChunkIsRefusedNamingTheDataset) {
+  ScopedEnv cap("MAMMOTH_MAX_ALLOCATION", "1GiB");
+  const std::string path = std::string(MAMMOTH_SOURCE_DIR) + "/fuzz/regressions/h5_fuzz/h5_chunks_claiming_2_5gib_each";
+  const h5::File file(path, Mode::Read);
+  const h5::Dataset x = file.dataset("/x");
+  std::vector<std::int32_t> out(64);
+  try {
+    x.read(Box::whole(x.shape()), out.data(), DType(ScalarType::Int32));
+    ADD_FAILURE() << "read a 2.5 GiB chunk under a 1 GiB cap";
+  } catch (const MemoryLimitError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("h5_chunks_claiming_2_5gib_each:/x: reading (8, 8) at (0, 0) needs 2.5 GiB"), std::string::npos)
+        << what;
+    EXPECT_NE(what.find("MAMMOTH_MAX_ALLOCATION allows"), std::string::npos) << what;
+  }
+}
+
 TEST(HostileInput, MalformedMaxAllocationIsAnErrorNamingTheVariable) {
   ScopedEnv cap("MAMMOTH_MAX_ALLOCATION", "lots");
   const std::string e = error_of([] { allocate_buffer<char>(16); });

@@ -356,6 +356,35 @@ TEST(Stream, SpmvChecksIndicesBudgetAndCancel) {
                ShapeError);
 }
 
+TEST(Stream, SpmvChecksIndicesOfARowSplitAcrossBlocks) {
+  TempDir dir;
+  // One row of 60,000 entries: under a small budget it is multiplied piece by piece.
+  Csr<double, std::int64_t> a{1, 60000, {0, 60000}, {}, {}};
+  for (std::int64_t k = 0; k < 60000; ++k) {
+    a.indices.push_back(k);
+    a.data.push_back(0.5);
+  }
+  std::vector<double> x(60000);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>(i % 7);
+  const AnyArray xa(NdArray<double>::from(std::vector<double>(x), {60000}));
+  ooc::Options options;
+  options.budget = 1 << 20;
+  save_npz(dir.file("a.npz"), a, false);
+  StreamStats stats;
+  const AnyArray y = sparse::spmv(open_sparse(dir.file("a.npz")), xa, options, false, &stats);
+  EXPECT_GE(stats.blocks, 2);
+  double want = 0;
+  for (double v : x) want += 0.5 * v;
+  EXPECT_DOUBLE_EQ(reinterpret_cast<const double*>(y.data())[0], want);
+  // The first index past the last column, in a middle piece; then one far below zero.
+  for (const std::int64_t bad : {std::int64_t{60000}, std::int64_t{-5} << 40}) {
+    a.indices[43210] = bad;
+    save_npz(dir.file("bad.npz"), a, false);
+    const std::string e = error_of([&] { sparse::spmv(open_sparse(dir.file("bad.npz")), xa, options); });
+    EXPECT_NE(e.find("indices[43210] = " + std::to_string(bad) + " is outside [0, 60000)"), std::string::npos) << e;
+  }
+}
+
 TEST(Stream, ParallelBlocksReadInPlaceAtAnyOffset) {
   TempDir dir;
   // Enough entries per block for every thread; the members sit at odd offsets of the zip.

@@ -113,6 +113,9 @@ class Dataset {
   // it takes effect only when no other handle of the same dataset is open.
   void set_cache(const ChunkCache& cache);
   ChunkCache cache() const { return cache_; }
+  // Memory a read or write of this dataset may hold at once besides the caller's buffer:
+  // the chunk cache, plus libhdf5's filter buffers or the direct chunk path's batch.
+  std::size_t working_bytes() const;
 
   // Contiguous, unfiltered, allocated data in a file opened read-only: a read-only
   // view mapped at the data's file offset (no copy). nullopt otherwise.
@@ -136,6 +139,8 @@ class Dataset {
   // Writes `box` through direct_chunk_writes(); false (nothing written) when libhdf5 must
   // (a box that cuts chunks, a conversion between scalar types).
   bool write_direct(const Box& box, const void* src, DType type) const;
+  // The most read_direct/write_direct hold at once: their batch of chunks and two per thread.
+  std::size_t direct_working_bytes() const;
   // A pipeline of gzip or shuffle + gzip alone: sets shuffle_size_ and gzip_level_.
   bool gzip_pipeline() const;
 

@@ -43,12 +43,6 @@ struct SparseSource {
 // Only headers and attributes are read; FormatError for anything that is no sparse matrix.
 SparseSource open_sparse(const std::string& spec);
 
-// Memory a member's back end holds beside the engine's blocks, for the budget: its cache
-// (cache_bytes()) and, for a chunked member, two chunks more: libhdf5 reads a chunk
-// through its filters into buffers of its own (the stored bytes, then the inflated ones,
-// grown by doubling), which no cache setting bounds.
-std::size_t member_overhead(const BlockStore& member);
-
 // scipy's member names for a format, in the order save_npz writes them.
 std::vector<std::string> member_names(Format format);
 

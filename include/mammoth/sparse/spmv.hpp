@@ -26,6 +26,18 @@ void check_spmv(const char* format, std::int64_t rows, std::int64_t cols, std::s
 // The CSR kernel over rows [r0, r1): one dot product per row. `j` (indices) and `a`
 // (values) are pointers, or anything indexed like them: the streamed product passes
 // loaders for blocks viewed in place at any byte offset of a file (stream.cpp).
+// Asks for the cache line of element k; never faults, whatever k. Accessors that are
+// not pointers overload it (stream.cpp).
+template <class T>
+void prefetch(const T* p, std::int64_t k) {
+  __builtin_prefetch(p + k);
+}
+
+// How far ahead the CSR kernel asks for indices and values: the hardware prefetcher
+// stops at every 4 KiB page, and each row's loads of x stall the stream between pages
+// (a 22M-entry product ran 1.3–1.5× faster with it; 128 to 1024 all help).
+inline constexpr std::int64_t kPrefetchAhead = 256;
+
 template <class T, class I, class J, class A>
 void csr_rows_spmv(std::int64_t r0, std::int64_t r1, const I* p, J j, A a, const T* x, T* y) {
   // Four partial sums break the add latency chain, so the loop runs at memory speed.
@@ -34,6 +46,8 @@ void csr_rows_spmv(std::int64_t r0, std::int64_t r1, const I* p, J j, A a, const
     I k = p[r];
     const I end = p[r + 1];
     for (; k + 4 <= end; k += 4) {
+      prefetch(a, k + kPrefetchAhead);
+      prefetch(j, k + kPrefetchAhead);
       s0 += a[k] * x[j[k]];
       s1 += a[k + 1] * x[j[k + 1]];
       s2 += a[k + 2] * x[j[k + 2]];
