@@ -30,7 +30,7 @@ struct Loads {
 
 template <class T>
 void prefetch(Loads<T> l, std::int64_t k) {
-  __builtin_prefetch(l.p + k * static_cast<std::int64_t>(sizeof(T)));
+  prefetch_bytes(l.p, k * static_cast<std::int64_t>(sizeof(T)));
 }
 
 // Entries [k, end) of the block; `k0` is the block's first entry in the file.
