@@ -153,6 +153,10 @@ class MappedStore final : public BlockStore {
   Memmap& memmap() { return map_; }
 
  private:
+  // read() of a box whose rows lie far apart in the file, run by run through the page
+  // cache; false when the mapping serves it better.
+  bool read_runs(const Box& box, void* dst, DType dst_type);
+
   Memmap map_;
   ArrayStore view_;
   std::string name_;

@@ -11,7 +11,46 @@ namespace mammoth {
 MappedStore::MappedStore(Memmap map, std::string name, std::vector<std::pair<std::string, std::string>> properties)
     : map_(std::move(map)), view_(map_.array(), name), name_(std::move(name)), properties_(std::move(properties)) {}
 
-void MappedStore::read(const Box& box, void* dst, DType dst_type) { view_.read(box, dst, dst_type); }
+void MappedStore::read(const Box& box, void* dst, DType dst_type) {
+  if (!read_runs(box, dst, dst_type)) view_.read(box, dst, dst_type);
+}
+
+// Touching the rows of a column block through the mapping maps, for each row, the whole
+// huge page (a 2 MiB folio of the page cache) or fault-around window around it: 40 MB
+// resident to gather a 100 × 4,000 float32 block of 400 KB rows, where the budget counts
+// 1.6 MB. pread copies the same bytes from the page cache and maps nothing. A private
+// (copy-on-write) mapping holds the program's changes, so it is always read in memory.
+bool MappedStore::read_runs(const Box& box, void* dst, DType dst_type) {
+  check_box(box, shape(), name_);
+  const AnyArray& a = map_.array();
+  const std::size_t nd = box.offset.size();
+  if (map_.storage()->is_private() || nd < 2 || box.size() == 0 || !a.is_c_contiguous()) return false;
+  const DType type = dtype();
+  const auto item = static_cast<std::int64_t>(type.itemsize());
+  const std::int64_t run = box.count[nd - 1], runs = box.size() / run;
+  // Runs that fill at least half of their rows: the mapping wastes little and takes fewer calls.
+  if (runs < 2 || 2 * run * item > a.strides()[nd - 2] * item) return false;
+  std::vector<std::byte> scratch(dst_type == type ? 0 : static_cast<std::size_t>(run * item));
+  auto* out = static_cast<std::byte*>(dst);
+  Shape at(nd, 0);  // the run's index within the box, last axis 0
+  for (std::int64_t k = 0; k < runs; ++k) {
+    std::int64_t element = 0;
+    for (std::size_t i = 0; i < nd; ++i) element += (box.offset[i] + at[i]) * a.strides()[i];
+    const std::int64_t from = map_.offset() + element * item;
+    std::byte* into = out + k * run * static_cast<std::int64_t>(dst_type.itemsize());
+    if (scratch.empty()) {
+      read_at(map_.fd(), name_, into, static_cast<std::size_t>(run * item), from);
+    } else {
+      read_at(map_.fd(), name_, scratch.data(), scratch.size(), from);
+      convert(scratch.data(), type, into, dst_type, static_cast<std::size_t>(run));
+    }
+    for (std::size_t i = nd - 1; i-- > 0;) {  // next run: the leading axes count in C order
+      if (++at[i] < box.count[i]) break;
+      at[i] = 0;
+    }
+  }
+  return true;
+}
 
 void MappedStore::write(const Box& box, const void* src, DType src_type) {
   check_box(box, shape(), name_);

@@ -87,10 +87,17 @@ RowRange rank_share(std::int64_t rows, int rank, int ranks, std::int64_t align) 
 }
 
 RowRange weighted_share(std::span<const std::int64_t> prefix, int rank, int ranks) {
-  check_rank(rank, ranks);
   if (prefix.empty()) throw Error("weighted_share: the prefix sum needs rows + 1 entries");
-  const auto rows = static_cast<std::int64_t>(prefix.size()) - 1;
-  const std::int64_t first = prefix.front(), total = prefix.back() - first;
+  return weighted_share(
+      static_cast<std::int64_t>(prefix.size()) - 1, [&](std::int64_t i) { return prefix[static_cast<std::size_t>(i)]; },
+      rank, ranks);
+}
+
+RowRange weighted_share(std::int64_t rows, const std::function<std::int64_t(std::int64_t)>& prefix_at, int rank,
+                        int ranks) {
+  check_rank(rank, ranks);
+  if (rows < 0) throw Error("weighted_share: a negative row count");
+  const std::int64_t first = prefix_at(0), total = prefix_at(rows) - first;
   // The cut before rank k: the row boundary whose running weight is nearest k/ranks of
   // the total; the even row split when there is no weight.
   const auto cut = [&](int k) -> std::int64_t {
@@ -98,11 +105,21 @@ RowRange weighted_share(std::span<const std::int64_t> prefix, int rank, int rank
     if (k == ranks) return rows;
     if (total <= 0) return even_cut(rows, k, ranks);
     const std::int64_t target = first + even_cut(total, k, ranks);
-    auto at = std::lower_bound(prefix.begin(), prefix.end(), target);
-    if (at != prefix.begin() && (at == prefix.end() || target - *(at - 1) <= *at - target)) --at;
-    return std::min<std::int64_t>(rows, at - prefix.begin());
+    // The first boundary whose running weight reaches the target, or the one before it
+    // when that is nearer.
+    std::int64_t lo = 0, hi = rows + 1;
+    while (lo < hi) {
+      const std::int64_t mid = lo + (hi - lo) / 2;
+      if (prefix_at(mid) < target)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    if (lo > 0 && (lo > rows || target - prefix_at(lo - 1) <= prefix_at(lo) - target)) --lo;
+    return std::min(rows, lo);
   };
-  return RowRange{cut(rank), std::max(cut(rank), cut(rank + 1))};
+  const std::int64_t begin = cut(rank);
+  return RowRange{begin, std::max(begin, cut(rank + 1))};
 }
 
 std::unique_ptr<BlockStore> rows_of(BlockStore& whole, RowRange range, std::function<void()> before_io) {

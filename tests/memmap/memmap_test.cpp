@@ -301,6 +301,41 @@ TEST(Memmap, ForEachBlockTilesInCOrder) {
   }
 }
 
+// A column block of a row-major file (an engine block aligned to an output's chunks) read
+// through the store: its rows lie 256 KiB apart, and touching them through the mapping
+// would map a huge page or fault-around window around each one. It is read from the page
+// cache instead, mapping nothing, in either type.
+TEST(Memmap, ColumnBlocksOfAStoreAreReadWithoutMappingTheirRows) {
+  TempDir dir;
+  const std::string path = dir.file("wide.npy");
+  constexpr std::int64_t kRows = 64, kCols = 1 << 16;
+  {
+    Memmap m = create_npy(path, options(DType(ScalarType::Float32), {kRows, kCols}));
+    auto a = m.as<float>();
+    for (std::int64_t i = 0; i < kRows; ++i)
+      for (std::int64_t j = 0; j < kCols; ++j) a(i, j) = static_cast<float>(i * 1000 + j % 1000);
+  }
+  auto store = open_store(path, Mode::Read);
+  const AnyArray mapped = *store->mapped();
+  const Box block{{3, 5000}, {60, 300}};
+  std::vector<float> same(static_cast<std::size_t>(block.size()));
+  std::vector<double> wide(same.size());
+  store->read(block, same.data(), DType(ScalarType::Float32));
+  store->read(block, wide.data(), DType(ScalarType::Float64));
+  for (std::int64_t i = 0; i < 60; ++i)
+    for (std::int64_t j = 0; j < 300; ++j) {
+      const float want = static_cast<float>((3 + i) * 1000 + (5000 + j) % 1000);
+      ASSERT_EQ(same[static_cast<std::size_t>(i * 300 + j)], want) << i << ", " << j;
+      ASSERT_EQ(wide[static_cast<std::size_t>(i * 300 + j)], static_cast<double>(want)) << i << ", " << j;
+    }
+  EXPECT_EQ(mapping_rss_kib(mapped.data()), 0.0);
+  // Rows read whole still come through the mapping.
+  std::vector<float> rows(2 * kCols);
+  store->read(Box::rows(store->shape(), 10, 12), rows.data(), DType(ScalarType::Float32));
+  EXPECT_EQ(rows[kCols + 7], 11007.0f);
+  EXPECT_GT(mapping_rss_kib(mapped.data()), 0.0);
+}
+
 TEST(Memmap, StoresCopyAndConvert) {
   TempDir dir;
   {

@@ -83,6 +83,27 @@ TEST(WeightedShare, BalancesTheWeight) {
   EXPECT_EQ(weighted_share(none, 0, 2), (RowRange{0, 2}));
 }
 
+TEST(WeightedShare, ReadsThePrefixOnDemandAFewTimesPerCut) {
+  // 2^40 rows of 3 entries each: found by binary search, never read whole.
+  const std::int64_t rows = std::int64_t{1} << 40;
+  std::int64_t reads = 0;
+  const auto at = [&](std::int64_t i) {
+    ++reads;
+    return 3 * i;
+  };
+  std::vector<RowRange> shares;
+  for (int r = 0; r < 4; ++r) shares.push_back(weighted_share(rows, at, r, 4));
+  expect_tiling(shares, rows);
+  EXPECT_EQ(shares[1], (RowRange{rows / 4, rows / 2}));
+  EXPECT_LT(reads, 4 * 2 * 50);  // two cuts a rank, ~42 reads a cut
+  // The span form gives the same cuts.
+  const std::vector<std::int64_t> prefix{0, 10, 10, 10, 11, 12, 13, 14, 24, 24};
+  for (int r = 0; r < 3; ++r)
+    EXPECT_EQ(weighted_share(prefix, r, 3),
+              weighted_share(
+                  9, [&](std::int64_t i) { return prefix[static_cast<std::size_t>(i)]; }, r, 3));
+}
+
 AnyArray matrix(std::int64_t m, std::int64_t n) {
   AnyArray a = AnyArray::empty(DType(ScalarType::Float64), {m, n});
   auto* p = reinterpret_cast<double*>(a.data());

@@ -295,6 +295,20 @@ class TestSpmvAcrossRanks(DistributedCase):
         r = mpirun(3, "spmv", self.path("M.npz"), self.path("x.npy"), "-o", self.path("y.npy"), "-q")
         self.assert_refused(r, "needs a vector of shape (40)")
 
+    def test_falling_indptr_refused_once(self):
+        # No rank reads indptr whole; each checks its own rows of it, and the cuts must tile.
+        import scipy.sparse as sp
+        m = sp.csr_matrix(np.eye(40))
+        np.save(self.path("x.npy"), np.ones(40))
+        for at, value in ((35, 30), (1, 39), (39, 41)):
+            bad = m.copy()
+            bad.indptr = bad.indptr.copy()
+            bad.indptr[at] = value
+            save_csr(self.path("B.npz"), bad, np.int32)
+            with self.subTest(at=at, value=value):
+                r = mpirun(3, "spmv", self.path("B.npz"), self.path("x.npy"), "-o", self.path("y.npy"), "-q")
+                self.assert_refused(r, "indptr must rise from 0 to nnz = 40")
+
     def test_memory_per_rank_is_far_below_x_whole(self):
         # 10^8 columns, 10^4 nonzeros: x whole would be 800 MB per rank; each rank holds its
         # touched entries, 2 bits per column (25 MB) and reads only the blocks of x it needs.

@@ -40,8 +40,8 @@ AnyArray matvec(const Communicator& comm, BlockStore& a, BlockStore& x, bool tra
 void matmul(const Communicator& comm, BlockStore& a, BlockStore& b, ParallelOutput& c, const ooc::Options& options);
 
 // y = A·x for a CSR matrix on disk (sparse::spmv streamed under the budget), as PETSc's
-// MPIAIJ splits it: the rows are split by nonzeros (weighted_share over indptr, which
-// every rank reads once), and x in contiguous ranges (a square matrix's as its rows,
+// MPIAIJ splits it: the rows are split by nonzeros (weighted_share, binary searches in
+// indptr on disk: a rank reads only its own rows of indptr), and x in contiguous ranges (a square matrix's as its rows,
 // else evenly). A rank streams its indices once to mark the columns they touch
 // (sparse::ColumnMap: 2 bits per column), asks the owners for its ghosts (touched
 // columns outside its range: MPI_Alltoall of counts, MPI_Ialltoallv of columns), reads

@@ -32,6 +32,12 @@ RowRange rank_share(std::int64_t rows, int rank, int ranks, std::int64_t align =
 // The same split by weight: `prefix` holds rows + 1 running totals (a CSR indptr: the
 // nonzeros before each row), and each rank gets contiguous rows of about equal weight.
 RowRange weighted_share(std::span<const std::int64_t> prefix, int rank, int ranks);
+// The same with the running totals read on demand: `prefix_at(i)` for i in [0, rows]. Each
+// cut is a binary search, so a rank finds the cuts in an indptr on disk with a few dozen
+// one-element reads instead of holding it whole. A prefix that falls (a corrupt indptr)
+// may give cuts that fall too; the caller checks.
+RowRange weighted_share(std::int64_t rows, const std::function<std::int64_t(std::int64_t)>& prefix_at, int rank,
+                        int ranks);
 
 // Rows [range.begin, range.end) of `whole` as a store of its own (axis 0 cut; a 0-d
 // store cannot be cut): boxes are shifted into the whole, so the one-process engine runs

@@ -106,17 +106,40 @@ void drop(std::vector<T>& v) {
   std::vector<T>().swap(v);
 }
 
-// A CSR matrix's indptr, checked (it rises from 0 to nnz).
-std::vector<std::int64_t> read_indptr(const sparse::SparseSource& a) {
+FormatError indptr_error(const sparse::SparseSource& a) {
+  return FormatError(a.member("indptr").name() + ": indptr must rise from 0 to nnz = " + std::to_string(a.nnz()));
+}
+
+// Every rank's rows of a CSR matrix, split by nonzeros: the cuts are binary searches in
+// the indptr on disk (weighted_share), so no rank reads it whole (8 bytes a row).
+std::vector<RowRange> nonzero_shares(const sparse::SparseSource& a, int ranks) {
   BlockStore& ptr = a.member("indptr");
   if (ptr.shape() != Shape{a.rows + 1})
     throw FormatError(ptr.name() + ": indptr has shape " + shape_string(ptr.shape()) + ", expected (" +
                       std::to_string(a.rows + 1) + ",)");
-  std::vector<std::int64_t> indptr(static_cast<std::size_t>(a.rows) + 1);
-  ptr.read(Box::whole(ptr.shape()), indptr.data(), DType(ScalarType::Int64));
-  if (indptr.front() != 0 || indptr.back() != a.nnz() || !std::is_sorted(indptr.begin(), indptr.end()))
-    throw FormatError(ptr.name() + ": indptr must rise from 0 to nnz = " + std::to_string(a.nnz()));
-  return indptr;
+  const auto at = [&](std::int64_t i) {
+    std::int64_t v = 0;
+    ptr.read(Box{{i}, {1}}, &v, DType(ScalarType::Int64));
+    return v;
+  };
+  if (at(0) != 0 || at(a.rows) != a.nnz()) throw indptr_error(a);
+  std::vector<RowRange> rows(static_cast<std::size_t>(ranks));
+  for (int r = 0; r < ranks; ++r) {
+    rows[static_cast<std::size_t>(r)] = weighted_share(a.rows, at, r, ranks);
+    // A falling indptr can give falling cuts: the shares must tile the rows.
+    if (rows[static_cast<std::size_t>(r)].begin != (r == 0 ? 0 : rows[static_cast<std::size_t>(r) - 1].end))
+      throw indptr_error(a);
+  }
+  return rows;
+}
+
+// indptr[share.begin .. share.end] (share.size() + 1 entries), checked to rise: the
+// shares' ends overlap by one entry, so every rank checking its own checks the whole.
+std::vector<std::int64_t> indptr_rows(const sparse::SparseSource& a, RowRange share) {
+  std::vector<std::int64_t> part(static_cast<std::size_t>(share.size()) + 1);
+  a.member("indptr").read(Box{{share.begin}, {share.size() + 1}}, part.data(), DType(ScalarType::Int64));
+  if (!std::is_sorted(part.begin(), part.end())) throw indptr_error(a);
+  return part;
 }
 
 // The entries of x rank `rank` holds: a square matrix's x as its y (the rank's rows, so
@@ -126,21 +149,20 @@ RowRange x_share(const sparse::SparseSource& a, const std::vector<RowRange>& row
   return rank_share(a.cols, rank, static_cast<int>(rows.size()));
 }
 
-// This rank's rows of `a` as a CSR matrix of their own: indptr shifted to start at 0,
-// indices and data cut to the rows' nonzeros.
+// This rank's rows of `a` as a CSR matrix of their own (`indptr`: indptr_rows): indptr
+// shifted to start at 0, indices and data cut to the rows' nonzeros.
 sparse::SparseSource rows_csr(const Communicator& comm, const sparse::SparseSource& a,
                               const std::vector<std::int64_t>& indptr, RowRange share) {
-  const std::int64_t k0 = indptr[static_cast<std::size_t>(share.begin)],
-                     k1 = indptr[static_cast<std::size_t>(share.end)];
+  const std::int64_t k0 = indptr.front(), k1 = indptr.back();
   // int32 when the rows' nonzeros allow it: the engine then reads int32 indices as int32.
   const bool narrow = k1 - k0 <= std::numeric_limits<std::int32_t>::max();
   AnyArray local = AnyArray::empty(DType(narrow ? ScalarType::Int32 : ScalarType::Int64), {share.size() + 1});
-  for (std::int64_t r = share.begin; r <= share.end; ++r) {
+  for (std::int64_t r = 0; r <= share.size(); ++r) {
     const std::int64_t v = indptr[static_cast<std::size_t>(r)] - k0;
     if (narrow)
-      reinterpret_cast<std::int32_t*>(local.data())[r - share.begin] = static_cast<std::int32_t>(v);
+      reinterpret_cast<std::int32_t*>(local.data())[r] = static_cast<std::int32_t>(v);
     else
-      reinterpret_cast<std::int64_t*>(local.data())[r - share.begin] = v;
+      reinterpret_cast<std::int64_t*>(local.data())[r] = v;
   }
   sparse::SparseSource mine;
   mine.name = a.name;
@@ -328,8 +350,7 @@ void matmul(const Communicator& comm, BlockStore& a, BlockStore& b, ParallelOutp
 
 void spmv(const Communicator& comm, const sparse::SparseSource& a, BlockStore& x, ParallelOutput& y,
           const ooc::Options& options) {
-  std::vector<std::int64_t> indptr;
-  std::vector<RowRange> rows(static_cast<std::size_t>(comm.size())), cols(rows.size());
+  std::vector<RowRange> rows, cols(static_cast<std::size_t>(comm.size()));
   comm.phase([&] {
     if (a.format != sparse::Format::Csr)
       throw FormatError(a.name + ": spmv across ranks needs a csr matrix, found " + sparse::format_name(a.format));
@@ -337,11 +358,8 @@ void spmv(const Communicator& comm, const sparse::SparseSource& a, BlockStore& x
       throw ShapeError(a.name + ": A·x with A of shape (" + std::to_string(a.rows) + ", " + std::to_string(a.cols) +
                        ") needs a vector of shape (" + std::to_string(a.cols) + "), found " + shape_string(x.shape()) +
                        " in " + x.name());
-    indptr = read_indptr(a);
-    for (int r = 0; r < comm.size(); ++r) {
-      rows[static_cast<std::size_t>(r)] = weighted_share(indptr, r, comm.size());
-      cols[static_cast<std::size_t>(r)] = x_share(a, rows, r);
-    }
+    rows = nonzero_shares(a, comm.size());
+    for (int r = 0; r < comm.size(); ++r) cols[static_cast<std::size_t>(r)] = x_share(a, rows, r);
   });
   const RowRange share = rows[static_cast<std::size_t>(comm.rank())], own = cols[static_cast<std::size_t>(comm.rank())];
   const bool complex = a.data().dtype().kind() == Kind::Complex || x.dtype().kind() == Kind::Complex;
@@ -350,9 +368,12 @@ void spmv(const Communicator& comm, const sparse::SparseSource& a, BlockStore& x
   sparse::ColumnMap map;
   GhostPlan plan;
   comm.phase([&] {
-    const std::int64_t first = share.empty() ? 0 : indptr[static_cast<std::size_t>(share.begin)];
-    if (!share.empty()) mine.emplace(rows_csr(comm, a, indptr, share));
-    drop(indptr);  // the whole matrix's: not held while streaming
+    std::int64_t first = 0;
+    if (!share.empty()) {
+      std::vector<std::int64_t> indptr = indptr_rows(a, share);
+      first = indptr.front();
+      mine.emplace(rows_csr(comm, a, indptr, share));
+    }
     map = sparse::ColumnMap(a.cols);
     if (mine) {
       try {
