@@ -23,6 +23,9 @@ namespace mammoth::h5 {
 
 namespace {
 
+// A shuffled chunk read as another type is unshuffled into a tile this size, then converted.
+constexpr std::size_t kTileBytes = 4096;
+
 // Chunks in flight at once: raw and inflated copies of each are held until the batch lands.
 // Bounded so that big chunks come one per thread (2 MiB chunks: a batch of two on two
 // cores): the batch is memory the engine charges to the budget (working_bytes()).
@@ -203,9 +206,11 @@ std::size_t Dataset::direct_working_bytes() const {
   for (auto c : chunks_) chunk_bytes *= static_cast<std::size_t>(c);
   const int threads = direct_threads();
   // A batch of stored (reads) or deflated (writes, up to the compress bound) chunks, and
-  // each thread's two whole-chunk scratch buffers.
+  // each thread's whole-chunk scratch: the inflated chunk (reads; a second for a shuffle
+  // whose planes are not the elements), the gathered and the shuffled chunk (writes).
   const std::size_t stored = libdeflate_zlib_compress_bound(nullptr, chunk_bytes);
-  return direct_batch(chunk_bytes, threads) * stored + 2 * static_cast<std::size_t>(threads) * chunk_bytes;
+  const std::size_t per_thread = writable_ || (shuffle_size_ && shuffle_size_ != dtype_->itemsize()) ? 2 : 1;
+  return direct_batch(chunk_bytes, threads) * stored + per_thread * static_cast<std::size_t>(threads) * chunk_bytes;
 }
 
 bool Dataset::read_direct(const Box& box, void* dst, DType type) const {
@@ -286,9 +291,9 @@ bool Dataset::read_direct(const Box& box, void* dst, DType type) const {
           data = whole;
           shuffled = false;
         }
-        // Unshuffled run by run straight into the box when no conversion follows; else into
-        // `plain` at the run's own place, converted from there.
-        std::byte* plain = shuffled && !same_type ? worker->plain.get(chunk_bytes) : nullptr;
+        // Unshuffled run by run straight into the box when no conversion follows; else a
+        // tile at a time through `tile`, converted from there (no whole-chunk copy).
+        std::byte tile[kTileBytes];
         // The part of the chunk inside the box, one run along the last axis at a time.
         Shape lo(nd), hi(nd);
         for (std::size_t i = 0; i < nd; ++i) {
@@ -309,8 +314,12 @@ bool Dataset::read_direct(const Box& box, void* dst, DType type) const {
           if (shuffled && same_type) {
             unshuffle(data, chunk_elements, shuffle_size_, first, run, target);
           } else if (shuffled) {
-            unshuffle(data, chunk_elements, shuffle_size_, first, run, plain + first * item);
-            convert(plain + first * item, *dtype_, target, type, run);
+            const std::size_t per_tile = kTileBytes / item;
+            for (std::size_t done = 0; done < run; done += per_tile) {
+              const std::size_t n = std::min(per_tile, run - done);
+              unshuffle(data, chunk_elements, shuffle_size_, first + done, n, tile);
+              convert(tile, *dtype_, target + done * type.itemsize(), type, n);
+            }
           } else {
             convert(data + first * item, *dtype_, target, type, run);
           }

@@ -79,6 +79,10 @@ class MemberFeed {
     for (std::size_t k = 1; k < store.shape().size(); ++k) row_elements_ *= store.shape()[k];
     rows_per_block_ = std::max<std::int64_t>(
         1, static_cast<std::int64_t>(block / itemsize_) / std::max<std::int64_t>(row_elements_, 1));
+    // Whole chunks along axis 0 when one fits: a gzip member is then inflated on all cores
+    // past libhdf5's pipeline (h5::Dataset::direct_chunk_reads), each chunk once.
+    const Shape chunks = store.chunk_shape();
+    if (!chunks.empty() && rows_per_block_ >= chunks[0]) rows_per_block_ -= rows_per_block_ % chunks[0];
   }
   void pull(char* dst, std::uint64_t offset, std::size_t bytes) {
     while (bytes > 0) {
@@ -115,9 +119,15 @@ class MemberFeed {
 
 void copy_to_npz(const SparseSource& a, const std::string& path, const ConvertOptions& options) {
   // One block at a time is held (libzip pulls the members in order while it writes),
-  // beside the source stores' caches and the writer's deflate buffers.
-  std::size_t caches = 0;
-  for (const std::string& name : a.member_names()) caches += a.member(name).working_bytes();
+  // beside the source stores' caches, the one member being read's working buffers and the
+  // writer's deflate buffers.
+  std::size_t caches = 0, reading = 0;
+  for (const std::string& name : a.member_names()) {
+    const BlockStore& member = a.member(name);
+    caches += member.cache_bytes();
+    reading = std::max(reading, member.working_bytes() - member.cache_bytes());
+  }
+  caches += reading;
   // The deflating threads take at most a quarter of the budget (one at least).
   const int threads = ZipWriter::threads_within(options.ooc.budget / 4);
   const std::size_t avail =
@@ -163,15 +173,18 @@ void write_mtx_rows(const SparseSource& a, const std::string& path, const Conver
   info.entries = a.nnz();
   info.field = complex ? MtxField::Complex : integer ? MtxField::Integer : MtxField::Real;
   const ooc::Input inputs[2] = {{&a.member("indices"), dtype_of<I>()}, {&a.data(), held}};
-  // Text takes up to ~50 bytes an entry: count it in the budget beside the two buffers.
+  // A block's text, counted in the budget beside the two buffers: "row col value\n" takes
+  // up to ~50 bytes an entry (~80 complex), reserved once so the string never doubles.
+  const std::size_t text = complex ? 80 : 50;
   const std::size_t fixed = indptr.size() * sizeof(I);
   const std::size_t avail = ooc::block_budget(options.ooc, fixed, 0, path + ": convert");
   const std::int64_t max_nnz =
-      ooc::max_block_elements(options.ooc, avail, ooc::bytes_per_element(inputs) + 50, held.itemsize());
+      ooc::max_block_elements(options.ooc, avail, ooc::bytes_per_element(inputs) + text, held.itemsize());
   const ooc::BlockGrid grid = ooc::BlockGrid::of_boxes({a.nnz()}, nnz_blocks(indptr, max_nnz));
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "wb"), &std::fclose);
   if (!f) throw_io_error(path, "cannot create", errno);
   std::string out = mtx_banner(info, "");
+  out.reserve(out.size() + static_cast<std::size_t>(std::min(max_nnz, a.nnz())) * text);
   ooc::Progress progress(options.ooc.label.empty() ? "convert" : options.ooc.label,
                          static_cast<std::uint64_t>(a.nnz()) * a.member("indices").dtype().itemsize(),
                          options.ooc.progress);
