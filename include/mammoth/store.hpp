@@ -62,6 +62,9 @@ class BlockStore {
   // included (HDF5's filter buffers, the parallel gzip path's batch of chunks): what an
   // algorithm counts against its memory budget besides its own blocks.
   virtual std::size_t working_bytes() const { return cache_bytes(); }
+  // The same when every block read or written is a whole number of chunk_shape()'s chunks:
+  // a gzip dataset then needs no chunk cache (its chunks go past libhdf5's pipeline whole).
+  virtual std::size_t whole_chunk_working_bytes() const { return working_bytes(); }
   // Format-specific facts for `mammoth info` ("format": "npy 1.0", "chunks": "(100, 100)"…).
   virtual std::vector<std::pair<std::string, std::string>> properties() const { return {}; }
 };

@@ -245,6 +245,11 @@ std::size_t Dataset::working_bytes() const {
   return cache_.bytes + std::max(pipeline, direct);
 }
 
+std::size_t Dataset::whole_chunk_working_bytes() const {
+  if (chunks_.empty() || !(direct_chunk_reads() || direct_chunk_writes())) return working_bytes();
+  return direct_working_bytes();
+}
+
 std::optional<AnyArray> Dataset::mapped() const {
   if (mapping_) return *mapping_;
   auto guard = detail::lock();

@@ -28,6 +28,7 @@ class H5Store final : public BlockStore {
   void flush() override { file_->flush(); }
   std::size_t cache_bytes() const override { return dataset_.chunks().empty() ? 0 : dataset_.cache().bytes; }
   std::size_t working_bytes() const override { return dataset_.working_bytes(); }
+  std::size_t whole_chunk_working_bytes() const override { return dataset_.whole_chunk_working_bytes(); }
 
   std::vector<std::pair<std::string, std::string>> properties() const override {
     const h5::DatasetProperties p = dataset_.properties();

@@ -57,6 +57,7 @@ class RowsStore final : public BlockStore {
   void flush() override { whole_.flush(); }
   std::size_t cache_bytes() const override { return whole_.cache_bytes(); }
   std::size_t working_bytes() const override { return whole_.working_bytes(); }
+  std::size_t whole_chunk_working_bytes() const override { return whole_.whole_chunk_working_bytes(); }
   std::vector<std::pair<std::string, std::string>> properties() const override { return whole_.properties(); }
 
  private:

@@ -35,6 +35,7 @@ class DestinationStore final : public BlockStore {
   }
   std::size_t cache_bytes() const override { return store_->cache_bytes(); }
   std::size_t working_bytes() const override { return store_->working_bytes(); }
+  std::size_t whole_chunk_working_bytes() const override { return store_->whole_chunk_working_bytes(); }
   std::vector<std::pair<std::string, std::string>> properties() const override { return store_->properties(); }
 
  private:

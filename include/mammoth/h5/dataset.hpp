@@ -116,6 +116,9 @@ class Dataset {
   // Memory a read or write of this dataset may hold at once besides the caller's buffer:
   // the chunk cache, plus libhdf5's filter buffers or the direct chunk path's batch.
   std::size_t working_bytes() const;
+  // The same when every box is a whole number of chunks: the direct gzip path's buffers
+  // alone, no cache (it never fills it). Else working_bytes().
+  std::size_t whole_chunk_working_bytes() const;
 
   // Contiguous, unfiltered, allocated data in a file opened read-only: a read-only
   // view mapped at the data's file offset (no copy). nullopt otherwise.
