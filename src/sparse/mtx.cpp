@@ -391,16 +391,18 @@ MtxData read_mtx_data(const std::string& path) {
   d.info = h.info;
   join(chunks, d);
   if (h.info.array) {
-    // Column-major; symmetric kinds hold the lower triangle (skew: strictly lower).
+    // Column-major; symmetric kinds hold the lower triangle (skew: strictly lower). A
+    // column's first row only grows, so the walk stops at the first empty column: a header
+    // of 0 rows and 5e13 columns (found by fuzz/mtx_fuzz) holds no value to visit.
     const MtxSymmetry s = h.info.symmetry;
-    for (std::int64_t c = 0; c < h.info.cols; ++c)
-      for (std::int64_t r = s == MtxSymmetry::General         ? 0
-                            : s == MtxSymmetry::SkewSymmetric ? c + 1
-                                                              : c;
-           r < h.info.rows; ++r) {
+    for (std::int64_t c = 0; c < h.info.cols; ++c) {
+      const std::int64_t first = s == MtxSymmetry::General ? 0 : s == MtxSymmetry::SkewSymmetric ? c + 1 : c;
+      if (first >= h.info.rows) break;
+      for (std::int64_t r = first; r < h.info.rows; ++r) {
         d.row.push_back(r);
         d.col.push_back(c);
       }
+    }
   }
   mirror(d, 0);
   return d;

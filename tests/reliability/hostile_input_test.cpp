@@ -115,6 +115,23 @@ TEST(HostileInput, NpzShapeWhoseSizeOverflowsIsRefused) {
   EXPECT_NE(e.find("data.npy: shape (1099511627776, 1099511627776) of float64 overflows"), std::string::npos) << e;
 }
 
+// Found by fuzz/mtx_fuzz (CI's 20 s run): a dense file of 0 rows and 5e13 columns holds no
+// value, and reading it walked every column. Now an empty matrix at once, and so for a
+// skew-symmetric file whose columns past the first hold nothing.
+TEST(HostileInput, AnEmptyDenseMatrixMarketFileIsReadAtOnce) {
+  const std::string path =
+      std::string(MAMMOTH_SOURCE_DIR) + "/fuzz/regressions/mtx_fuzz/mtx_array_0_rows_5e13_cols.mtx";
+  const sparse::MtxData d = sparse::read_mtx_data(path);
+  EXPECT_EQ(d.info.rows, 0);
+  EXPECT_EQ(d.info.cols, 50000000000071);
+  EXPECT_TRUE(d.row.empty());
+  testing::TempDir dir;
+  const std::string skew = dir.file("s.mtx");
+  testing::write_file(skew, "%%MatrixMarket matrix array real skew-symmetric\n3 3\n1\n2\n3\n");
+  const sparse::MtxData s = sparse::read_mtx_data(skew);
+  EXPECT_EQ(s.row.size(), 6u);  // the three below the diagonal, mirrored
+}
+
 TEST(HostileInput, MatrixMarketSizeLinesThatOverflowOrOverclaimAreRefused) {
   testing::TempDir dir;
   const std::string path = dir.file("m.mtx");
