@@ -28,8 +28,8 @@ void check_spmv(const char* format, std::int64_t rows, std::int64_t cols, std::s
 // as an integer: k may lie past the array). Accessors that are not pointers overload it
 // (stream.cpp).
 inline void prefetch_bytes(const void* p, std::int64_t offset) {
-  __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(p) +
-                                                   static_cast<std::uintptr_t>(offset)));
+  __builtin_prefetch(
+      reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(p) + static_cast<std::uintptr_t>(offset)));
 }
 template <class T>
 void prefetch(const T* p, std::int64_t k) {
