@@ -234,13 +234,17 @@ void Dataset::set_cache(const ChunkCache& cache) {
   cache_ = cache;
 }
 
+std::size_t Dataset::chunk_bytes() const {
+  if (chunks_.empty()) return 0;
+  return static_cast<std::size_t>(element_count(chunks_)) * (dtype_ ? dtype_->itemsize() : 1);
+}
+
 std::size_t Dataset::working_bytes() const {
   if (chunks_.empty()) return 0;
-  const std::size_t chunk_bytes = static_cast<std::size_t>(element_count(chunks_)) * (dtype_ ? dtype_->itemsize() : 1);
   // libhdf5 reads a chunk through its filters into buffers of its own (the stored bytes,
   // then the inflated ones), which no cache setting bounds; a read or write takes either
   // that path or the direct one.
-  const std::size_t pipeline = 2 * chunk_bytes;
+  const std::size_t pipeline = 2 * chunk_bytes();
   const std::size_t direct = direct_chunk_reads() || direct_chunk_writes() ? direct_working_bytes() : 0;
   return cache_.bytes + std::max(pipeline, direct);
 }

@@ -202,8 +202,7 @@ bool Dataset::direct_chunk_writes() const {
 }
 
 std::size_t Dataset::direct_working_bytes() const {
-  std::size_t chunk_bytes = dtype_ ? dtype_->itemsize() : 0;
-  for (auto c : chunks_) chunk_bytes *= static_cast<std::size_t>(c);
+  const std::size_t chunk_bytes = this->chunk_bytes();
   const int threads = direct_threads();
   // A batch of stored (reads) or deflated (writes, up to the compress bound) chunks, and
   // each thread's whole-chunk scratch: the inflated chunk (reads; a second for a shuffle
@@ -221,8 +220,7 @@ bool Dataset::read_direct(const Box& box, void* dst, DType type) const {
   const std::int64_t end = box.offset[0] + box.count[0];
   if (box.offset[0] % chunks_[0] != 0 || (end % chunks_[0] != 0 && end != shape_[0])) return false;
   const std::size_t nd = shape_.size(), item = dtype_->itemsize();
-  std::size_t chunk_bytes = item;
-  for (auto c : chunks_) chunk_bytes *= static_cast<std::size_t>(c);
+  const std::size_t chunk_bytes = this->chunk_bytes();
   const std::vector<std::vector<hsize_t>> origins = chunk_origins(box, chunks_);
   const std::vector<std::int64_t> chunk_strides = strides_of(chunks_), box_strides = strides_of(box.count);
   const int threads = direct_threads();
@@ -342,8 +340,7 @@ bool Dataset::write_direct(const Box& box, const void* src, DType type) const {
     const std::int64_t end = box.offset[i] + box.count[i];
     if (box.offset[i] % chunks_[i] != 0 || (end % chunks_[i] != 0 && end != shape_[i])) return false;
   }
-  std::size_t chunk_bytes = item;
-  for (auto c : chunks_) chunk_bytes *= static_cast<std::size_t>(c);
+  const std::size_t chunk_bytes = this->chunk_bytes();
   const std::size_t chunk_elements = chunk_bytes / item;
   const std::vector<std::vector<hsize_t>> origins = chunk_origins(box, chunks_);
   const std::vector<std::int64_t> chunk_strides = strides_of(chunks_), box_strides = strides_of(box.count);

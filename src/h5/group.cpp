@@ -166,9 +166,7 @@ namespace {
 // do with the 1 MiB default): a cache would only add a copy and hold memory a budget
 // must count. Filtered or small chunks keep a cache sized for a band of rows.
 ChunkCache read_cache_for(const Dataset& d) {
-  std::size_t chunk_bytes = d.dtype().itemsize();
-  for (auto c : d.chunks()) chunk_bytes *= static_cast<std::size_t>(c);
-  if (chunk_bytes >= (std::size_t{64} << 10) && d.properties().filters.empty()) return ChunkCache{0, 521, 0.75};
+  if (d.chunk_bytes() >= (std::size_t{64} << 10) && d.properties().filters.empty()) return ChunkCache{0, 521, 0.75};
   return cache_for_chunks(d.shape(), d.chunks(), d.dtype().itemsize());
 }
 

@@ -57,8 +57,7 @@ bool Dataset::gather_mapped_chunks(std::span<const std::int64_t> points, void* d
   }
   auto* map = FileMap::of(file_mapping_);
   const std::size_t k = shape_.size(), n = points.size() / k, item = dtype_->itemsize();
-  std::size_t chunk_bytes = item;
-  for (auto c : chunks_) chunk_bytes *= static_cast<std::size_t>(c);
+  const std::size_t chunk_bytes = this->chunk_bytes();
   // Sort by chunk, so each chunk's address is looked up once.
   const std::vector<Pick> picks = sorted_picks(points, k, shape_, chunks_);
   auto* out = static_cast<std::byte*>(dst);

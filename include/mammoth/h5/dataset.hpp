@@ -63,6 +63,9 @@ class Dataset {
   int ndim() const { return static_cast<int>(shape_.size()); }
   std::int64_t size() const { return element_count(shape_); }
   const Shape& chunks() const { return chunks_; }  // empty when not chunked
+  // Bytes of one chunk in the stored type (a byte an element for a type mammoth cannot
+  // hold); 0 when not chunked.
+  std::size_t chunk_bytes() const;
   bool writable() const { return writable_; }
   DatasetProperties properties() const;
   // True when reads inflate this dataset's gzip (+shuffle) chunks on all cores, past
