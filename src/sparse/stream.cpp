@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <complex>
 #include <cstring>
+#include <limits>
 #include <span>
 #include <type_traits>
 
@@ -50,26 +52,49 @@ void check_block_indices(Loads<I> j, std::int64_t k, std::int64_t end, std::int6
                         " is outside [0, " + std::to_string(bound) + ")");
 }
 
-// Column j of the file, checked on the way: x is read at min(j, last), so never outside
-// it, and `top` keeps the largest j seen (a negative one as huge). The part whose top is
-// past `last` then searches its indices for the culprit (check_block_indices). Two
-// instructions an entry instead of a second pass over the indices; `top` stays in a
-// register through the kernel's loop, as nothing it stores can alias it.
+// Column j of the file, read at min(j, cols): x carries a NaN at [cols] (padded_x), so a
+// row holding an index outside [0, cols) (a negative one is huge as unsigned) sums to NaN
+// and only such a row searches its indices for the culprit (check_nan_rows). One
+// instruction an entry instead of a second pass over the indices: NaN survives any
+// product and sum, so no bad index goes unseen; a row NaN for its own values is searched
+// and found clean.
 template <class J>
-struct Checked {
+struct Clamped {
   J j;
-  std::uint64_t last;
-  std::uint64_t* top;
+  std::uint64_t cols;
   std::uint64_t operator[](std::int64_t k) const {
-    const auto u = static_cast<std::uint64_t>(static_cast<std::int64_t>(j[k]));
-    *top = std::max(*top, u);
-    return std::min(u, last);
+    return std::min(static_cast<std::uint64_t>(static_cast<std::int64_t>(j[k])), cols);
   }
 };
 
 template <class J>
-void prefetch(Checked<J> c, std::int64_t k) {
+void prefetch(Clamped<J> c, std::int64_t k) {
   prefetch(c.j, k);
+}
+
+template <class T>
+bool is_nan(T v) {
+  if constexpr (std::is_floating_point_v<T>)
+    return std::isnan(v);
+  else
+    return std::isnan(v.real()) || std::isnan(v.imag());
+}
+
+// x with the NaN at [cols] that Clamped reads for a bad index.
+template <class Acc>
+std::vector<Acc> padded_x(const Acc* x, std::int64_t cols) {
+  std::vector<Acc> padded(static_cast<std::size_t>(cols) + 1);
+  std::copy(x, x + cols, padded.begin());
+  padded.back() = Acc(std::numeric_limits<double>::quiet_NaN());
+  return padded;
+}
+
+// Rows [b0, b1) of a block (pointers `local`, sums `y`): a NaN sum searches its indices.
+template <class Acc, class I>
+void check_nan_rows(const Acc* y, const I* local, std::int64_t b0, std::int64_t b1, Loads<I> j, std::int64_t k0,
+                    std::int64_t cols, const std::string& name) {
+  for (std::int64_t r = b0; r < b1; ++r)
+    if (is_nan(y[r])) check_block_indices(j, local[r], local[r + 1], k0, cols, name);
 }
 
 // Column j of the file read at its place in a compact x (CompactColumns).
@@ -125,6 +150,11 @@ void product(const SparseSource& a, const std::vector<I>& indptr, const Acc* x, 
              const ooc::Options& options, std::size_t fixed, StreamStats& stats, const CompactColumns* columns) {
   const int threads = ooc::compute_threads(options);
   const std::string& name = a.member("indices").name();
+  std::vector<Acc> padded;
+  if (gather && !columns) {
+    padded = padded_x(x, minor);
+    x = padded.data();
+  }
   std::vector<I> local;
   bool ghosts_ready = !columns || !columns->ghosts_ready;
   stream_nonzeros<Acc, I>(a, indptr, true, options, fixed, "spmv", [&](const ooc::Block& b) {
@@ -143,33 +173,24 @@ void product(const SparseSource& a, const std::vector<I>& indptr, const Acc* x, 
       columns->ghosts_ready();
       ghosts_ready = true;
     }
-    // `at` reads the indices x is read at: the file's, or their places in a compact x.
+    // `at` reads the indices x is read at: the file's, clamped and checked by their sums
+    // (Clamped), or their places in a compact x, checked first (Placed looks them up).
     const auto multiply = [&](auto at) {
-      // Runs kernel(indices) over the block's entries [e0, e1), with its indices checked:
-      // first for a compact x (Placed looks them up), on the way otherwise (Checked).
-      const auto product_checked = [&](std::int64_t e0, std::int64_t e1, auto kernel) {
-        if constexpr (std::is_same_v<decltype(at), Loads<I>>) {
-          std::uint64_t top = 0;
-          if (minor > 0) kernel(Checked<Loads<I>>{at, static_cast<std::uint64_t>(minor - 1), &top});
-          if (minor == 0 ? e1 > e0 : top >= static_cast<std::uint64_t>(minor))
-            check_block_indices(j, e0, e1, k0, minor, name);
-        } else {
-          check_block_indices(j, e0, e1, k0, minor, name);
-          kernel(at);
-        }
-      };
+      constexpr bool clamped = std::is_same_v<decltype(at), Clamped<Loads<I>>>;
       if (!gather) {
         check_block_indices(j, 0, n, k0, minor, name);
         csc_cols_spmv(0, r1 - r0, local.data(), at, v, x + r0, y);
       } else if (r1 - r0 == 1) {  // one row, possibly a piece of it: add the partial sum
+        if (!clamped) check_block_indices(j, 0, n, k0, minor, name);
         Acc part{};
-        product_checked(0, n, [&](auto j_at) { csr_rows_spmv(0, 1, local.data(), j_at, v, x, &part); });
+        csr_rows_spmv(0, 1, local.data(), at, v, x, &part);
+        if (clamped) check_nan_rows(&part, local.data(), 0, 1, j, k0, minor, name);
         y[r0] += part;
       } else {
         // On the engine's pool (its workers block between blocks, leaving the core to the
         // I/O thread), eight parts per thread taken as they finish, as the in-memory spmv:
         // a thread descheduled on a shared machine delays only its own small part. Each
-        // part checks its indices just before multiplying, while they are in cache.
+        // part checks its indices just after multiplying, while they are in cache.
         const int t = std::min(threads, threads_for(n + (r1 - r0)));
         const int parts = t == 1 ? 1 : t * 8;
         const auto bounds = split_by_nnz(local.data(), r1 - r0, parts);
@@ -177,14 +198,19 @@ void product(const SparseSource& a, const std::vector<I>& indptr, const Acc* x, 
         ooc::detail::parallel(t, [&](int, int) {
           for (int p = next++; p < parts; p = next++) {
             const std::int64_t b0 = bounds[static_cast<std::size_t>(p)], b1 = bounds[static_cast<std::size_t>(p) + 1];
-            product_checked(local[static_cast<std::size_t>(b0)], local[static_cast<std::size_t>(b1)],
-                            [&](auto j_at) { csr_rows_spmv(b0, b1, local.data(), j_at, v, x, y + r0); });
+            if (!clamped)
+              check_block_indices(j, local[static_cast<std::size_t>(b0)], local[static_cast<std::size_t>(b1)], k0,
+                                  minor, name);
+            csr_rows_spmv(b0, b1, local.data(), at, v, x, y + r0);
+            if (clamped) check_nan_rows(y + r0, local.data(), b0, b1, j, k0, minor, name);
           }
         });
       }
     };
     if (columns)
       multiply(Placed<Loads<I>>{j, columns->map});
+    else if (gather)
+      multiply(Clamped<Loads<I>>{j, static_cast<std::uint64_t>(minor)});
     else
       multiply(j);
     ++stats.blocks;
@@ -251,8 +277,9 @@ AnyArray spmv(const SparseSource& a, const AnyArray& x, const ooc::Options& opti
   StreamStats local_stats;
   with_indptr(a, [&](const auto& indptr) {
     using I = typename std::remove_cvref_t<decltype(indptr)>::value_type;
-    const std::size_t fixed =
-        xs.nbytes() + y.nbytes() + indptr.size() * sizeof(I) + (columns ? columns->map->nbytes() + columns->held : 0);
+    // x twice when a gather pads it (padded_x).
+    const std::size_t fixed = xs.nbytes() * (gather && !columns ? 2 : 1) + y.nbytes() + indptr.size() * sizeof(I) +
+                              (columns ? columns->map->nbytes() + columns->held : 0);
     const auto go = [&](auto acc_tag) {
       using Acc = typename decltype(acc_tag)::type;
       product<Acc, I>(a, indptr, reinterpret_cast<const Acc*>(xs.data()), reinterpret_cast<Acc*>(y.data()), gather,

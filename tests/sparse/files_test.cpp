@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "mammoth/ooc/scheduler.hpp"
 #include "mammoth/sparse/convert_file.hpp"
@@ -383,6 +385,43 @@ TEST(Stream, SpmvChecksIndicesOfARowSplitAcrossBlocks) {
     const std::string e = error_of([&] { sparse::spmv(open_sparse(dir.file("bad.npz")), xa, options); });
     EXPECT_NE(e.find("indices[43210] = " + std::to_string(bad) + " is outside [0, 60000)"), std::string::npos) << e;
   }
+}
+
+TEST(Stream, SpmvKeepsNaNsOfTheDataAndStillFindsBadIndices) {
+  TempDir dir;
+  // A bad index shows as a NaN sum (the clamped read), so rows NaN for their own values
+  // must come out as the in-memory product has them, not as an error.
+  auto a = random_csr<double, std::int32_t>(400, 3000, 0.1, 8);
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  for (std::size_t k = 0; k < a.data.size(); k += 97) a.data[k] = k % 2 ? nan : inf;
+  std::vector<double> x(3000), want(400);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = i % 11 == 0 ? -inf : 1.0 / static_cast<double>(i + 1);
+  spmv(a, std::span<const double>(x), std::span<double>(want));
+  save_npz(dir.file("a.npz"), a, false);
+  ooc::Options options;
+  options.budget = 1 << 20;
+  const AnyArray xa(NdArray<double>::from(std::vector<double>(x), {3000}));
+  StreamStats stats;
+  const AnyArray y = sparse::spmv(open_sparse(dir.file("a.npz")), xa, options, false, &stats);
+  EXPECT_GE(stats.blocks, 2);
+  const auto* got = reinterpret_cast<const double*>(y.data());
+  int nans = 0;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    nans += std::isnan(want[i]);
+    if (std::isnan(want[i]))
+      EXPECT_TRUE(std::isnan(got[i])) << i;
+    else
+      EXPECT_EQ(got[i], want[i]) << i;
+  }
+  EXPECT_GT(nans, 10);
+  // A bad index whose value is zero, in a row that is NaN already.
+  const std::size_t bad = static_cast<std::size_t>(a.indptr[200]) + 1;
+  a.data[bad - 1] = nan;
+  a.data[bad] = 0.0;
+  a.indices[bad] = 3000;
+  save_npz(dir.file("bad.npz"), a, false);
+  const std::string e = error_of([&] { sparse::spmv(open_sparse(dir.file("bad.npz")), xa, options); });
+  EXPECT_NE(e.find("indices[" + std::to_string(bad) + "] = 3000 is outside [0, 3000)"), std::string::npos) << e;
 }
 
 TEST(Stream, ParallelBlocksReadInPlaceAtAnyOffset) {
