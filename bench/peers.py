@@ -157,7 +157,7 @@ def main():
     ap.add_argument('--work', default=None, help='scratch folder (default: a temporary one)')
     ap.add_argument('--only', default='', help='comma-separated modules (peers_<module>.py)')
     ap.add_argument('--quick', action='store_true', help='smaller sizes, for a smoke test')
-    ap.add_argument('--part', default='', help='comma-separated parts of the modules (e.g. warm,gzip,npz)')
+    ap.add_argument('--part', default='', help='comma-separated parts of the modules (warm: warm,gzip,npz; sparse: scipy,streamed)')
     ap.add_argument('--peer-coretype', default=None,
                     help="run the peers' OpenBLAS with OPENBLAS_CORETYPE=NAME (e.g. Haswell, SkylakeX)")
     args = ap.parse_args()
