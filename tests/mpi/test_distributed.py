@@ -57,6 +57,14 @@ class DistributedCase(TempDirCase):
         self.assertEqual(r.returncode, 0, f"-n {ranks} {' '.join(args)}\n{r.stdout}\n{r.stderr}")
         return r
 
+    def assert_refused(self, r, text):
+        """Exit 1, one error line holding `text`, and no output (y…) left."""
+        self.assertEqual(r.returncode, 1, r.stderr)
+        errors = [line for line in r.stderr.splitlines() if line.startswith("mammoth: error:")]
+        self.assertEqual(len(errors), 1, r.stderr)
+        self.assertIn(text, errors[0])
+        self.assertFalse(any(f.startswith(("y", ".y")) for f in os.listdir(self.dir)), os.listdir(self.dir))
+
     def inputs(self, shape=(37, 23), chunks=(8, 23), peak=False):
         """A as .npy, contiguous, chunked and gzip HDF5; the specs and the array (with one
         clear maximum when `peak`)."""
@@ -169,10 +177,77 @@ class TestSpmv(DistributedCase):
                     with self.subTest(ranks=p, matrix=spec, out=out):
                         self.run_ok(p, "spmv", spec, self.path("x.npy"), "-o", out, "--block", "64", "-q")
                         np.testing.assert_array_equal(read(out), m @ x)  # quarters: exact in any order
-            with self.subTest(ranks=p, fallback="csc on rank 0"):
-                sp.save_npz(self.path("C.npz"), m.tocsc())
+            with self.subTest(ranks=p, fallback="coo on rank 0"):
+                sp.save_npz(self.path("C.npz"), m.tocoo())
                 self.run_ok(p, "spmv", self.path("C.npz"), self.path("x.npy"), "-o", self.path("c.npy"), "-q")
                 np.testing.assert_array_equal(np.load(self.path("c.npy")), m @ x)
+
+
+class TestSpmvTransposedAndCsc(DistributedCase):
+    """CSR's Aᵀ·x and CSC's A·x (each rank scatters its rows' or columns' products, rank 0
+    sums), CSC's Aᵀ·x (the CSR of Aᵀ, ghosts exchanged): the serial result, bit for bit
+    where every sum runs in the same order, and numpy's exactly (quarters)."""
+
+    def test_every_direction_and_format(self):
+        import scipy.sparse as sp
+        rng = np.random.default_rng(17)
+        m = sp.random(47, 29, density=0.15, format="lil", random_state=5, dtype=np.float64)
+        m[4, :] = 1.25  # a heavy row and a heavy column: splits by nonzeros differ from even ones
+        m[:, 7] = -0.5
+        m[30:, :] = 0  # empty rows and columns: some ranks get none with 4 ranks
+        m[:, 20:] = 0
+        m = m.tocsr()
+        m.eliminate_zeros()
+        m.data = quarters(rng, m.nnz)
+        x, xt = quarters(rng, 29), quarters(rng, 47)
+        np.save(self.path("x.npy"), x)
+        np.save(self.path("xt.npy"), xt)
+        for name, stored in (("csr", m), ("csc", m.tocsc())):
+            sp.save_npz(self.path(f"{name}.npz"), stored, compressed=False)
+            with h5py.File(self.path(f"{name}.h5"), "w") as f:
+                g = f.create_group("M")
+                g.attrs["encoding-type"], g.attrs["encoding-version"] = f"{name}_matrix", "0.1.0"
+                g.attrs["shape"] = stored.shape
+                g.create_dataset("data", data=stored.data, chunks=(16,), compression="gzip")
+                g["indices"], g["indptr"] = stored.indices, stored.indptr
+        for name in ("csr", "csc"):
+            for transpose, vector, want in ((False, "x.npy", m @ x), (True, "xt.npy", m.T @ xt)):
+                flag = ("--transpose",) if transpose else ()
+                serial = None
+                if SERIAL_CLI:
+                    r = subprocess.run([SERIAL_CLI, "spmv", self.path(f"{name}.npz"), self.path(vector), "-o",
+                                        self.path("serial.npy"), "--budget", "1MiB", "-q", *flag],
+                                       capture_output=True, text=True)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    serial = np.load(self.path("serial.npy"))
+                for spec in (self.path(f"{name}.npz"), self.path(f"{name}.h5") + ":/M"):
+                    for p in RANKS:
+                        with self.subTest(format=name, transpose=transpose, matrix=spec, ranks=p):
+                            out = self.path("y.h5") + ":/y" if p == 3 else self.path("y.npy")
+                            self.run_ok(p, "spmv", spec, self.path(vector), "-o", out, "--block", "64", "-q", *flag)
+                            y = read(out)
+                            np.testing.assert_array_equal(y, want)  # quarters: exact in any order
+                            if serial is not None:
+                                np.testing.assert_array_equal(y, serial)
+
+    def test_shapes_checked_and_bad_index_named(self):
+        import scipy.sparse as sp
+        m = sp.csc_matrix(np.eye(40))
+        sp.save_npz(self.path("C.npz"), m, compressed=False)
+        np.save(self.path("x.npy"), np.ones(39))
+        r = mpirun(3, "spmv", self.path("C.npz"), self.path("x.npy"), "-o", self.path("y.npy"), "-q", "--transpose")
+        self.assert_refused(r, "Aᵀ·x with A of shape (40, 40) needs a vector of shape (40)")
+        bad = m.copy()
+        bad.indices = bad.indices.copy()
+        bad.indices[-1] = 40  # the last column: the last rank's, in both directions
+        sp.save_npz(self.path("B.npz"), bad, compressed=False)
+        np.save(self.path("x.npy"), np.ones(40))
+        for flag in ((), ("--transpose",)):
+            with self.subTest(transpose=bool(flag)):
+                r = mpirun(3, "spmv", self.path("B.npz"), self.path("x.npy"), "-o", self.path("y.npy"), "-q", *flag)
+                self.assert_refused(r, "rank 2: ")
+                self.assertIn("indices[13] = 40 is outside [0, 40) (entry 26 of the file is this rank's entry 0)",
+                              r.stderr)
 
 
 def save_csr(path, m, index_dtype=np.int32):
@@ -266,13 +341,6 @@ class TestSpmvAcrossRanks(DistributedCase):
             with self.subTest(ranks=p, x="chunked hdf5"):
                 self.run_ok(p, "spmv", self.path("M.npz"), self.path("x.h5") + ":/x", "-o", self.path("y.npy"), "-q")
                 np.testing.assert_allclose(np.load(self.path("y.npy")), m @ x.real, rtol=1e-12, atol=1e-12)
-
-    def assert_refused(self, r, text):
-        self.assertEqual(r.returncode, 1, r.stderr)
-        errors = [line for line in r.stderr.splitlines() if line.startswith("mammoth: error:")]
-        self.assertEqual(len(errors), 1, r.stderr)
-        self.assertIn(text, errors[0])
-        self.assertFalse(any(f.startswith(("y", ".y")) for f in os.listdir(self.dir)), os.listdir(self.dir))
 
     def test_bad_index_and_bad_x_refused_on_every_rank(self):
         import scipy.sparse as sp

@@ -175,12 +175,10 @@ int spmv(const std::string& m, const std::string& x_spec, const std::string& out
   ooc_cli::CancelOnSignal cancel;
   std::unique_ptr<sparse::SparseSource> a;
   comm().phase([&] { a = std::make_unique<sparse::SparseSource>(sparse::open_sparse(m)); });
-  if (a->format != sparse::Format::Csr || transpose) {
-    if (!comm().root()) return 0;
-    std::optional<ooc::Options> streamed;  // the one-process command: streams CSR and CSC only
-    if (a->format == sparse::Format::Csc || a->format == sparse::Format::Csr) streamed = options;
+  if (a->format != sparse::Format::Csr && a->format != sparse::Format::Csc) {
+    if (!comm().root()) return 0;  // the one-process command, which loads the matrix
     a.reset();
-    return sparse_spmv(m, x_spec, out, streamed, transpose);
+    return sparse_spmv(m, x_spec, out, std::nullopt, transpose);
   }
   // Each rank reads only its range of x (mpi::spmv); the shape is checked there.
   auto x = open_everywhere([&] { return open_store(x_spec); });
@@ -188,13 +186,13 @@ int spmv(const std::string& m, const std::string& x_spec, const std::string& out
   CreateOptions create;
   const bool complex = a->data().dtype().kind() == Kind::Complex || x->dtype().kind() == Kind::Complex;
   create.dtype = DType(complex ? ScalarType::Complex128 : ScalarType::Float64);
-  create.shape = {a->rows};
+  create.shape = {transpose ? a->cols : a->rows};
   mpi::ParallelOutput y(comm(), out, create);
-  mpi::spmv(comm(), *a, *x, y, options);
+  mpi::spmv(comm(), *a, *x, y, transpose, options);
   y.commit();
   ooc_cli::CommonArgs shown = common;
   shown.quiet = common.quiet || quiet_rank();
-  ooc_cli::summary(shown, "spmv", a->data(), out, nullptr, timer.seconds(),
+  ooc_cli::summary(shown, transpose ? "rmatvec" : "spmv", a->data(), out, nullptr, timer.seconds(),
                    static_cast<double>(a->data().dtype().itemsize() * a->nnz()));
   return 0;
 }

@@ -39,19 +39,26 @@ AnyArray matvec(const Communicator& comm, BlockStore& a, BlockStore& x, bool tra
 // every rank) into its rows of C.
 void matmul(const Communicator& comm, BlockStore& a, BlockStore& b, ParallelOutput& c, const ooc::Options& options);
 
-// y = A·x for a CSR matrix on disk (sparse::spmv streamed under the budget), as PETSc's
-// MPIAIJ splits it: the rows are split by nonzeros (weighted_share, binary searches in
-// indptr on disk: a rank reads only its own rows of indptr), and x in contiguous ranges (a square matrix's as its rows,
-// else evenly). A rank streams its indices once to mark the columns they touch
-// (sparse::ColumnMap: 2 bits per column), asks the owners for its ghosts (touched
-// columns outside its range: MPI_Alltoall of counts, MPI_Ialltoallv of columns), reads
-// of its own range of x only the blocks someone needs, sends the asked values back
-// (MPI_Ialltoallv) and streams its nonzeros again through a compact x (its touched
-// entries only); the values travel while the blocks within its own columns are
-// multiplied. Memory per rank: its rows of y and indptr, its touched entries of x, 16
-// bytes per ghost it asks or is asked for, cols/4 bytes of map, the blocks — not
-// 8·cols. Every row is summed as the one-process spmv sums it (bit for bit).
-void spmv(const Communicator& comm, const sparse::SparseSource& a, BlockStore& x, ParallelOutput& y,
+// y = A·x (Aᵀ·x when `transpose`) for a CSR or CSC matrix on disk, streamed under the
+// budget (sparse::spmv). The ranks split the axis indptr runs along (CSR rows, CSC
+// columns) by nonzeros (weighted_share, binary searches in indptr on disk: a rank reads
+// only its own part of indptr); a CSC matrix is the CSR matrix of Aᵀ over the same members.
+// - One dot product per share row (CSR's A·x, CSC's Aᵀ·x), as PETSc's MPIAIJ: x in
+//   contiguous ranges (a square matrix's as its rows, else evenly). A rank streams its
+//   indices once to mark the columns they touch (sparse::ColumnMap: 2 bits per column),
+//   asks the owners for its ghosts (touched columns outside its range: MPI_Alltoall of
+//   counts, MPI_Ialltoallv of columns), reads of its own range of x only the blocks
+//   someone needs, sends the asked values back (MPI_Ialltoallv) and streams its nonzeros
+//   again through a compact x (its touched entries only); the values travel while the
+//   blocks within its own columns are multiplied. Memory per rank: its rows of y and
+//   indptr, its touched entries of x, 16 bytes per ghost it asks or is asked for, cols/4
+//   bytes of map, the blocks — not 8·cols. Every row is summed as the one-process spmv
+//   sums it (bit for bit).
+// - Scattered into y (CSR's Aᵀ·x, CSC's A·x): a rank reads its range of x and adds its
+//   rows' products into a whole y of its own; rank 0 sums them (MPI_Reduce) and writes y,
+//   so y must fit in each rank's memory, as for the dense rmatvec. Sums agree with the
+//   one-process product to rounding (the ranks' parts are added last).
+void spmv(const Communicator& comm, const sparse::SparseSource& a, BlockStore& x, ParallelOutput& y, bool transpose,
           const ooc::Options& options);
 
 // ooc::reduce across ranks. Along axis 1 each rank reduces (and writes) its rows; along

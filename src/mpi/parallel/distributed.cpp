@@ -110,22 +110,29 @@ FormatError indptr_error(const sparse::SparseSource& a) {
   return FormatError(a.member("indptr").name() + ": indptr must rise from 0 to nnz = " + std::to_string(a.nnz()));
 }
 
-// Every rank's rows of a CSR matrix, split by nonzeros: the cuts are binary searches in
-// the indptr on disk (weighted_share), so no rank reads it whole (8 bytes a row).
+// The axis indptr runs along (a CSR matrix's rows, a CSC matrix's columns), and the other.
+// A CSC matrix of shape (R, C) is, member for member, the CSR matrix of Aᵀ, shape (C, R):
+// the ranks split and stream its columns as CSR rows.
+std::int64_t major_of(const sparse::SparseSource& a) { return a.format == sparse::Format::Csc ? a.cols : a.rows; }
+std::int64_t minor_of(const sparse::SparseSource& a) { return a.format == sparse::Format::Csc ? a.rows : a.cols; }
+
+// Every rank's rows (CSC: columns) of a matrix, split by nonzeros: the cuts are binary
+// searches in the indptr on disk (weighted_share), so no rank reads it whole (8 bytes a row).
 std::vector<RowRange> nonzero_shares(const sparse::SparseSource& a, int ranks) {
   BlockStore& ptr = a.member("indptr");
-  if (ptr.shape() != Shape{a.rows + 1})
+  const std::int64_t major = major_of(a);
+  if (ptr.shape() != Shape{major + 1})
     throw FormatError(ptr.name() + ": indptr has shape " + shape_string(ptr.shape()) + ", expected (" +
-                      std::to_string(a.rows + 1) + ",)");
+                      std::to_string(major + 1) + ",)");
   const auto at = [&](std::int64_t i) {
     std::int64_t v = 0;
     ptr.read(Box{{i}, {1}}, &v, DType(ScalarType::Int64));
     return v;
   };
-  if (at(0) != 0 || at(a.rows) != a.nnz()) throw indptr_error(a);
+  if (at(0) != 0 || at(major) != a.nnz()) throw indptr_error(a);
   std::vector<RowRange> rows(static_cast<std::size_t>(ranks));
   for (int r = 0; r < ranks; ++r) {
-    rows[static_cast<std::size_t>(r)] = weighted_share(a.rows, at, r, ranks);
+    rows[static_cast<std::size_t>(r)] = weighted_share(major, at, r, ranks);
     // A falling indptr can give falling cuts: the shares must tile the rows.
     if (rows[static_cast<std::size_t>(r)].begin != (r == 0 ? 0 : rows[static_cast<std::size_t>(r) - 1].end))
       throw indptr_error(a);
@@ -146,11 +153,12 @@ std::vector<std::int64_t> indptr_rows(const sparse::SparseSource& a, RowRange sh
 // a diagonal block's columns are its own), else an even split of the columns.
 RowRange x_share(const sparse::SparseSource& a, const std::vector<RowRange>& rows, int rank) {
   if (a.rows == a.cols) return rows[static_cast<std::size_t>(rank)];
-  return rank_share(a.cols, rank, static_cast<int>(rows.size()));
+  return rank_share(minor_of(a), rank, static_cast<int>(rows.size()));
 }
 
-// This rank's rows of `a` as a CSR matrix of their own (`indptr`: indptr_rows): indptr
-// shifted to start at 0, indices and data cut to the rows' nonzeros.
+// This rank's rows of `a` (CSC: columns, so rows of Aᵀ) as a CSR matrix of their own
+// (`indptr`: indptr_rows): indptr shifted to start at 0, indices and data cut to the
+// rows' nonzeros.
 sparse::SparseSource rows_csr(const Communicator& comm, const sparse::SparseSource& a,
                               const std::vector<std::int64_t>& indptr, RowRange share) {
   const std::int64_t k0 = indptr.front(), k1 = indptr.back();
@@ -168,7 +176,7 @@ sparse::SparseSource rows_csr(const Communicator& comm, const sparse::SparseSour
   mine.name = a.name;
   mine.format = sparse::Format::Csr;
   mine.rows = share.size();
-  mine.cols = a.cols;
+  mine.cols = minor_of(a);
   mine.members["indptr"] = std::make_unique<ArrayStore>(local, a.member("indptr").name());
   mine.members["indices"] = rows_of(a.member("indices"), RowRange{k0, k1}, stop_check(comm));
   mine.members["data"] = rows_of(a.data(), RowRange{k0, k1}, stop_check(comm));
@@ -266,6 +274,38 @@ void pick_own_x(const Communicator& comm, BlockStore& x, RowRange own, const spa
   }
 }
 
+// Runs f, whose errors count entries from the rank's first: they name that entry's place.
+template <class F>
+void in_rank_entries(std::int64_t first, F&& f) {
+  try {
+    f();
+  } catch (const FormatError& e) {
+    throw FormatError(std::string(e.what()) + " (entry " + std::to_string(first) +
+                      " of the file is this rank's entry 0)");
+  }
+}
+
+// CSR's Aᵀ·x and CSC's A·x: every row of the rank's share (CSC: column) adds its entries
+// times its own x into all of y. Each rank reads its range of x, scatters into a y of
+// its own under the budget (the one-process streamed product), and the ranks' y are
+// summed on rank 0 (MPI_Reduce), which writes them: as the dense rmatvec.
+void spmv_scatter(const Communicator& comm, const sparse::SparseSource& a, RowRange share, BlockStore& x,
+                  ParallelOutput& y, const ooc::Options& options) {
+  const bool complex = a.data().dtype().kind() == Kind::Complex || x.dtype().kind() == Kind::Complex;
+  const DType acc(complex ? ScalarType::Complex128 : ScalarType::Float64);
+  AnyArray part = AnyArray::zeros(acc, {minor_of(a)});
+  comm.phase([&] {
+    if (share.empty()) return;
+    const std::vector<std::int64_t> indptr = indptr_rows(a, share);
+    const sparse::SparseSource mine = rows_csr(comm, a, indptr, share);
+    AnyArray xs = AnyArray::empty(acc, {share.size()});
+    x.read(Box{{share.begin}, {share.size()}}, xs.data(), acc);
+    in_rank_entries(indptr.front(), [&] { part = sparse::spmv(mine, xs, options, true); });
+  });
+  comm.sum_to_root(reinterpret_cast<double*>(part.data()), part.nbytes() / sizeof(double));
+  write_from_root(comm, part, y);
+}
+
 }  // namespace
 
 ooc::Options rank_options(const Communicator& comm, ooc::Options options) {
@@ -348,19 +388,26 @@ void matmul(const Communicator& comm, BlockStore& a, BlockStore& b, ParallelOutp
       [&] { c.finish_writes(); });
 }
 
-void spmv(const Communicator& comm, const sparse::SparseSource& a, BlockStore& x, ParallelOutput& y,
+void spmv(const Communicator& comm, const sparse::SparseSource& a, BlockStore& x, ParallelOutput& y, bool transpose,
           const ooc::Options& options) {
+  const bool csr = a.format == sparse::Format::Csr, gather = csr != transpose;
   std::vector<RowRange> rows, cols(static_cast<std::size_t>(comm.size()));
   comm.phase([&] {
-    if (a.format != sparse::Format::Csr)
-      throw FormatError(a.name + ": spmv across ranks needs a csr matrix, found " + sparse::format_name(a.format));
-    if (x.shape() != Shape{a.cols})
-      throw ShapeError(a.name + ": A·x with A of shape (" + std::to_string(a.rows) + ", " + std::to_string(a.cols) +
-                       ") needs a vector of shape (" + std::to_string(a.cols) + "), found " + shape_string(x.shape()) +
-                       " in " + x.name());
+    if (!csr && a.format != sparse::Format::Csc)
+      throw FormatError(a.name + ": spmv across ranks needs a csr or csc matrix, found " +
+                        sparse::format_name(a.format));
+    const std::int64_t in_len = transpose ? a.rows : a.cols;
+    if (x.shape() != Shape{in_len})
+      throw ShapeError(a.name + ": " + (transpose ? "Aᵀ·x" : "A·x") + " with A of shape (" + std::to_string(a.rows) +
+                       ", " + std::to_string(a.cols) + ") needs a vector of shape (" + std::to_string(in_len) +
+                       "), found " + shape_string(x.shape()) + " in " + x.name());
     rows = nonzero_shares(a, comm.size());
     for (int r = 0; r < comm.size(); ++r) cols[static_cast<std::size_t>(r)] = x_share(a, rows, r);
   });
+  if (!gather) {
+    spmv_scatter(comm, a, rows[static_cast<std::size_t>(comm.rank())], x, y, options);
+    return;
+  }
   const RowRange share = rows[static_cast<std::size_t>(comm.rank())], own = cols[static_cast<std::size_t>(comm.rank())];
   const bool complex = a.data().dtype().kind() == Kind::Complex || x.dtype().kind() == Kind::Complex;
   const DType acc(complex ? ScalarType::Complex128 : ScalarType::Float64);
@@ -374,14 +421,9 @@ void spmv(const Communicator& comm, const sparse::SparseSource& a, BlockStore& x
       first = indptr.front();
       mine.emplace(rows_csr(comm, a, indptr, share));
     }
-    map = sparse::ColumnMap(a.cols);
+    map = sparse::ColumnMap(minor_of(a));
     if (mine) {
-      try {
-        sparse::mark_columns(*mine, map, options);
-      } catch (const FormatError& e) {  // the engine counts entries from the rank's first
-        throw FormatError(std::string(e.what()) + " (entry " + std::to_string(first) +
-                          " of the file is this rank's entry 0)");
-      }
+      in_rank_entries(first, [&] { sparse::mark_columns(*mine, map, options); });
     } else {
       map.count();
     }
