@@ -94,33 +94,37 @@ RowRange weighted_share(std::span<const std::int64_t> prefix, int rank, int rank
       rank, ranks);
 }
 
+std::int64_t weighted_cut(std::int64_t rows, const std::function<std::int64_t(std::int64_t)>& prefix_at, int k,
+                          int ranks) {
+  if (ranks < 1 || k < 0 || k > ranks)
+    throw Error("the cut before rank " + std::to_string(k) + " of " + std::to_string(ranks) + ": no such cut");
+  if (rows < 0) throw Error("weighted_share: a negative row count");
+  if (k == 0) return 0;
+  if (k == ranks) return rows;
+  // The row boundary whose running weight is nearest k/ranks of the total; the even row
+  // split when there is no weight.
+  const std::int64_t first = prefix_at(0), total = prefix_at(rows) - first;
+  if (total <= 0) return even_cut(rows, k, ranks);
+  const std::int64_t target = first + even_cut(total, k, ranks);
+  // The first boundary whose running weight reaches the target, or the one before it
+  // when that is nearer.
+  std::int64_t lo = 0, hi = rows + 1;
+  while (lo < hi) {
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    if (prefix_at(mid) < target)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo > 0 && (lo > rows || target - prefix_at(lo - 1) <= prefix_at(lo) - target)) --lo;
+  return std::min(rows, lo);
+}
+
 RowRange weighted_share(std::int64_t rows, const std::function<std::int64_t(std::int64_t)>& prefix_at, int rank,
                         int ranks) {
   check_rank(rank, ranks);
-  if (rows < 0) throw Error("weighted_share: a negative row count");
-  const std::int64_t first = prefix_at(0), total = prefix_at(rows) - first;
-  // The cut before rank k: the row boundary whose running weight is nearest k/ranks of
-  // the total; the even row split when there is no weight.
-  const auto cut = [&](int k) -> std::int64_t {
-    if (k == 0) return 0;
-    if (k == ranks) return rows;
-    if (total <= 0) return even_cut(rows, k, ranks);
-    const std::int64_t target = first + even_cut(total, k, ranks);
-    // The first boundary whose running weight reaches the target, or the one before it
-    // when that is nearer.
-    std::int64_t lo = 0, hi = rows + 1;
-    while (lo < hi) {
-      const std::int64_t mid = lo + (hi - lo) / 2;
-      if (prefix_at(mid) < target)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-    if (lo > 0 && (lo > rows || target - prefix_at(lo - 1) <= prefix_at(lo) - target)) --lo;
-    return std::min(rows, lo);
-  };
-  const std::int64_t begin = cut(rank);
-  return RowRange{begin, std::max(begin, cut(rank + 1))};
+  const std::int64_t begin = weighted_cut(rows, prefix_at, rank, ranks);
+  return RowRange{begin, std::max(begin, weighted_cut(rows, prefix_at, rank + 1, ranks))};
 }
 
 std::unique_ptr<BlockStore> rows_of(BlockStore& whole, RowRange range, std::function<void()> before_io) {

@@ -104,6 +104,32 @@ TEST(WeightedShare, ReadsThePrefixOnDemandAFewTimesPerCut) {
                   9, [&](std::int64_t i) { return prefix[static_cast<std::size_t>(i)]; }, r, 3));
 }
 
+TEST(WeightedCut, EachRankFindsItsOwnCutOfTheSameSplit) {
+  // What every rank finds alone (its own cut, one binary search) tiles as weighted_share.
+  const std::vector<std::int64_t> prefix{0, 10, 10, 10, 11, 12, 13, 14, 24, 24, 30};
+  std::int64_t reads = 0;
+  const auto at = [&](std::int64_t i) {
+    ++reads;
+    return prefix[static_cast<std::size_t>(i)];
+  };
+  for (int ranks : {1, 2, 3, 4, 7, 12}) {
+    SCOPED_TRACE(ranks);
+    std::vector<RowRange> shares;
+    for (int r = 0; r < ranks; ++r) {
+      const RowRange share{weighted_cut(10, at, r, ranks), weighted_cut(10, at, r + 1, ranks)};
+      EXPECT_EQ(share, weighted_share(prefix, r, ranks));
+      shares.push_back(share);
+    }
+    expect_tiling(shares, 10);
+  }
+  reads = 0;
+  weighted_cut(
+      std::int64_t{1} << 40, [&](std::int64_t i) { return ++reads, 3 * i; }, 2, 4);
+  EXPECT_LT(reads, 50);  // one search
+  EXPECT_THROW(weighted_cut(10, at, 5, 4), Error);
+  EXPECT_THROW(weighted_cut(-1, at, 0, 4), Error);
+}
+
 AnyArray matrix(std::int64_t m, std::int64_t n) {
   AnyArray a = AnyArray::empty(DType(ScalarType::Float64), {m, n});
   auto* p = reinterpret_cast<double*>(a.data());

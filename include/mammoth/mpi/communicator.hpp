@@ -91,6 +91,8 @@ class Communicator {
   // Element-wise sum of every rank's `n` doubles into `data` on `root` (MPI_Reduce).
   void sum_to_root(double* data, std::size_t n, int root = 0) const;
   std::int64_t max(std::int64_t value) const;
+  // Every rank's `value`, in rank order, on every rank (MPI_Allgather).
+  std::vector<std::int64_t> all(std::int64_t value) const;
   // Every rank tells rank r counts[r] (MPI_Alltoall); returns what each rank told this one.
   std::vector<std::int64_t> exchange_counts(const std::vector<std::int64_t>& counts) const;
   // Starts an all-to-all of items of `item_bytes` bytes (MPI_Ialltoallv): send_counts[r]

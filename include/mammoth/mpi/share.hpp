@@ -38,6 +38,11 @@ RowRange weighted_share(std::span<const std::int64_t> prefix, int rank, int rank
 // may give cuts that fall too; the caller checks.
 RowRange weighted_share(std::int64_t rows, const std::function<std::int64_t(std::int64_t)>& prefix_at, int rank,
                         int ranks);
+// The cut before rank k (0 <= k <= ranks) of that split: rank k's share begins there. A
+// distributed run has each rank find its own and swap them, rather than every rank
+// searching for all.
+std::int64_t weighted_cut(std::int64_t rows, const std::function<std::int64_t(std::int64_t)>& prefix_at, int k,
+                          int ranks);
 
 // Rows [range.begin, range.end) of `whole` as a store of its own (axis 0 cut; a 0-d
 // store cannot be cut): boxes are shifted into the whole, so the one-process engine runs

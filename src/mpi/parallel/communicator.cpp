@@ -148,6 +148,12 @@ std::int64_t Communicator::max(std::int64_t value) const {
   return out;
 }
 
+std::vector<std::int64_t> Communicator::all(std::int64_t value) const {
+  std::vector<std::int64_t> out(static_cast<std::size_t>(size_));
+  MPI_Allgather(&value, 1, MPI_INT64_T, out.data(), 1, MPI_INT64_T, MPI_COMM_WORLD);
+  return out;
+}
+
 std::int64_t Communicator::sum(std::int64_t value) const {
   std::int64_t out = 0;
   MPI_Allreduce(&value, &out, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);

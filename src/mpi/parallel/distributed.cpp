@@ -116,27 +116,34 @@ FormatError indptr_error(const sparse::SparseSource& a) {
 std::int64_t major_of(const sparse::SparseSource& a) { return a.format == sparse::Format::Csc ? a.cols : a.rows; }
 std::int64_t minor_of(const sparse::SparseSource& a) { return a.format == sparse::Format::Csc ? a.rows : a.cols; }
 
-// Every rank's rows (CSC: columns) of a matrix, split by nonzeros: the cuts are binary
-// searches in the indptr on disk (weighted_share), so no rank reads it whole (8 bytes a row).
-std::vector<RowRange> nonzero_shares(const sparse::SparseSource& a, int ranks) {
+// Every rank's rows (CSC: columns) of a matrix, split by nonzeros: each rank finds the cut
+// before its own share by a binary search in the indptr on disk (weighted_cut, a few dozen
+// one-element reads; no rank reads indptr whole) and the ranks swap them: P searches in
+// all, not P on every rank.
+std::vector<RowRange> nonzero_shares(const Communicator& comm, const sparse::SparseSource& a) {
   BlockStore& ptr = a.member("indptr");
   const std::int64_t major = major_of(a);
-  if (ptr.shape() != Shape{major + 1})
-    throw FormatError(ptr.name() + ": indptr has shape " + shape_string(ptr.shape()) + ", expected (" +
-                      std::to_string(major + 1) + ",)");
-  const auto at = [&](std::int64_t i) {
-    std::int64_t v = 0;
-    ptr.read(Box{{i}, {1}}, &v, DType(ScalarType::Int64));
-    return v;
-  };
-  if (at(0) != 0 || at(major) != a.nnz()) throw indptr_error(a);
-  std::vector<RowRange> rows(static_cast<std::size_t>(ranks));
-  for (int r = 0; r < ranks; ++r) {
-    rows[static_cast<std::size_t>(r)] = weighted_share(major, at, r, ranks);
-    // A falling indptr can give falling cuts: the shares must tile the rows.
-    if (rows[static_cast<std::size_t>(r)].begin != (r == 0 ? 0 : rows[static_cast<std::size_t>(r) - 1].end))
-      throw indptr_error(a);
-  }
+  std::int64_t mine = 0;
+  comm.phase([&] {
+    if (ptr.shape() != Shape{major + 1})
+      throw FormatError(ptr.name() + ": indptr has shape " + shape_string(ptr.shape()) + ", expected (" +
+                        std::to_string(major + 1) + ",)");
+    const auto at = [&](std::int64_t i) {
+      std::int64_t v = 0;
+      ptr.read(Box{{i}, {1}}, &v, DType(ScalarType::Int64));
+      return v;
+    };
+    if (at(0) != 0 || at(major) != a.nnz()) throw indptr_error(a);
+    mine = weighted_cut(major, at, comm.rank(), comm.size());
+  });
+  const std::vector<std::int64_t> cuts = comm.all(mine);
+  std::vector<RowRange> rows(cuts.size());
+  comm.phase([&] {
+    for (std::size_t r = 0; r < cuts.size(); ++r) {
+      rows[r] = RowRange{cuts[r], r + 1 < cuts.size() ? cuts[r + 1] : major};
+      if (rows[r].end < rows[r].begin) throw indptr_error(a);  // a falling indptr gives falling cuts
+    }
+  });
   return rows;
 }
 
@@ -401,9 +408,9 @@ void spmv(const Communicator& comm, const sparse::SparseSource& a, BlockStore& x
       throw ShapeError(a.name + ": " + (transpose ? "Aᵀ·x" : "A·x") + " with A of shape (" + std::to_string(a.rows) +
                        ", " + std::to_string(a.cols) + ") needs a vector of shape (" + std::to_string(in_len) +
                        "), found " + shape_string(x.shape()) + " in " + x.name());
-    rows = nonzero_shares(a, comm.size());
-    for (int r = 0; r < comm.size(); ++r) cols[static_cast<std::size_t>(r)] = x_share(a, rows, r);
   });
+  rows = nonzero_shares(comm, a);
+  for (int r = 0; r < comm.size(); ++r) cols[static_cast<std::size_t>(r)] = x_share(a, rows, r);
   if (!gather) {
     spmv_scatter(comm, a, rows[static_cast<std::size_t>(comm.rank())], x, y, options);
     return;
