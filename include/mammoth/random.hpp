@@ -80,8 +80,10 @@ void fill_random(void* dst, DType dtype, std::int64_t first, std::int64_t count,
 // first, first + 1, … of the sequence (so row i of an n-column array filled with
 // first = i * n matches the whole array filled at once).
 void fill_random(const AnyArray& array, const RandomSpec& spec, std::int64_t first = 0);
-// Fills a store block by block through a buffer of at most `max_bytes`, releasing each
-// written block, so resident memory stays bounded whatever the array's size.
-void fill_random(BlockStore& store, const RandomSpec& spec, std::size_t max_bytes = std::size_t{8} << 20);
+// Fills a store block by block (blocks of at most `max_bytes`, two in flight on the ooc
+// engine), releasing each written block, so resident memory stays bounded whatever the
+// array's size. Its elements get positions first, first + 1, … (a rank's rows of a whole).
+void fill_random(BlockStore& store, const RandomSpec& spec, std::size_t max_bytes = std::size_t{8} << 20,
+                 std::int64_t first = 0);
 
 }  // namespace mammoth

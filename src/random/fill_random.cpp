@@ -12,6 +12,8 @@
 
 #include "mammoth/error.hpp"
 #include "mammoth/memmap.hpp"
+#include "mammoth/ooc/budget.hpp"
+#include "mammoth/ooc/scheduler.hpp"
 #include "mammoth/random.hpp"
 
 namespace mammoth {
@@ -115,7 +117,7 @@ void fill_reals(R* dst, std::int64_t first, std::int64_t count, const RandomSpec
 
 // Raw and .npy stores write disjoint boxes safely from several threads (pwrite), so each
 // thread generates and writes its own blocks: no thread idles while another writes.
-void fill_in_parallel(BlockStore& store, const RandomSpec& spec, std::size_t max_bytes) {
+void fill_in_parallel(BlockStore& store, const RandomSpec& spec, std::size_t max_bytes, std::int64_t first) {
   const DType dtype = store.dtype();
   const std::size_t item = dtype.itemsize();
   const Shape& shape = store.shape();
@@ -129,7 +131,7 @@ void fill_in_parallel(BlockStore& store, const RandomSpec& spec, std::size_t max
 #pragma omp for schedule(dynamic)
     for (std::size_t i = 0; i < boxes.size(); ++i) {
       try {
-        fill_random(buffer.data(), dtype, linear_index(shape, boxes[i].offset), boxes[i].size(), spec);
+        fill_random(buffer.data(), dtype, first + linear_index(shape, boxes[i].offset), boxes[i].size(), spec);
         store.write(boxes[i], buffer.data(), dtype);
         store.release(boxes[i]);
       } catch (...) {
@@ -222,7 +224,20 @@ void fill_random(const AnyArray& array, const RandomSpec& spec, std::int64_t fir
   }
 }
 
-void fill_random(BlockStore& store, const RandomSpec& spec, std::size_t max_bytes) {
+// Blocks of whole trailing axes (so each is one run of the C-order sequence), as many
+// leading rows as `max_bytes` holds, rounded to whole chunks: an HDF5 block then covers
+// whole chunks, which the store compresses in parallel and writes directly (a partial
+// chunk is assembled in libhdf5's cache on one core). Empty when one row is too big.
+Shape whole_row_blocks(const Shape& shape, std::size_t item, std::size_t max_bytes, const Shape& chunks) {
+  if (shape.empty()) return {};
+  const auto max_elements = static_cast<std::int64_t>(std::max<std::size_t>(max_bytes / item, 1));
+  Shape block = ooc::block_shape(shape, max_elements, chunks);
+  for (std::size_t k = 1; k < shape.size(); ++k)
+    if (block[k] != shape[k]) return {};
+  return block;
+}
+
+void fill_random(BlockStore& store, const RandomSpec& spec, std::size_t max_bytes, std::int64_t first) {
   const DType dtype = store.dtype();
   check_spec(dtype, spec);
   if (!store.writable()) throw Error(store.name() + ": opened read-only; cannot write random data");
@@ -231,12 +246,20 @@ void fill_random(BlockStore& store, const RandomSpec& spec, std::size_t max_byte
   // Generated into a buffer and written as whole blocks: for a mapped store that is one
   // pwrite per block, cheaper than faulting every page of the mapping in.
   if (dynamic_cast<MappedStore*>(&store) != nullptr) {
-    fill_in_parallel(store, spec, max_bytes);
+    fill_in_parallel(store, spec, max_bytes, first);
+    return;
+  }
+  // On the engine: a block is generated while the I/O thread writes the one before.
+  const Shape block = whole_row_blocks(shape, item, max_bytes, store.chunk_shape());
+  if (!block.empty()) {
+    ooc::stream(ooc::BlockGrid(shape, block), {}, ooc::Output{&store, dtype}, nullptr, [&](const ooc::Block& b) {
+      fill_random(b.out, dtype, first + linear_index(shape, b.box.offset), b.box.size(), spec);
+    });
     return;
   }
   std::vector<std::byte> buffer(std::max(max_bytes / item, std::size_t{1}) * item);
   for_each_block(shape, item, max_bytes, [&](const Box& box) {
-    fill_random(buffer.data(), dtype, linear_index(shape, box.offset), box.size(), spec);
+    fill_random(buffer.data(), dtype, first + linear_index(shape, box.offset), box.size(), spec);
     store.write(box, buffer.data(), dtype);
     store.release(box);
   });

@@ -201,6 +201,56 @@ TEST(Random, RowByRowThroughAMappingMatchesTheWholeArray) {
   EXPECT_EQ(a.as<float>()(3, 7), expected[1003]);
 }
 
+// An in-memory store with chunks that records the boxes written to it.
+class ChunkedRecorder final : public BlockStore {
+ public:
+  ChunkedRecorder(Shape shape, Shape chunks)
+      : array_(AnyArray::empty(DType(ScalarType::Float32), shape)), store_(array_, "chunked"), chunks_(chunks) {}
+  std::string name() const override { return store_.name(); }
+  DType dtype() const override { return store_.dtype(); }
+  const Shape& shape() const override { return store_.shape(); }
+  Shape chunk_shape() const override { return chunks_; }
+  bool writable() const override { return true; }
+  void read(const Box& box, void* dst, DType type) override { store_.read(box, dst, type); }
+  void write(const Box& box, const void* src, DType type) override {
+    writes.push_back(box);
+    store_.write(box, src, type);
+  }
+  const float* data() const { return reinterpret_cast<const float*>(array_.data()); }
+  std::vector<Box> writes;
+
+ private:
+  AnyArray array_;
+  ArrayStore store_;
+  Shape chunks_;
+};
+
+TEST(Random, ChunkedStoresAreWrittenInWholeChunkRows) {
+  // Blocks of whole rows, rounded down to whole chunk rows: an HDF5 store then compresses
+  // them in parallel and writes them directly. Elements keep their places in the sequence.
+  RandomSpec spec;
+  spec.seed = 12;
+  const Shape shape{50, 301};
+  const auto expected = draw(spec, element_count(shape));
+  ChunkedRecorder store(shape, {8, 100});
+  fill_random(store, spec, 20 * 301 * 4);  // 20 rows a block: 16, whole chunk rows
+  ASSERT_GE(store.writes.size(), 4u);
+  for (const Box& b : store.writes) {
+    EXPECT_EQ(b.offset[0] % 8, 0) << shape_string(b.offset);
+    EXPECT_TRUE(b.count[0] % 8 == 0 || b.offset[0] + b.count[0] == 50) << shape_string(b.count);
+    EXPECT_EQ(b.count[1], 301);
+  }
+  EXPECT_EQ(std::memcmp(store.data(), expected.data(), expected.size() * sizeof(float)), 0);
+  // A row larger than the buffer: pieces of rows, still in sequence order.
+  ChunkedRecorder wide(shape, {8, 100});
+  fill_random(wide, spec, 1000);
+  EXPECT_EQ(std::memcmp(wide.data(), expected.data(), expected.size() * sizeof(float)), 0);
+  // Starting further on in the sequence: a rank's rows of a whole.
+  ChunkedRecorder rows({40, 301}, {8, 100});
+  fill_random(rows, spec, 20 * 301 * 4, 10 * 301);
+  EXPECT_EQ(std::memcmp(rows.data(), expected.data() + 10 * 301, 40 * 301 * sizeof(float)), 0);
+}
+
 TEST(Random, FillingAStoreStaysInBoundedMemory) {
   TempDir dir;
   CreateOptions o;

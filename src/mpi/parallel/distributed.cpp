@@ -543,20 +543,10 @@ void fill_random(const Communicator& comm, ParallelOutput& dst, const RandomSpec
           return;
         }
         const RowRange share = share_of(comm, store);
+        if (share.empty()) return;
+        // Its rows are elements share.begin·row … of the whole's sequence: the one-process fill.
         const std::int64_t row = std::max<std::int64_t>(element_count(shape) / std::max<std::int64_t>(shape[0], 1), 1);
-        // Blocks of whole rows of about 8 MiB, as the one-process fill.
-        const std::int64_t per_block = std::max<std::int64_t>(
-            1, static_cast<std::int64_t>((std::size_t{8} << 20) / (static_cast<std::size_t>(row) * dtype.itemsize())));
-        std::vector<std::byte> buffer;
-        for (std::int64_t r = share.begin; r < share.end; r += per_block) {
-          comm.check_stop();
-          if (ooc::cancel_requested()) throw ooc::Cancelled();
-          const Box box = Box::rows(shape, r, std::min(share.end, r + per_block));
-          buffer.resize(static_cast<std::size_t>(box.size()) * dtype.itemsize());
-          mammoth::fill_random(buffer.data(), dtype, r * row, box.size(), spec);
-          store.write(box, buffer.data(), dtype);
-          store.release(box);
-        }
+        mammoth::fill_random(*rows_of(store, share, stop_check(comm)), spec, std::size_t{8} << 20, share.begin * row);
       },
       [&] { dst.finish_writes(); });
 }
