@@ -27,7 +27,11 @@ std::string box_text(const Box& box) {
 }  // namespace
 
 Dataset::Dataset(Handle id, std::string file, std::string path, bool writable)
-    : id_(std::move(id)), file_(std::move(file)), path_(std::move(path)), writable_(writable) {
+    : id_(std::move(id)),
+      file_(std::move(file)),
+      path_(std::move(path)),
+      writable_(writable),
+      buffers_(new_buffer_pool()) {
   refresh();
 }
 

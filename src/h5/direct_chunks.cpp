@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "../ooc/thread_pool.hpp"
@@ -26,10 +27,11 @@ namespace {
 // A shuffled chunk read as another type is unshuffled into a tile this size, then converted.
 constexpr std::size_t kTileBytes = 4096;
 
-// Chunks in flight at once: raw and inflated copies of each are held until the batch lands.
-// Bounded so that big chunks come one per thread (2 MiB chunks: a batch of two on two
-// cores): the batch is memory the engine charges to the budget (working_bytes()).
-constexpr std::size_t kBatchBytes = std::size_t{8} << 20;
+// Chunks in flight at once, per thread: raw and inflated copies of each are held until the
+// batch lands. Two chunks a thread up to this size, one above it, so every thread has a
+// chunk whatever its size (a batch of 8 MiB had left one of two cores idle on 4 MB chunks):
+// the batch is memory the engine charges to the budget (working_bytes()).
+constexpr std::size_t kBatchBytesPerThread = std::size_t{4} << 20;
 
 // A buffer reused for every chunk of one read: grown, never zero-filled (allocation.hpp).
 struct Scratch {
@@ -111,6 +113,47 @@ struct WriteWorker {
   Scratch plain, shuffled;
 };
 
+}  // namespace
+
+class Dataset::DirectBuffers {
+ public:
+  std::vector<RawChunk> raw;                          // reads: a batch of stored chunks
+  std::vector<std::unique_ptr<Worker>> readers;       // reads: one a thread
+  std::vector<Scratch> packed;                        // writes: a batch of deflated chunks
+  std::vector<std::size_t> sizes;                     // writes: their sizes
+  std::vector<std::unique_ptr<WriteWorker>> writers;  // writes: one a thread
+};
+
+// One set of buffers kept; a second caller at the same time gets a set of its own.
+class Dataset::BufferPool {
+ public:
+  std::unique_ptr<DirectBuffers> take() {
+    std::lock_guard lock(mutex_);
+    return kept_ ? std::move(kept_) : std::make_unique<DirectBuffers>();
+  }
+  void give(std::unique_ptr<DirectBuffers> buffers) {
+    std::lock_guard lock(mutex_);
+    if (!kept_) kept_ = std::move(buffers);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unique_ptr<DirectBuffers> kept_;
+};
+
+std::shared_ptr<Dataset::BufferPool> Dataset::new_buffer_pool() { return std::make_shared<BufferPool>(); }
+
+namespace {
+
+// A set of buffers taken from the pool for one call, given back at its end.
+template <class Pool, class Buffers>
+struct Lease {
+  Pool& pool;
+  std::unique_ptr<Buffers> buffers = pool.take();
+  ~Lease() { pool.give(std::move(buffers)); }
+  Buffers* operator->() const { return buffers.get(); }
+};
+
 // The origins of the chunks `box` touches, in C order of the chunk grid.
 std::vector<std::vector<hsize_t>> chunk_origins(const Box& box, const Shape& chunks) {
   std::vector<std::vector<hsize_t>> origins(1, std::vector<hsize_t>());
@@ -131,7 +174,8 @@ int direct_threads() { return static_cast<int>(std::max(1U, std::thread::hardwar
 
 // Chunks in one batch: raw (or deflated) copies of each are held until the batch is done.
 std::size_t direct_batch(std::size_t chunk_bytes, int threads) {
-  return std::clamp<std::size_t>(kBatchBytes / (2 * chunk_bytes), 1, 2 * static_cast<std::size_t>(threads));
+  return static_cast<std::size_t>(threads) *
+         std::clamp<std::size_t>(kBatchBytesPerThread / std::max<std::size_t>(chunk_bytes, 1), 1, 2);
 }
 
 // Elements [0, count) of `in` (S bytes each) shuffled into a chunk of n elements at
@@ -233,8 +277,16 @@ bool Dataset::read_direct(const Box& box, void* dst, DType type) const {
 
   const bool same_type = type == *dtype_;
   const std::size_t chunk_elements = chunk_bytes / item;
-  std::vector<RawChunk> raw(std::min(batch, origins.size()));
-  std::vector<std::unique_ptr<Worker>> workers(static_cast<std::size_t>(threads));
+  const Lease<BufferPool, DirectBuffers> kept{*buffers_};
+  std::vector<RawChunk>& raw = kept->raw;
+  raw.resize(std::max(raw.size(), std::min(batch, origins.size())));
+  std::vector<std::unique_ptr<Worker>>& workers = kept->readers;
+  workers.resize(std::max(workers.size(), static_cast<std::size_t>(threads)));
+  // A whole chunk's scratch before any chunk is read: a chunk too big for memory is then
+  // refused here, whatever else the box holds (an unwritten chunk sends it to libhdf5,
+  // which would allocate the chunk as well, and faults on some hostile files).
+  if (!workers[0]) workers[0] = std::make_unique<Worker>();
+  workers[0]->inflated.get(chunk_bytes);
   for (std::size_t start = 0; start < origins.size(); start += batch) {
     const std::size_t count = std::min(batch, origins.size() - start);
     {
@@ -348,9 +400,13 @@ bool Dataset::write_direct(const Box& box, const void* src, DType type) const {
   const std::size_t batch = direct_batch(chunk_bytes, threads);
   const std::string object = spec();
   const std::size_t bound = libdeflate_zlib_compress_bound(nullptr, chunk_bytes);
-  std::vector<Scratch> packed(std::min(batch, origins.size()));
-  std::vector<std::size_t> sizes(packed.size());
-  std::vector<std::unique_ptr<WriteWorker>> workers(static_cast<std::size_t>(threads));
+  const Lease<BufferPool, DirectBuffers> kept{*buffers_};
+  std::vector<Scratch>& packed = kept->packed;
+  packed.resize(std::max(packed.size(), std::min(batch, origins.size())));
+  std::vector<std::size_t>& sizes = kept->sizes;
+  sizes.resize(packed.size());
+  std::vector<std::unique_ptr<WriteWorker>>& workers = kept->writers;
+  workers.resize(std::max(workers.size(), static_cast<std::size_t>(threads)));
   for (std::size_t start = 0; start < origins.size(); start += batch) {
     const std::size_t count = std::min(batch, origins.size() - start);
     ooc::detail::parallel(std::min<int>(threads, static_cast<int>(count)), [&](int t, int nt) {

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <map>
+#include <thread>
 
 #include "mammoth/h5.hpp"
 #include "test_support.hpp"
@@ -65,6 +66,34 @@ TEST(H5DirectChunks, GzipAndShuffleChunksMatchLibhdf5sPipeline) {
         for (const DType as : {type, DType(ScalarType::Float64), DType(ScalarType::Int32)})
           expect_same_box(direct, plain, box, as);
     }
+}
+
+TEST(H5DirectChunks, ThreadsReadingOneDatasetAtOnceEachGetBuffers) {
+  // The dataset keeps one set of batch buffers between calls; a second caller meanwhile
+  // gets its own, so neither sees the other's chunks.
+  TempDir dir;
+  const Shape shape{64, 300};
+  {
+    File f(dir.file("g.h5"), "w");
+    f.create_dataset("x", AnyArray(ramp<std::int32_t>(shape, 7)), gzip({8, 100}, true));
+  }
+  File f(dir.file("g.h5"), "r");
+  const Dataset d = f.dataset("x");
+  ASSERT_TRUE(d.direct_chunk_reads());
+  const NdArray<std::int32_t> want = ramp<std::int32_t>(shape, 7);
+  std::vector<int> wrong(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int rep = 0; rep < 40; ++rep) {
+        const std::int64_t r0 = 8 * ((rep * 3 + t) % 6), rows = 8 * (1 + (rep + t) % 3);  // 1 to 3 chunk rows
+        std::vector<std::int32_t> got(static_cast<std::size_t>(rows * 300));
+        d.read(Box{{r0, 0}, {rows, 300}}, got.data(), DType(ScalarType::Int32));
+        if (std::memcmp(got.data(), want.data() + r0 * 300, got.size() * sizeof(std::int32_t)) != 0) ++wrong[t];
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong, std::vector<int>(4, 0));
 }
 
 TEST(H5DirectChunks, OtherPipelinesAndUnwrittenChunksGoThroughLibhdf5) {

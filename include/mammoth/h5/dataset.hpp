@@ -167,6 +167,13 @@ class Dataset {
   ChunkCache cache_;
   mutable std::optional<std::optional<AnyArray>> mapping_;  // computed once
   mutable std::shared_ptr<Storage> file_mapping_;           // whole file, for chunked gathers
+  // The direct chunk paths' batch and per-thread buffers (direct_chunks.cpp), kept from
+  // call to call while the dataset is open: fresh ones each block had cost a page fault a
+  // page (a fifth of a gzip read's time). At most working_bytes() of them.
+  class DirectBuffers;
+  class BufferPool;
+  std::shared_ptr<BufferPool> buffers_;
+  static std::shared_ptr<BufferPool> new_buffer_pool();
   bool gather_mapped_chunks(std::span<const std::int64_t> points, void* dst, DType type) const;
 };
 
