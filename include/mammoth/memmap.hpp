@@ -156,6 +156,9 @@ class MappedStore final : public BlockStore {
   // read() of a box whose rows lie far apart in the file, run by run through the page
   // cache; false when the mapping serves it better.
   bool read_runs(const Box& box, void* dst, DType dst_type);
+  // write() of a box that is no run of the file, run by run with pwrite; false when the
+  // mapping serves it better (runs under a page).
+  bool write_runs(const Box& box, const void* src, DType src_type);
 
   Memmap map_;
   ArrayStore view_;
