@@ -23,6 +23,30 @@ inline void require_matrix(const BlockStore& a, const std::string& what) {
     throw ShapeError(a.name() + ": " + what + " needs a 2-d array, found shape " + shape_string(a.shape()));
 }
 
+// Whether every block of this shape is a whole number of chunks (or ends with the array).
+inline bool whole_chunks(const Shape& block, const Shape& chunks, const Shape& shape) {
+  if (chunks.empty() || chunks.size() != block.size()) return false;
+  for (std::size_t i = 0; i < block.size(); ++i)
+    if (block[i] % chunks[i] != 0 && block[i] != shape[i]) return false;
+  return true;
+}
+
+// The block shape `block_for(working)` gives when the stores' back ends take `working`
+// bytes: with `whole` (their whole_chunk_working_bytes) when that block is whole chunks,
+// else with `working` (their working_bytes). Blocks of whole chunks need no chunk cache
+// where the chunks pass libhdf5's cache whole (gzip, read or written directly): charging it
+// anyway left room only for slivers of chunks, which are then inflated again for every
+// sliver (a gzip matvec inflated each chunk 2.8 times) or assembled in that cache on one core.
+template <class BlockFor>
+Shape block_of_whole_chunks_or(const Shape& shape, const Shape& chunks, const Options& options, std::size_t fixed,
+                               std::size_t whole, std::size_t working, BlockFor&& block_for) {
+  if (!chunks.empty() && fixed + whole + 4096 <= options.budget) {
+    Shape block = block_for(whole);
+    if (whole_chunks(block, chunks, shape)) return block;
+  }
+  return block_for(working);
+}
+
 // `options` with the block cap of `store`'s read path: mapped_block_bytes when the engine
 // reads it in place (a C-contiguous mapping of `type`), block_bytes when it copies.
 inline Options block_options(const Options& options, BlockStore& store, DType type) {

@@ -55,16 +55,22 @@ void stream_matrix(BlockStore& a, std::size_t fixed, const Options& options, con
   const auto per_element = static_cast<std::size_t>(
       std::ceil(2.0 * static_cast<double>(type.itemsize()) +
                 vectors * 2.0 * static_cast<double>(rv.acc.itemsize()) / static_cast<double>(n)));
-  const std::size_t stores =
-      a.working_bytes() + (rv.in ? rv.in->working_bytes() : 0) + (rv.out ? rv.out->working_bytes() : 0);
-  const std::size_t avail = block_budget(options, fixed, stores, a.name() + ": " + label);
-  const std::int64_t max_elements =
-      max_block_elements(detail::block_options(options, a, type), avail, per_element, type.itemsize());
-  if (rv.out && max_elements < n)
-    throw Error(a.name() + ": " + label + ": one row of A (" + std::to_string(n) +
-                " elements) and its result do not fit in the memory budget " +
-                format_bytes(static_cast<double>(options.budget)) + " beside the vectors held whole; raise --budget");
-  const BlockGrid grid(a.shape(), block_shape(a.shape(), max_elements, rv.out ? Shape{} : a.chunk_shape()));
+  const std::size_t vectors_working = (rv.in ? rv.in->working_bytes() : 0) + (rv.out ? rv.out->working_bytes() : 0);
+  // Blocks of whole rows when y is written block by block; else of whole chunks if they fit.
+  const Shape chunks = rv.out ? Shape{} : a.chunk_shape();
+  const auto block_for = [&](std::size_t stores) {
+    const std::size_t avail = block_budget(options, fixed, stores, a.name() + ": " + label);
+    const std::int64_t max_elements =
+        max_block_elements(detail::block_options(options, a, type), avail, per_element, type.itemsize());
+    if (rv.out && max_elements < n)
+      throw Error(a.name() + ": " + label + ": one row of A (" + std::to_string(n) +
+                  " elements) and its result do not fit in the memory budget " +
+                  format_bytes(static_cast<double>(options.budget)) + " beside the vectors held whole; raise --budget");
+    return block_shape(a.shape(), max_elements, chunks);
+  };
+  const BlockGrid grid(a.shape(), detail::block_of_whole_chunks_or(a.shape(), chunks, options, fixed,
+                                                                   a.whole_chunk_working_bytes() + vectors_working,
+                                                                   a.working_bytes() + vectors_working, block_for));
   Progress progress(detail::label_or(options, label), detail::total_bytes(a), options.progress);
   const Output output = rv.out ? Output{rv.out, rv.acc, rows_of} : Output{};
   visit_scalar(type.type(), [&](auto t) {

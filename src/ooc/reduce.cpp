@@ -86,10 +86,16 @@ void reduce_stream(BlockStore& a, ReduceOp op, std::optional<int> axis, const Op
   const int threads = compute_threads(options);
   const std::size_t fixed =
       static_cast<std::size_t>(out_len) * sizeof(Out) + static_cast<std::size_t>(threads) * sizeof(Out);
-  const std::size_t avail = block_budget(options, fixed, a.working_bytes(), a.name() + ": reduce");
-  const std::int64_t max_elements = max_block_elements(detail::block_options(options, a, type), avail,
-                                                       bytes_per_element({&input, 1}), type.itemsize());
-  const BlockGrid grid(a.shape(), block_shape(a.shape(), max_elements, a.chunk_shape()));
+  const auto block_for = [&](std::size_t working) {
+    const std::size_t avail = block_budget(options, fixed, working, a.name() + ": reduce");
+    return block_shape(a.shape(),
+                       max_block_elements(detail::block_options(options, a, type), avail,
+                                          bytes_per_element({&input, 1}), type.itemsize()),
+                       a.chunk_shape());
+  };
+  const BlockGrid grid(a.shape(),
+                       detail::block_of_whole_chunks_or(a.shape(), a.chunk_shape(), options, fixed,
+                                                        a.whole_chunk_working_bytes(), a.working_bytes(), block_for));
   Progress progress(detail::label_or(options, "reduce"), detail::total_bytes(a), options.progress);
   for (std::int64_t i = 0; i < out_len; ++i) out[i] = init;
   const bool matrix = a.shape().size() == 2;

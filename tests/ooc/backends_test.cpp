@@ -131,6 +131,42 @@ TEST(Backends, CopyIntoGzipChunksNeedsNoCacheInWholeChunks) {
   EXPECT_EQ(max_difference(back, a), 0);
 }
 
+TEST(Backends, GzipChunksAreReadInWholeChunksWithoutTheCache) {
+  // Read directly, whole chunks need no chunk cache either: blocks of whole chunks are
+  // charged without it (they were refused at this budget), and no chunk is inflated twice.
+  testing::TempDir dir;
+  const NdArray<float> a = random_array<float>({200, 40000}, 5);
+  CreateOptions to;
+  to.dtype = DType(ScalarType::Float32);
+  to.shape = a.shape();
+  to.chunks = {50, 1000};  // 200 KB chunks
+  to.gzip_level = 4;
+  {
+    auto dst = create_store(dir.file("a.h5") + ":/x", to);
+    ArrayStore src(AnyArray(a), "a");
+    copy(src, *dst, Options{});
+    dst->flush();
+  }
+  auto gz = open_store(dir.file("a.h5") + ":/x", Mode::Read);
+  Options small;
+  small.budget = 4 << 20;
+  ASSERT_GT(gz->working_bytes(), small.budget);  // a cache for a band of 40 chunks, and more
+  ASSERT_LT(gz->whole_chunk_working_bytes() + 40000 * 8, small.budget / 2);
+  std::vector<double> x(40000), want(200, 0.0), col_sums(40000, 0.0);
+  for (std::size_t j = 0; j < x.size(); ++j) x[j] = static_cast<double>(j % 17) - 8;
+  for (std::int64_t i = 0; i < 200; ++i)
+    for (std::int64_t j = 0; j < 40000; ++j) {
+      want[static_cast<std::size_t>(i)] += static_cast<double>(a(i, j)) * x[static_cast<std::size_t>(j)];
+      col_sums[static_cast<std::size_t>(j)] += static_cast<double>(a(i, j));
+    }
+  const AnyArray y = matvec(*gz, AnyArray(NdArray<double>::from(std::vector<double>(x), {40000})), small);
+  for (std::size_t i = 0; i < want.size(); ++i)
+    EXPECT_NEAR(reinterpret_cast<const double*>(y.data())[i], want[i], 1e-9 * (1 + std::abs(want[i]))) << i;
+  const AnyArray sums = reduce(*gz, ReduceOp::Sum, 0, small);
+  for (std::size_t j = 0; j < col_sums.size(); j += 997)
+    EXPECT_NEAR(reinterpret_cast<const double*>(sums.data())[j], col_sums[j], 1e-9 * (1 + std::abs(col_sums[j]))) << j;
+}
+
 TEST(Backends, NpyMatvecStaysUnderBudget) {
   testing::TempDir dir;
   const std::int64_t rows = 2048, cols = 8192;  // 64 MiB
