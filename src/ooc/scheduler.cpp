@@ -17,6 +17,7 @@ namespace mammoth::ooc {
 namespace {
 
 std::atomic<bool> cancel_flag{false};
+std::atomic<bool> writes_beside{true};
 
 // A C-contiguous view of `box` inside a mapped array, or null when the bytes of the
 // box are not one run (or not of the wanted type).
@@ -63,6 +64,8 @@ std::size_t box_bytes(const Box& box, DType type) { return static_cast<std::size
 }  // namespace
 
 void request_cancel() noexcept { cancel_flag.store(true, std::memory_order_relaxed); }
+void set_writes_beside_reads(bool on) noexcept { writes_beside.store(on, std::memory_order_relaxed); }
+bool writes_beside_reads() noexcept { return writes_beside.load(std::memory_order_relaxed); }
 void clear_cancel() noexcept { cancel_flag.store(false, std::memory_order_relaxed); }
 bool cancel_requested() noexcept { return cancel_flag.load(std::memory_order_relaxed); }
 
@@ -89,8 +92,18 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
   const bool own_output = output.store && output.from_input < 0;
   const std::size_t out_capacity = own_output ? box_bytes(out_box(whole_block), output.type) : 0;
   std::array<std::vector<const std::byte*>, 2> ready;  // per slot: the input blocks, once read
-  std::array<std::future<void>, 2> reads, writes;
-  detail::IoThread io;  // declared last: destroyed first, so no job outlives the buffers
+  std::array<std::future<void>, 2> reads, releases;
+  std::array<std::shared_future<void>, 2> writes;
+  // Writes run on a thread of their own beside the reads (a gzip chunk inflates while the
+  // block before is written), unless the output is one of the inputs or the caller asked
+  // for one I/O thread (an MPI without MPI_THREAD_MULTIPLE): each store then still sees
+  // one caller, the reader for the inputs, the writer for the output.
+  bool own_writer = output.store && writes_beside_reads();
+  for (const Input& in : inputs) own_writer = own_writer && in.store != output.store;
+  // Declared last: destroyed first, so no job outlives the buffers.
+  detail::IoThread io;
+  std::optional<detail::IoThread> writer;
+  if (own_writer) writer.emplace();
 
   // Read-ahead hints run kReadAhead bytes beyond the block being read: they fill the page
   // cache (not this process's memory, so not the budget), keeping the disk busy with
@@ -118,7 +131,10 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
   const auto read_block = [&](std::int64_t index) {
     const int slot = static_cast<int>(index % 2);
     ready[slot].assign(sources.size(), nullptr);
-    reads[slot] = io.submit([&, index, slot] {
+    // An input buffer written out as the output (copy) is refilled once that write is done.
+    const std::shared_future<void> written = output.from_input >= 0 ? writes[slot] : std::shared_future<void>{};
+    reads[slot] = io.submit([&, index, slot, written] {
+      if (written.valid()) written.wait();  // its error is the main loop's to raise
       if (index == 0)
         for (std::int64_t j = 0; j <= ahead; ++j) hint(j);
       else
@@ -146,17 +162,19 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
     if (cancel_requested()) throw Cancelled();
     reads[slot].get();
     if (writes[slot].valid()) writes[slot].get();  // the output buffer of block k - 2 is free
+    if (releases[slot].valid()) releases[slot].get();
     const Box box = grid[k];
     std::byte* out = own_output     ? out_buffers[slot].get(out_capacity)
                      : output.store ? const_cast<std::byte*>(ready[slot][static_cast<std::size_t>(output.from_input)])
                                     : nullptr;
     compute(Block{box, k, ready[slot], out});
-    writes[slot] = io.submit([&, box, out] {
-      if (output.store) {
-        const Box target = out_box(box);
-        output.store->write(target, out, output.type);
-        output.store->release(target);  // a mapped destination drops the pages just written
-      }
+    const auto write = [&, box, out] {
+      if (!output.store) return;
+      const Box target = out_box(box);
+      output.store->write(target, out, output.type);
+      output.store->release(target);  // a mapped destination drops the pages just written
+    };
+    const auto release = [&, box] {
       for (std::size_t i = 0; i < sources.size(); ++i) {
         Source& s = sources[i];
         const Box in_box = s.box(box);
@@ -168,12 +186,23 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
         else
           s.input.store->release(in_box);
       }
-    });
+    };
+    if (writer) {
+      writes[slot] = writer->submit(write).share();
+      releases[slot] = io.submit(release);
+    } else {
+      writes[slot] = io.submit([write, release] {
+                         write();
+                         release();
+                       }).share();
+    }
     if (progress && !sources.empty()) progress->advance(box_bytes(box, sources[0].input.store->dtype()));
     if (k + 2 < n) read_block(k + 2);
   }
   for (auto& w : writes)
     if (w.valid()) w.get();
+  for (auto& r : releases)
+    if (r.valid()) r.get();
 }
 
 }  // namespace mammoth::ooc

@@ -8,6 +8,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstring>
 #include <fstream>
 #include <thread>
 
@@ -39,6 +41,47 @@ TEST(Stream, EveryBlockOnceInOrderReadOffTheCallerThread) {
   EXPECT_EQ(store.reads, 4);
   EXPECT_EQ(store.releases, 4);
   EXPECT_NE(store.reader, std::this_thread::get_id());
+}
+
+// A destination whose writes take a while: a read that refilled the block's buffer before
+// its write was done would show in the copy.
+class SlowWriter final : public OpaqueStore {
+ public:
+  using OpaqueStore::OpaqueStore;
+  void write(const Box& box, const void* src, DType type) override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    OpaqueStore::write(box, src, type);
+  }
+};
+
+TEST(Stream, WritesRunBesideTheReadsOnAThreadOfTheirOwn) {
+  const NdArray<std::int32_t> a = random_array<std::int32_t>({40, 100});
+  ArrayStore inner(a, "A");
+  OpaqueStore src(inner);
+  Options options;
+  options.block_bytes = 4 * 100 * sizeof(std::int32_t);  // ten blocks of four rows
+  for (const bool beside : {true, false}) {
+    SCOPED_TRACE(beside);
+    set_writes_beside_reads(beside);
+    ArrayStore out_inner(AnyArray::zeros(DType(ScalarType::Int32), {40, 100}), "B");
+    SlowWriter dst(out_inner);
+    copy(src, dst, options);
+    EXPECT_EQ(dst.writes, 10);
+    EXPECT_EQ(std::memcmp(out_inner.array().data(), a.data(), out_inner.array().nbytes()), 0);
+    EXPECT_EQ(src.reader != dst.writer, beside);
+  }
+  set_writes_beside_reads(true);
+  // A store that is input and output sees one caller: the reads' thread.
+  ArrayStore both_inner(AnyArray(a.copy()), "C");
+  OpaqueStore both(both_inner);
+  const Input input{&both, DType(ScalarType::Int32)};
+  stream(BlockGrid(a.shape(), {4, 100}), {&input, 1}, Output{&both, DType(ScalarType::Int32), {}, 0}, nullptr,
+         [](const Block& b) {
+           auto* p = reinterpret_cast<std::int32_t*>(const_cast<std::byte*>(b.in[0]));
+           for (std::int64_t i = 0; i < b.box.size(); ++i) p[i] += 1;
+         });
+  EXPECT_EQ(both.reader, both.writer);
+  EXPECT_EQ(both_inner.array().as<std::int32_t>()(39, 99), a(39, 99) + 1);
 }
 
 TEST(Stream, ReadErrorInTheIoThreadReachesTheCaller) {

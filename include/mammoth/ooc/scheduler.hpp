@@ -68,6 +68,12 @@ void request_cancel() noexcept;
 void clear_cancel() noexcept;
 bool cancel_requested() noexcept;
 
+// Whether stream() writes its output on a second I/O thread beside the reads (the default).
+// Off, one thread does both: for callers whose stores may not be called from two threads
+// at once (an MPI run without MPI_THREAD_MULTIPLE).
+void set_writes_beside_reads(bool on) noexcept;
+bool writes_beside_reads() noexcept;
+
 class Cancelled : public Error {
  public:
   Cancelled() : Error("cancelled") {}

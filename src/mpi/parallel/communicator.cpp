@@ -6,6 +6,8 @@
 #include <cstring>
 #include <limits>
 
+#include "mammoth/ooc/scheduler.hpp"
+
 namespace mammoth::mpi {
 namespace {
 
@@ -35,6 +37,8 @@ Communicator::Communicator(int& argc, char**& argv) {
                 "; mammoth's I/O thread needs MPI_THREAD_SERIALIZED or better");
   }
   thread_multiple_ = provided >= MPI_THREAD_MULTIPLE;
+  // A rank's reads (stop checks) and collective writes would call MPI from two threads.
+  ooc::set_writes_beside_reads(thread_multiple_);
   live = this;
 }
 
