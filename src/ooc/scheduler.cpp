@@ -189,7 +189,13 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
     };
     if (writer) {
       writes[slot] = writer->submit(write).share();
-      releases[slot] = io.submit(release);
+      // An input block written out as the output (copy) is released once written: from its
+      // mapping, sooner would only make the write fault the pages back in.
+      const std::shared_future<void> written = output.from_input >= 0 ? writes[slot] : std::shared_future<void>{};
+      releases[slot] = io.submit([release, written] {
+        if (written.valid()) written.wait();
+        release();
+      });
     } else {
       writes[slot] = io.submit([write, release] {
                          write();
