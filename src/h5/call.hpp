@@ -27,6 +27,11 @@ void init_library();
 
 // The messages on HDF5's current error stack, outermost call first, joined by ": ".
 std::string error_stack();
+
+// MAMMOTH_HDF5_ALIGNMENT (a size: 1MiB, 4M…) set on a file access list: objects of at least
+// that size start on a multiple of it (H5Pset_alignment), as a striped file system (Lustre's
+// stripe size) wants. Unset: libhdf5's packing. Junk is an error naming the variable.
+void apply_alignment(hid_t fapl, const std::string& file);
 [[noreturn]] void throw_error(std::string_view what, const std::string& object);
 
 // call("open dataset", "f.h5:/x", H5Dopen2, loc, name, H5P_DEFAULT)

@@ -3,10 +3,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 
 #include "call.hpp"
+#include "mammoth/units.hpp"
 
 namespace mammoth::h5 {
 
@@ -37,6 +39,7 @@ bool write_intended(const std::string& path) {
 
 Handle access_plist(const std::string& path, const FileOptions& options) {
   Handle fapl = open("create file access properties", path, H5Pcreate, H5P_FILE_ACCESS);
+  detail::apply_alignment(fapl.get(), path);
   if (!options.locking) call("turn file locking off", path, H5Pset_file_locking, fapl.get(), false, true);
   if (options.cache) {
     int mdc = 0;
@@ -131,5 +134,16 @@ void File::close() {
   Handle id = std::move(id_);
   call("close", file_, H5Fclose, id.release());
 }
+
+namespace detail {
+
+void apply_alignment(hid_t fapl, const std::string& file) {
+  const char* text = std::getenv("MAMMOTH_HDF5_ALIGNMENT");
+  if (!text || !*text) return;
+  const auto alignment = static_cast<hsize_t>(parse_bytes(text, "MAMMOTH_HDF5_ALIGNMENT"));
+  call("set alignment", file, H5Pset_alignment, fapl, alignment, alignment);
+}
+
+}  // namespace detail
 
 }  // namespace mammoth::h5

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <filesystem>
 
 #include "mammoth/h5.hpp"
@@ -55,6 +57,31 @@ TEST(H5File, CloseFlushAndRaii) {
   EXPECT_THROW(f.flush(), Error);
   File g(path, "r");
   EXPECT_EQ(g.dataset("x").read_all_as<int>()(2), 3);
+}
+
+// Set for a striped file system: objects of at least the stripe start on a multiple of it.
+TEST(H5File, AlignmentFromTheEnvironment) {
+  TempDir dir;
+  const auto offset_of = [&](const std::string& name, const char* alignment) {
+    if (alignment)
+      ::setenv("MAMMOTH_HDF5_ALIGNMENT", alignment, 1);
+    else
+      ::unsetenv("MAMMOTH_HDF5_ALIGNMENT");
+    File f(dir.file(name), "w");
+    f.create_dataset("small", AnyArray::zeros(DType(ScalarType::Float64), {10}));
+    const Dataset big = f.create_dataset("big", AnyArray::zeros(DType(ScalarType::Float64), {40000}));
+    return big.properties().offset.value_or(1);
+  };
+  EXPECT_EQ(offset_of("aligned.h5", "64KiB") % 65536, 0u);
+  EXPECT_NE(offset_of("packed.h5", nullptr) % 65536, 0u);  // libhdf5 packs it after the small one
+  ::setenv("MAMMOTH_HDF5_ALIGNMENT", "lots", 1);
+  try {
+    File f(dir.file("junk.h5"), "w");
+    ADD_FAILURE() << "a junk alignment was accepted";
+  } catch (const mammoth::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("MAMMOTH_HDF5_ALIGNMENT"), std::string::npos) << e.what();
+  }
+  ::unsetenv("MAMMOTH_HDF5_ALIGNMENT");
 }
 
 TEST(H5File, NotHdf5GivesFormatError) {

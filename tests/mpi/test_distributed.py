@@ -451,6 +451,17 @@ class TestRandomAndConvert(DistributedCase):
             with open(self.path("s.npy"), "rb") as s, open(self.path("4_r.npy"), "rb") as m:
                 self.assertEqual(s.read(), m.read())
 
+    def test_alignment_for_striped_file_systems(self):
+        # MAMMOTH_HDF5_ALIGNMENT (a stripe size) reaches the MPI-IO files as the serial ones.
+        env = dict(ENV, MAMMOTH_HDF5_ALIGNMENT="64KiB")
+        cmd = [MPIRUN, "--oversubscribe", "--allow-run-as-root", "-n", "2", CLI, "random", self.path("a.h5") + ":/d",
+               "--shape", "300,1000", "--dtype", "float32", "-q"]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(self.path("a.h5"), "r") as f:
+            self.assertEqual(f["d"].id.get_offset() % 65536, 0)
+            self.assertEqual(f["d"].shape, (300, 1000))
+
     def test_convert_every_pair(self):
         specs, a = self.inputs()
         for p in RANKS:

@@ -141,7 +141,8 @@ int main(int argc, char** argv) {
   app.footer(
       "FILE:/path names an HDF5 dataset or sparse group. Sizes: 64MiB, 1.5G, 512k.\n"
       "Environment: MAMMOTH_MAX_ALLOCATION (e.g. 2GiB) refuses any single allocation above it;\n"
-      "MAMMOTH_HDF5_TIMEOUT (seconds, default 30) ends a command stuck in libhdf5 on a damaged file.\n"
+      "MAMMOTH_HDF5_TIMEOUT (seconds, default 30) ends a command stuck in libhdf5 on a damaged file;\n"
+      "MAMMOTH_HDF5_ALIGNMENT (e.g. 1MiB, a stripe size) starts HDF5 objects that large on multiples of it.\n"
       "Errors: 'mammoth: error: ...', exit 1; usage errors exit 2. Docs: docs/*.md in the source tree.");
   app.require_subcommand(1);
   app.fallthrough(false);

@@ -35,6 +35,7 @@ class CollectiveH5Store final : public BlockStore {
     const std::string& file = path.file;
     Handle fapl = open("create file access properties", file, H5Pcreate, H5P_FILE_ACCESS);
     call("use the MPI-IO driver", file, H5Pset_fapl_mpio, fapl.get(), MPI_COMM_WORLD, MPI_INFO_NULL);
+    h5::detail::apply_alignment(fapl.get(), file);
     Handle id = exists ? open("open for parallel writing", file, H5Fopen, file.c_str(), H5F_ACC_RDWR, fapl.get())
                        : open("create for parallel writing", file, H5Fcreate, file.c_str(), H5F_ACC_EXCL, H5P_DEFAULT,
                               fapl.get());
