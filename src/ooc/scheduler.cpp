@@ -128,12 +128,15 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
     }
   };
 
+  // The write of the block in `slot` when that write reads an input's block (a copy): the
+  // input's buffer is refilled, and its pages released, only once it is done. Else none.
+  const auto input_written = [&](int slot) {
+    return output.from_input >= 0 ? writes[slot] : std::shared_future<void>{};
+  };
   const auto read_block = [&](std::int64_t index) {
     const int slot = static_cast<int>(index % 2);
     ready[slot].assign(sources.size(), nullptr);
-    // An input buffer written out as the output (copy) is refilled once that write is done.
-    const std::shared_future<void> written = output.from_input >= 0 ? writes[slot] : std::shared_future<void>{};
-    reads[slot] = io.submit([&, index, slot, written] {
+    reads[slot] = io.submit([&, index, slot, written = input_written(slot)] {
       if (written.valid()) written.wait();  // its error is the main loop's to raise
       if (index == 0)
         for (std::int64_t j = 0; j <= ahead; ++j) hint(j);
@@ -189,10 +192,8 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
     };
     if (writer) {
       writes[slot] = writer->submit(write).share();
-      // An input block written out as the output (copy) is released once written: from its
-      // mapping, sooner would only make the write fault the pages back in.
-      const std::shared_future<void> written = output.from_input >= 0 ? writes[slot] : std::shared_future<void>{};
-      releases[slot] = io.submit([release, written] {
+      // Released sooner, a mapped input block would only make its write fault the pages back in.
+      releases[slot] = io.submit([release, written = input_written(slot)] {
         if (written.valid()) written.wait();
         release();
       });

@@ -108,17 +108,22 @@ TEST(Backends, CopyBetweenBackEndsConvertsAndRechunks) {
   EXPECT_EQ(max_difference(back, a), 0);
 }
 
+// A float32 gzip dataset of 200 KB chunks (50 × 1000).
+CreateOptions gzip_float32(const Shape& shape) {
+  CreateOptions to;
+  to.dtype = DType(ScalarType::Float32);
+  to.shape = shape;
+  to.chunks = {50, 1000};
+  to.gzip_level = 4;
+  return to;
+}
+
 // Into a gzip dataset whose chunk cache and filter buffers exceed the budget, copy still runs:
 // in whole chunks, which go past libhdf5's pipeline and need no cache.
 TEST(Backends, CopyIntoGzipChunksNeedsNoCacheInWholeChunks) {
   testing::TempDir dir;
   const NdArray<float> a = random_array<float>({200, 40000}, 3);
-  CreateOptions to;
-  to.dtype = DType(ScalarType::Float32);
-  to.shape = a.shape();
-  to.chunks = {50, 1000};  // 200 KB chunks
-  to.gzip_level = 4;
-  auto dst = create_store(dir.file("dst.h5") + ":/x", to);
+  auto dst = create_store(dir.file("dst.h5") + ":/x", gzip_float32(a.shape()));
   Options small;
   small.budget = 4 << 20;
   ASSERT_GT(dst->working_bytes(), small.budget);  // a cache for a band of 40 chunks, and more
@@ -136,13 +141,8 @@ TEST(Backends, GzipChunksAreReadInWholeChunksWithoutTheCache) {
   // charged without it (they were refused at this budget), and no chunk is inflated twice.
   testing::TempDir dir;
   const NdArray<float> a = random_array<float>({200, 40000}, 5);
-  CreateOptions to;
-  to.dtype = DType(ScalarType::Float32);
-  to.shape = a.shape();
-  to.chunks = {50, 1000};  // 200 KB chunks
-  to.gzip_level = 4;
   {
-    auto dst = create_store(dir.file("a.h5") + ":/x", to);
+    auto dst = create_store(dir.file("a.h5") + ":/x", gzip_float32(a.shape()));
     ArrayStore src(AnyArray(a), "a");
     copy(src, *dst, Options{});
     dst->flush();

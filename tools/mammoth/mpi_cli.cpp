@@ -184,8 +184,7 @@ int spmv(const std::string& m, const std::string& x_spec, const std::string& out
   auto x = open_everywhere([&] { return open_store(x_spec); });
   const ooc_cli::Timer timer;
   CreateOptions create;
-  const bool complex = a->data().dtype().kind() == Kind::Complex || x->dtype().kind() == Kind::Complex;
-  create.dtype = DType(complex ? ScalarType::Complex128 : ScalarType::Float64);
+  create.dtype = ooc::product_type(a->data().dtype(), x->dtype());
   create.shape = {transpose ? a->cols : a->rows};
   mpi::ParallelOutput y(comm(), out, create);
   mpi::spmv(comm(), *a, *x, y, transpose, options);

@@ -296,10 +296,8 @@ void in_rank_entries(std::int64_t first, F&& f) {
 // times its own x into all of y. Each rank reads its range of x, scatters into a y of
 // its own under the budget (the one-process streamed product), and the ranks' y are
 // summed on rank 0 (MPI_Reduce), which writes them: as the dense rmatvec.
-void spmv_scatter(const Communicator& comm, const sparse::SparseSource& a, RowRange share, BlockStore& x,
+void spmv_scatter(const Communicator& comm, const sparse::SparseSource& a, RowRange share, BlockStore& x, DType acc,
                   ParallelOutput& y, const ooc::Options& options) {
-  const bool complex = a.data().dtype().kind() == Kind::Complex || x.dtype().kind() == Kind::Complex;
-  const DType acc(complex ? ScalarType::Complex128 : ScalarType::Float64);
   AnyArray part = AnyArray::zeros(acc, {minor_of(a)});
   comm.phase([&] {
     if (share.empty()) return;
@@ -411,13 +409,12 @@ void spmv(const Communicator& comm, const sparse::SparseSource& a, BlockStore& x
   });
   rows = nonzero_shares(comm, a);
   for (int r = 0; r < comm.size(); ++r) cols[static_cast<std::size_t>(r)] = x_share(a, rows, r);
+  const DType acc = ooc::product_type(a.data().dtype(), x.dtype());
   if (!gather) {
-    spmv_scatter(comm, a, rows[static_cast<std::size_t>(comm.rank())], x, y, options);
+    spmv_scatter(comm, a, rows[static_cast<std::size_t>(comm.rank())], x, acc, y, options);
     return;
   }
   const RowRange share = rows[static_cast<std::size_t>(comm.rank())], own = cols[static_cast<std::size_t>(comm.rank())];
-  const bool complex = a.data().dtype().kind() == Kind::Complex || x.dtype().kind() == Kind::Complex;
-  const DType acc(complex ? ScalarType::Complex128 : ScalarType::Float64);
   std::optional<sparse::SparseSource> mine;
   sparse::ColumnMap map;
   GhostPlan plan;
