@@ -11,7 +11,8 @@ scipy's tocoo() shares indices and data with the CSR (copy=False), so our 'csr->
 takes them over as well (to_coo(Csr&&)); 'csr->coo (copy)' is the copying version.
 
 The streamed SpMV rows hold mammoth against itself: a CSR matrix four times the budget
-(scipy's uncompressed .npz, and the same as an HDF5 group), warm in the page cache,
+(scipy's uncompressed .npz, and the same as an HDF5 group), warm in the page cache as a
+first streamed run left it after reading it cold,
 multiplied by `spmv --budget` streaming it from disk (opening the file included), against
 the in-memory kernel on the loaded matrix (the "peer" column). The ratio is the streamed
 speed over the in-memory speed; issue 9 asks for >= 0.8.
@@ -70,6 +71,14 @@ def _against_scipy(bench):
         bench.report(f'sparse {name}', peer_s, s, peer_mib, mib)
 
 
+def _evict(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
 def streamed(bench):
     budget_mib = 4 if bench.quick else 64
     rows, per_row = (10_000, 140) if bench.quick else (100_000, 220)
@@ -90,6 +99,11 @@ def streamed(bench):
     os.sync()
     mib = (os.path.getsize(npz) >> 20)
     for name, spec in (('.npz', npz), ('h5 group', h5 + ':/S')):
+        # Warm as a user's second run finds it: the file evicted, then read once, cold, by
+        # our streamed spmv (how the first run cached it decides what mapping it costs:
+        # large folios, or single pages).
+        _evict(spec.split(':/')[0])
+        ours(bench, 'spmv-stream', 1, input=spec, budget=f'{budget_mib}MiB')
         # Interleaved rounds, best of each side: a shared machine's slow spells then fall on
         # both alike rather than on whichever ran second.
         runs = [(ours(bench, 'spmv', 10, input=npz), ours(bench, 'spmv-stream', 5, input=spec, budget=f'{budget_mib}MiB'))

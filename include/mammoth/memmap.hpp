@@ -135,7 +135,7 @@ Memmap map_array(const std::string& path, Mode mode, FileHandle fd, DType dtype,
 // The store behind open_store/create_store for raw and .npy files: reads go through the
 // mapping; writes of a contiguous run go to the file with pwrite (no page faults, nothing
 // added to resident memory; the shared page cache keeps the mapping coherent), others
-// through the mapping; release() and prefetch() turn into madvise.
+// through the mapping; release() turns into madvise.
 class MappedStore final : public BlockStore {
  public:
   MappedStore(Memmap map, std::string name, std::vector<std::pair<std::string, std::string>> properties);
@@ -146,7 +146,6 @@ class MappedStore final : public BlockStore {
   void read(const Box& box, void* dst, DType dst_type) override;
   void write(const Box& box, const void* src, DType src_type) override;
   std::optional<AnyArray> mapped() override { return map_.array(); }
-  void prefetch(const Box& box) override { map_.advise(Access::WillNeed, box); }
   void release(const Box& box) override { map_.release(box); }
   void flush() override { map_.flush(); }
   std::vector<std::pair<std::string, std::string>> properties() const override { return properties_; }

@@ -51,9 +51,8 @@ class BlockStore {
 
   // The whole array as a zero-copy view, when its bytes are mapped in memory.
   virtual std::optional<AnyArray> mapped() { return std::nullopt; }
-  // Hints: the caller will read `box` soon / is done with it (mapped back ends
-  // read ahead or drop the pages, so resident memory stays bounded).
-  virtual void prefetch(const Box&) {}
+  // The caller is done with `box` (mapped back ends drop its pages, so resident memory
+  // stays bounded). There is no read-ahead hint: see mapping.hpp on MADV_WILLNEED.
   virtual void release(const Box&) {}
   virtual void flush() {}
   // Memory the back end itself holds between calls (HDF5's chunk cache).

@@ -295,9 +295,4 @@ void Dataset::release(const Box& box) const {
   if (end > begin) FileMap::of((*mapping_)->storage())->release(begin, end - begin);
 }
 
-void Dataset::prefetch(const Box& box) const {
-  const auto [begin, end] = mapped_rows(box);
-  if (end > begin) FileMap::of((*mapping_)->storage())->advise(Access::WillNeed, begin, end - begin);
-}
-
 }  // namespace mammoth::h5

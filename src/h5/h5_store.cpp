@@ -24,7 +24,6 @@ class H5Store final : public BlockStore {
   void write(const Box& box, const void* src, DType src_type) override { dataset_.write(box, src, src_type); }
   std::optional<AnyArray> mapped() override { return dataset_.mapped(); }
   void release(const Box& box) override { dataset_.release(box); }
-  void prefetch(const Box& box) override { dataset_.prefetch(box); }
   void flush() override { file_->flush(); }
   std::size_t cache_bytes() const override { return dataset_.chunks().empty() ? 0 : dataset_.cache().bytes; }
   std::size_t working_bytes() const override { return dataset_.working_bytes(); }

@@ -49,10 +49,6 @@ class RowsStore final : public BlockStore {
     slices[0] = Slice::range(range_.begin, range_.end);
     return all->slice(slices);
   }
-  void prefetch(const Box& box) override {
-    if (before_io_) before_io_();  // a mapped source is only prefetched, never read
-    whole_.prefetch(shifted(box));
-  }
   void release(const Box& box) override { whole_.release(shifted(box)); }
   void flush() override { whole_.flush(); }
   std::size_t cache_bytes() const override { return whole_.cache_bytes(); }

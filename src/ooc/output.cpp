@@ -28,7 +28,6 @@ class DestinationStore final : public BlockStore {
     renamed([&] { store_->write(box, src, src_type); });
   }
   std::optional<AnyArray> mapped() override { return store_->mapped(); }
-  void prefetch(const Box& box) override { store_->prefetch(box); }
   void release(const Box& box) override { store_->release(box); }
   void flush() override {
     renamed([&] { store_->flush(); });

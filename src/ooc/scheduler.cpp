@@ -105,29 +105,6 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
   std::optional<detail::IoThread> writer;
   if (own_writer) writer.emplace();
 
-  // Read-ahead hints run kReadAhead bytes beyond the block being read: they fill the page
-  // cache (not this process's memory, so not the budget), keeping the disk busy with
-  // requests deeper than one block.
-  constexpr std::size_t kReadAhead = 32 * kMiB;
-  const std::int64_t ahead = std::clamp<std::int64_t>(
-      static_cast<std::int64_t>(
-          kReadAhead /
-          std::max<std::size_t>(box_bytes(whole_block, sources.empty() ? DType() : sources[0].input.type), 1)),
-      1, 256);  // tiny blocks: a bounded number of hints
-  const auto hint = [&](std::int64_t index) {
-    if (index >= n) return;
-    for (Source& s : sources) {
-      const Box box = s.box(grid[index]);
-      // A block read in place is hinted on the mapping it is read from, which is the
-      // store's own (mapped()); any other block through the store.
-      FileMap* fm = file_map(s.map);
-      if (const std::byte* view = view_of(s.map, box, s.input.type); view && fm)
-        fm->advise(Access::WillNeed, fm->offset_of(view), box_bytes(box, s.input.type));
-      else
-        s.input.store->prefetch(box);
-    }
-  };
-
   // The write of the block in `slot` when that write reads an input's block (a copy): the
   // input's buffer is refilled, and its pages released, only once it is done. Else none.
   const auto input_written = [&](int slot) {
@@ -138,10 +115,6 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
     ready[slot].assign(sources.size(), nullptr);
     reads[slot] = io.submit([&, index, slot, written = input_written(slot)] {
       if (written.valid()) written.wait();  // its error is the main loop's to raise
-      if (index == 0)
-        for (std::int64_t j = 0; j <= ahead; ++j) hint(j);
-      else
-        hint(index + ahead);
       for (std::size_t i = 0; i < sources.size(); ++i) {
         Source& s = sources[i];
         const Box box = s.box(grid[index]);

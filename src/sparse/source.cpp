@@ -59,10 +59,6 @@ class MappedMember final : public ArrayStore {
     }
     if (into != dst) convert(scratch_.data(), dtype(), dst, dst_type, static_cast<std::size_t>(box.size()));
   }
-  void prefetch(const Box& box) override {
-    const auto [offset, bytes] = span_of(box);
-    map_->advise(Access::WillNeed, offset, bytes);
-  }
   void release(const Box& box) override {
     const auto [offset, bytes] = span_of(box);
     map_->release(offset, bytes);

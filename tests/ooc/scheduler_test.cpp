@@ -243,6 +243,76 @@ TEST(Budget, MappedPathReleasesConsumedPages) {
   EXPECT_GE(all, 48) << "peak increment " << all << " MiB";
 }
 
+// Drops the file's clean pages from the page cache (no root needed); false if some stay.
+bool evict(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return false;
+  ::fsync(fd);
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  ::close(fd);
+  const auto file = FileMap::open(path);
+  return file->resident_bytes(0, file->size()) == 0;
+}
+
+// The share of the file's pages the page cache holds in large folios (compound pages, from
+// /proc/kpageflags); -1 where this process cannot see page frames (not root).
+double large_folio_share(const std::string& path) {
+  const auto file = FileMap::open(path);
+  file->populate(0, file->size());
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t pages = file->size() / page;
+  // pread: iostreams cannot seek in these files.
+  const int pagemap = ::open("/proc/self/pagemap", O_RDONLY), flags = ::open("/proc/kpageflags", O_RDONLY);
+  std::vector<std::uint64_t> entries(pages);
+  const auto at = static_cast<off_t>(reinterpret_cast<std::uintptr_t>(file->data()) / page * 8);
+  const bool seen =
+      pagemap >= 0 && flags >= 0 && ::pread(pagemap, entries.data(), pages * 8, at) == static_cast<ssize_t>(pages * 8);
+  std::size_t large = 0;
+  for (std::size_t i = 0; seen && i < pages; ++i) {
+    const std::uint64_t pfn = entries[i] & ((std::uint64_t{1} << 55) - 1);
+    std::uint64_t f = 0;
+    if (pfn == 0 || ::pread(flags, &f, 8, static_cast<off_t>(pfn * 8)) != 8) {
+      large = pages + 1;  // not visible
+      break;
+    }
+    if (f & ((std::uint64_t{1} << 15) | (std::uint64_t{1} << 16))) ++large;  // compound head or tail
+  }
+  if (pagemap >= 0) ::close(pagemap);
+  if (flags >= 0) ::close(flags);
+  if (!seen || large > pages) return -1;
+  return static_cast<double>(large) / static_cast<double>(pages);
+}
+
+// A cold file streamed through its mapping is left cached in large folios: the engine gives
+// no MADV_WILLNEED hints, which Linux fills with single pages that every later mapped run
+// pays for (mapping.hpp). Skipped where folios cannot be seen or the file system caches
+// even plain reads in single pages.
+TEST(Stream, ColdMappedReadsLeaveThePageCacheInLargeFolios) {
+  if (testing::kAddressSanitizer) GTEST_SKIP() << "ASan's shadow faults change the mapping's pages";
+  testing::TempDir dir;
+  const std::int64_t rows = 1024, cols = 8192;  // 32 MiB
+  const std::string path = write_matrix(dir, rows, cols);
+  if (!evict(path)) GTEST_SKIP() << "the page cache kept the file";
+  {
+    std::vector<char> buf(1 << 20);
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    while (::read(fd, buf.data(), buf.size()) > 0) {
+    }
+    ::close(fd);
+  }
+  const double by_read = large_folio_share(path);
+  if (by_read < 0) GTEST_SKIP() << "page frames are not visible to this process";
+  if (by_read < 0.5) GTEST_SKIP() << "this file system caches reads in single pages (" << by_read << ")";
+  ASSERT_TRUE(evict(path));
+  auto file = FileMap::open(path, 0, static_cast<std::size_t>(rows * cols * 4));
+  MappedStore store(file, {rows, cols});
+  Options options;
+  options.budget = 8 * kMiB;
+  const AnyArray y = matvec(store, NdArray<double>::full({cols}, 1.0), options);
+  EXPECT_EQ(y.as<double>()(rows - 1), static_cast<double>(((rows - 1) % 7) * cols));
+  EXPECT_GE(large_folio_share(path), 0.5);
+}
+
 TEST(Stream, FileTruncatedUnderTheMappingThrows) {
   testing::TempDir dir;
   const std::int64_t rows = 256, cols = 4096;  // 4 MiB

@@ -129,8 +129,6 @@ class Dataset {
   // Done with `box` of the mapped view: its pages leave this process's resident set
   // (they stay in the page cache), so a pass over a large file keeps memory flat.
   void release(const Box& box) const;
-  // The caller will read `box` soon: the kernel reads the mapped rows ahead.
-  void prefetch(const Box& box) const;
 
  private:
   void check_span(const Box& box, std::size_t n) const;
