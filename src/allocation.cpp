@@ -112,15 +112,33 @@ void require_available_memory(std::size_t bytes) {
   if (available && bytes > *available) throw MemoryLimitError(bytes, *available, "of memory is available");
 }
 
-void* allocate_bytes(std::size_t bytes) {
-  constexpr std::size_t kLine = 64, kHuge = std::size_t{2} << 20;
-  if (bytes == 0) bytes = 1;  // data() of an empty array must still be a valid pointer
+namespace {
+
+constexpr std::size_t kLine = 64, kHuge = std::size_t{2} << 20;
+
+// `bytes` aligned to `alignment`; the whole huge pages among them in huge pages.
+void* aligned_bytes(std::size_t bytes, std::size_t alignment) {
   require_available_memory(bytes);
-  const std::size_t alignment = bytes >= 2 * kHuge ? kHuge : kLine;
   void* p = nullptr;
   if (::posix_memalign(&p, alignment, bytes) != 0) throw std::bad_alloc();
   if (alignment == kHuge) ::madvise(p, bytes / kHuge * kHuge, MADV_HUGEPAGE);
   return p;
+}
+
+}  // namespace
+
+void* allocate_bytes(std::size_t bytes) {
+  if (bytes == 0) bytes = 1;  // data() of an empty array must still be a valid pointer
+  return aligned_bytes(bytes, bytes >= 2 * kHuge ? kHuge : kLine);
+}
+
+std::size_t gathered_bytes(std::size_t bytes) {
+  return bytes < kHuge / 2 ? std::max<std::size_t>(bytes, 1) : (bytes + kHuge - 1) / kHuge * kHuge;
+}
+
+void* allocate_gathered_bytes(std::size_t bytes) {
+  const std::size_t whole = gathered_bytes(bytes);
+  return aligned_bytes(whole, whole >= kHuge ? kHuge : kLine);
 }
 
 }  // namespace mammoth

@@ -14,6 +14,7 @@
 #include "../ooc/common.hpp"
 #include "../ooc/kernels.hpp"
 #include "../ooc/thread_pool.hpp"
+#include "mammoth/allocation.hpp"
 #include "mammoth/ooc/progress.hpp"
 #include "mammoth/ooc/scheduler.hpp"
 #include "mammoth/sparse/spmv.hpp"
@@ -80,12 +81,15 @@ bool is_nan(T v) {
     return std::isnan(v.real()) || std::isnan(v.imag());
 }
 
-// x with the NaN at [cols] that Clamped reads for a bad index.
+// x as a gather reads it: in the accumulator type, with the NaN at [cols] that Clamped
+// reads for a bad index. One copy, in memory made for reads at random (allocation.hpp).
 template <class Acc>
-std::vector<Acc> padded_x(const Acc* x, std::int64_t cols) {
-  std::vector<Acc> padded(static_cast<std::size_t>(cols) + 1);
-  std::copy(x, x + cols, padded.begin());
-  padded.back() = Acc(std::numeric_limits<double>::quiet_NaN());
+HeapBuffer<Acc> padded_x(const AnyArray& x) {
+  const auto cols = static_cast<std::size_t>(x.size());
+  HeapBuffer<Acc> padded = allocate_gathered<Acc>(cols + 1);
+  const AnyArray c = x.is_c_contiguous() ? x : x.astype(x.dtype());
+  convert(c.data(), c.dtype(), padded.get(), dtype_of<Acc>(), cols);
+  padded[cols] = Acc(std::numeric_limits<double>::quiet_NaN());
   return padded;
 }
 
@@ -150,11 +154,6 @@ void product(const SparseSource& a, const std::vector<I>& indptr, const Acc* x, 
              const ooc::Options& options, std::size_t fixed, StreamStats& stats, const CompactColumns* columns) {
   const int threads = ooc::compute_threads(options);
   const std::string& name = a.member("indices").name();
-  std::vector<Acc> padded;
-  if (gather && !columns) {
-    padded = padded_x(x, minor);
-    x = padded.data();
-  }
   std::vector<I> local;
   bool ghosts_ready = !columns || !columns->ghosts_ready;
   stream_nonzeros<Acc, I>(a, indptr, true, options, fixed, "spmv", [&](const ooc::Block& b) {
@@ -271,19 +270,24 @@ AnyArray spmv(const SparseSource& a, const AnyArray& x, const ooc::Options& opti
                      "), found " + shape_string(x.shape()));
   const bool complex = a.data().dtype().kind() == Kind::Complex || x.dtype().kind() == Kind::Complex;
   const DType acc(complex ? ScalarType::Complex128 : ScalarType::Float64);
-  const AnyArray xs = x.dtype() == acc && x.is_c_contiguous() ? x : x.astype(acc);
+  // A gather pads x as it converts it (padded_x); other products read it as it is, or
+  // converted.
+  const bool pad = gather && !columns;
+  const AnyArray xs = pad || (x.dtype() == acc && x.is_c_contiguous()) ? x : x.astype(acc);
   AnyArray y = AnyArray::empty(acc, {out_len});
   std::memset(y.data(), 0, y.nbytes());
   StreamStats local_stats;
   with_indptr(a, [&](const auto& indptr) {
     using I = typename std::remove_cvref_t<decltype(indptr)>::value_type;
-    // x twice when a gather pads it (padded_x).
-    const std::size_t fixed = xs.nbytes() * (gather && !columns ? 2 : 1) + y.nbytes() + indptr.size() * sizeof(I) +
+    const std::size_t x_bytes = pad ? gathered_bytes((xs.nbytes() / xs.dtype().itemsize() + 1) * acc.itemsize())
+                                    : xs.nbytes();
+    const std::size_t fixed = x_bytes + y.nbytes() + indptr.size() * sizeof(I) +
                               (columns ? columns->map->nbytes() + columns->held : 0);
     const auto go = [&](auto acc_tag) {
       using Acc = typename decltype(acc_tag)::type;
-      product<Acc, I>(a, indptr, reinterpret_cast<const Acc*>(xs.data()), reinterpret_cast<Acc*>(y.data()), gather,
-                      minor, options, fixed, local_stats, columns);
+      const HeapBuffer<Acc> padded = pad ? padded_x<Acc>(xs) : nullptr;
+      product<Acc, I>(a, indptr, pad ? padded.get() : reinterpret_cast<const Acc*>(xs.data()),
+                      reinterpret_cast<Acc*>(y.data()), gather, minor, options, fixed, local_stats, columns);
     };
     if (complex)
       go(std::type_identity<std::complex<double>>{});
