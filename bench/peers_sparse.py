@@ -107,6 +107,6 @@ def streamed(bench):
         # Interleaved rounds, best of each side: a shared machine's slow spells then fall on
         # both alike rather than on whichever ran second.
         runs = [(ours(bench, 'spmv', 10, input=npz), ours(bench, 'spmv-stream', 5, input=spec, budget=f'{budget_mib}MiB'))
-                for _ in range(1 if bench.quick else 3)]
+                for _ in range(1 if bench.quick else 7)]
         (mem_s, mem_mib), (s, peak) = min(r[0] for r in runs), min(r[1] for r in runs)
         bench.report(f'sparse SpMV streamed/in-mem {name} {mib}M@{budget_mib}M', mem_s, s, mem_mib, peak)

@@ -48,30 +48,31 @@ T load(const T* p) {
   }
 }
 
-// sum_j row[j]·x[j]
-template <class T, class Acc>
-Acc dot(const T* row, std::int64_t n, const Acc* x) {
+// sum_j row[j]·x[j], summed in Acc. x may be narrower than Acc (float32 for a float32
+// matrix): each product is then still exact in double, so the sums are the same.
+template <class Acc, class T, class X>
+Acc dot(const T* row, std::int64_t n, const X* x) {
   Acc s{};
   if constexpr (is_complex_v<Acc>) {
-    for (std::int64_t j = 0; j < n; ++j) s += static_cast<Acc>(load(row + j)) * x[j];
+    for (std::int64_t j = 0; j < n; ++j) s += static_cast<Acc>(load(row + j)) * static_cast<Acc>(x[j]);
   } else {
 #pragma omp simd reduction(+ : s)
-    for (std::int64_t j = 0; j < n; ++j) s += static_cast<Acc>(load(row + j)) * x[j];
+    for (std::int64_t j = 0; j < n; ++j) s += static_cast<Acc>(load(row + j)) * static_cast<Acc>(x[j]);
   }
   return s;
 }
 
 // Four rows at once share every load of x: x is streamed from cache a quarter as often.
-template <class T, class Acc>
-void dot4(const T* a, std::int64_t lda, std::int64_t n, const Acc* x, Acc* y) {
+template <class T, class X, class Acc>
+void dot4(const T* a, std::int64_t lda, std::int64_t n, const X* x, Acc* y) {
   if constexpr (is_complex_v<Acc>) {
-    for (int r = 0; r < 4; ++r) y[r] += dot(a + r * lda, n, x);
+    for (int r = 0; r < 4; ++r) y[r] += dot<Acc>(a + r * lda, n, x);
   } else {
     const T *r0 = a, *r1 = a + lda, *r2 = a + 2 * lda, *r3 = a + 3 * lda;
     Acc s0 = 0, s1 = 0, s2 = 0, s3 = 0;
 #pragma omp simd reduction(+ : s0, s1, s2, s3)
     for (std::int64_t j = 0; j < n; ++j) {
-      const Acc xj = x[j];
+      const Acc xj = static_cast<Acc>(x[j]);
       s0 += static_cast<Acc>(load(r0 + j)) * xj;
       s1 += static_cast<Acc>(load(r1 + j)) * xj;
       s2 += static_cast<Acc>(load(r2 + j)) * xj;
@@ -89,10 +90,10 @@ void dot4(const T* a, std::int64_t lda, std::int64_t n, const Acc* x, Acc* y) {
 // loop would spend most of its time entering and leaving a 10-element vector loop.
 inline constexpr std::int64_t kSmall = 16;
 
-template <int N, class T, class Acc>
-void gemv_small(const T* a, std::int64_t rows, const Acc* x, Acc* y) {
+template <int N, class T, class X, class Acc>
+void gemv_small(const T* a, std::int64_t rows, const X* x, Acc* y) {
   Acc xr[N];
-  for (int j = 0; j < N; ++j) xr[j] = x[j];
+  for (int j = 0; j < N; ++j) xr[j] = static_cast<Acc>(x[j]);
   for (std::int64_t i = 0; i < rows; ++i) {
     const T* row = a + i * N;
     Acc s{};
@@ -143,8 +144,8 @@ void row_sums_small(const T* p, std::int64_t rows, bool squares, Out* o) {
 inline constexpr std::int64_t kSplitColumns = 2048;
 
 // y[0:rows] += A·x for a rows×cols tile A (x: the tile's columns).
-template <class T, class Acc>
-void gemv(const T* a, std::int64_t rows, std::int64_t cols, const Acc* x, Acc* y, int threads) {
+template <class T, class X, class Acc>
+void gemv(const T* a, std::int64_t rows, std::int64_t cols, const X* x, Acc* y, int threads) {
   if (cols <= kSmall && cols > 0 && !is_complex_v<Acc>) {
     with_small_cols(cols, [&](auto n) {
       detail::parallel_for(rows, threads, 4096, [&](std::int64_t r0, std::int64_t r1) {
@@ -156,7 +157,7 @@ void gemv(const T* a, std::int64_t rows, std::int64_t cols, const Acc* x, Acc* y
   const auto rows_of = [&](std::int64_t r0, std::int64_t r1, std::int64_t c0, std::int64_t c1, Acc* out) {
     std::int64_t i = r0;
     for (; i + 4 <= r1; i += 4) dot4(a + i * cols + c0, cols, c1 - c0, x + c0, out + (i - r0));
-    for (; i < r1; ++i) out[i - r0] += dot(a + i * cols + c0, c1 - c0, x + c0);
+    for (; i < r1; ++i) out[i - r0] += dot<Acc>(a + i * cols + c0, c1 - c0, x + c0);
   };
   if (cols < kSplitColumns * threads) {
     detail::parallel_for((rows + 3) / 4, threads, 1, [&](std::int64_t g0, std::int64_t g1) {

@@ -14,12 +14,15 @@ namespace {
 
 // kernels.hpp's gemv and gemv_t, through the CPU's best copy (kernels_isa.hpp) for
 // float32/float64 tiles with float64 accumulators.
-template <class T, class Acc>
-void gemv(const T* a, std::int64_t rows, std::int64_t cols, const Acc* x, Acc* y, int threads) {
-  if constexpr (isa::has_fast_kernels<T> && std::is_same_v<Acc, double>)
+template <class T, class X, class Acc>
+void gemv(const T* a, std::int64_t rows, std::int64_t cols, const X* x, Acc* y, int threads) {
+  if constexpr (std::is_same_v<X, float> && !std::is_same_v<T, float>) {
+    throw TypeError("a float32 x is only read beside a float32 matrix");  // product() rules it out
+  } else if constexpr (isa::has_fast_kernels<T> && std::is_same_v<Acc, double>) {
     isa::gemv(a, rows, cols, x, y, threads);
-  else
+  } else {
     kernels::gemv(a, rows, cols, x, y, threads);
+  }
 }
 
 template <class T, class Acc>
@@ -89,13 +92,19 @@ AnyArray product(BlockStore& a, const AnyArray& v, bool transpose, const Options
     throw ShapeError(a.name() + ": " + (transpose ? "Aᵀ·y" : "A·x") + " with A of shape " + shape_string(a.shape()) +
                      " needs a vector of shape (" + std::to_string(in_len) + "), found " + shape_string(v.shape()));
   const DType acc = product_type(a.dtype(), v.dtype());
-  const AnyArray x = v.dtype() == acc && v.is_c_contiguous() ? v : v.astype(acc);
+  // A float32 matrix times a float32 x reads x as float32: half the traffic of a widened
+  // copy (a short-fat A re-reads x for every block), and the same float64 sums.
+  const DType f32(ScalarType::Float32);
+  const bool narrow = !transpose && compute_dtype(a.dtype()) == f32 && v.dtype() == f32;
+  const DType x_type = narrow ? f32 : acc;
+  const AnyArray x = v.dtype() == x_type && v.is_c_contiguous() ? v : v.astype(x_type);
   AnyArray y = AnyArray::zeros(acc, {out_len});
   const int threads = compute_threads(options);
   const std::size_t fixed = (x.nbytes() + y.nbytes()) + static_cast<std::size_t>(threads) * 4 * acc.itemsize();
   detail::visit_accumulator(acc, [&](auto acc_t) {
     using Acc = typename decltype(acc_t)::type;
     const Acc* xs = reinterpret_cast<const Acc*>(x.data());
+    const auto* x32 = reinterpret_cast<const float*>(x.data());
     Acc* ys = reinterpret_cast<Acc*>(y.data());
     stream_matrix(a, fixed, options, transpose ? "rmatvec" : "matvec", RowVectors{nullptr, nullptr, acc},
                   [&](const auto* tile, const Block& b) {
@@ -108,6 +117,8 @@ AnyArray product(BlockStore& a, const AnyArray& v, bool transpose, const Options
                                          cols = box.count[1];
                       if (transpose)
                         gemv_t(tile, rows, cols, xs + r0, ys + c0, threads);
+                      else if (narrow)
+                        gemv(tile, rows, cols, x32 + c0, ys + r0, threads);
                       else
                         gemv(tile, rows, cols, xs + c0, ys + r0, threads);
                     }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <complex>
+#include <cstring>
 
 #include "ooc_test_support.hpp"
 #include "test_support.hpp"
@@ -147,6 +148,35 @@ TEST(Matvec, BudgetTooSmallForTheVectorThrows) {
   Options options;
   options.budget = 100000;  // the 800 kB vector alone is over it
   EXPECT_THROW(matvec(store, NdArray<double>::zeros({100000}), options), Error);
+}
+
+// A float32 matrix times a float32 x reads x as float32: the sums of the widened x bit for
+// bit (every product is exact in float64) in every kernel shape, and half the memory, so a
+// budget that holds only the float32 x is enough.
+TEST(Matvec, Float32VectorBesideAFloat32MatrixStaysFloat32) {
+  const DType f64(ScalarType::Float64);
+  for (const Shape& s : {Shape{1003, 7}, Shape{301, 100}, Shape{9, 12345}, Shape{3, 20000}}) {
+    SCOPED_TRACE(shape_string(s));
+    const NdArray<float> a = random_array<float>(s, 5);
+    ArrayStore store(a, "A");
+    const AnyArray x = NdArray<float>(random_array<float>({s[1]}, 6));
+    Options options;
+    options.threads = 2;
+    const AnyArray narrow = matvec(store, x, options), wide = matvec(store, x.astype(f64), options);
+    ASSERT_EQ(narrow.dtype(), f64);
+    ASSERT_EQ(narrow.nbytes(), wide.nbytes());
+    EXPECT_EQ(std::memcmp(narrow.data(), wide.data(), wide.nbytes()), 0);
+    std::vector<Cd> xc(static_cast<std::size_t>(s[1]));
+    for (std::int64_t j = 0; j < s[1]; ++j) xc[static_cast<std::size_t>(j)] = Cd(x.as<float>()(j));
+    expect_close(reference(a, xc, false), narrow);
+  }
+  const NdArray<float> a = random_array<float>({4, 1000000}, 5);
+  ArrayStore store(a, "A");
+  const AnyArray x = NdArray<float>(random_array<float>({1000000}, 6));
+  Options options;
+  options.budget = 6 * kMiB;  // x: 4 MB as float32, 8 MB widened
+  EXPECT_NO_THROW(matvec(store, x, options));
+  EXPECT_THROW(matvec(store, x.astype(f64), options), Error);
 }
 
 TEST(Matvec, VectorsOnDisk) {
