@@ -23,6 +23,7 @@ class H5Store final : public BlockStore {
   void read(const Box& box, void* dst, DType dst_type) override { dataset_.read(box, dst, dst_type); }
   void write(const Box& box, const void* src, DType src_type) override { dataset_.write(box, src, src_type); }
   std::optional<AnyArray> mapped() override { return dataset_.mapped(); }
+  std::optional<AnyArray> mapped(const Box& box) override { return dataset_.chunk_view(box); }
   void release(const Box& box) override { dataset_.release(box); }
   void flush() override { file_->flush(); }
   std::size_t cache_bytes() const override { return dataset_.chunks().empty() ? 0 : dataset_.cache().bytes; }

@@ -40,22 +40,48 @@ std::vector<Pick> sorted_picks(std::span<const std::int64_t> heads, std::size_t 
 
 // Unfiltered chunks of a read-only file are plain C-ordered blocks at known addresses:
 // map the file once and gather each point from its chunk, as from a memory map.
-bool Dataset::gather_mapped_chunks(std::span<const std::int64_t> points, void* dst, DType type) const {
-  if (writable_ || !dtype_ || bitfield_ || chunks_.empty()) return false;
-  auto guard = detail::lock();
-  const std::string object = spec();
+FileMap* Dataset::chunk_file_map() const {
+  if (writable_ || !dtype_ || bitfield_ || chunks_.empty() || chunks_unmapped_) return nullptr;
   if (!file_mapping_) {
-    if (!properties().filters.empty()) return false;
+    chunks_unmapped_ = true;  // until the checks pass
+    const std::string object = spec();
+    if (!properties().filters.empty()) return nullptr;
     Handle file = open("get file", object, H5Iget_file_id, id_.get());
     Handle fcpl = open("get file creation properties", object, H5Fget_create_plist, file.get());
     hsize_t userblock = 0;
     call("get user block", object, H5Pget_userblock, fcpl.get(), &userblock);
-    if (userblock != 0) return false;
+    if (userblock != 0) return nullptr;
     auto whole = FileMap::open(file_);
-    if (whole->size() == 0) return false;
+    if (whole->size() == 0) return nullptr;
     file_mapping_ = std::move(whole);
+    chunks_unmapped_ = false;
   }
-  auto* map = FileMap::of(file_mapping_);
+  return FileMap::of(file_mapping_);
+}
+
+std::optional<AnyArray> Dataset::chunk_view(const Box& box) const {
+  if (!dtype_ || chunks_.empty() || box.offset.size() != chunks_.size()) return std::nullopt;
+  for (std::size_t i = 0; i < chunks_.size(); ++i)
+    if (box.offset[i] % chunks_[i] != 0 || box.count[i] != chunks_[i] || box.offset[i] + box.count[i] > shape_[i])
+      return std::nullopt;
+  auto guard = detail::lock();
+  FileMap* map = chunk_file_map();
+  if (!map) return std::nullopt;
+  const std::vector<hsize_t> origin(box.offset.begin(), box.offset.end());
+  unsigned mask = 0;
+  haddr_t addr = HADDR_UNDEF;
+  hsize_t bytes = 0;
+  call("look up chunk", spec(), H5Dget_chunk_info_by_coord, id_.get(), origin.data(), &mask, &addr, &bytes);
+  // An unwritten chunk (fill value) or an odd size: libhdf5 answers instead.
+  if (addr == HADDR_UNDEF || bytes != chunk_bytes() || addr + bytes > map->size()) return std::nullopt;
+  return AnyArray(file_mapping_, map->data() + addr, *dtype_, chunks_, contiguous_strides(chunks_, Order::C), false);
+}
+
+bool Dataset::gather_mapped_chunks(std::span<const std::int64_t> points, void* dst, DType type) const {
+  auto guard = detail::lock();
+  const std::string object = spec();
+  auto* map = chunk_file_map();
+  if (!map) return false;
   const std::size_t k = shape_.size(), n = points.size() / k, item = dtype_->itemsize();
   const std::size_t chunk_bytes = this->chunk_bytes();
   // Sort by chunk, so each chunk's address is looked up once.

@@ -47,6 +47,23 @@ Shape block_of_whole_chunks_or(const Shape& shape, const Shape& chunks, const Op
   return block_for(working);
 }
 
+// One chunk a block, when `store` gives zero-copy views of its chunks in `type` (unfiltered
+// HDF5: BlockStore::mapped(box)) and four fit beside `fixed` (two read in place, two
+// buffers for the edge chunks, which are read): every other block is then read in place,
+// as a contiguous dataset's are, with no copy. nullopt otherwise.
+inline std::optional<Shape> chunk_view_block(BlockStore& store, DType type, const Options& options, std::size_t fixed) {
+  const Shape chunks = store.chunk_shape();
+  const Shape& shape = store.shape();
+  if (chunks.empty() || chunks.size() != shape.size()) return std::nullopt;
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    if (chunks[i] > shape[i]) return std::nullopt;
+  const std::size_t bytes = static_cast<std::size_t>(element_count(chunks)) * type.itemsize();
+  if (fixed + 4 * bytes + store.whole_chunk_working_bytes() > options.budget) return std::nullopt;
+  const std::optional<AnyArray> first = store.mapped(Box{Shape(shape.size(), 0), chunks});
+  if (!first || !(first->dtype() == type)) return std::nullopt;
+  return chunks;
+}
+
 // `options` with the block cap of `store`'s read path: mapped_block_bytes when the engine
 // reads it in place (a C-contiguous mapping of `type`), block_bytes when it copies.
 inline Options block_options(const Options& options, BlockStore& store, DType type) {

@@ -71,7 +71,12 @@ void stream_matrix(BlockStore& a, std::size_t fixed, const Options& options, con
                   format_bytes(static_cast<double>(options.budget)) + " beside the vectors held whole; raise --budget");
     return block_shape(a.shape(), max_elements, chunks);
   };
-  const BlockGrid grid(a.shape(), detail::block_of_whole_chunks_or(a.shape(), chunks, options, fixed,
+  // A streamed y takes whole rows, so no single chunks then.
+  const std::optional<Shape> in_place =
+      rv.out ? std::nullopt : detail::chunk_view_block(a, type, options, fixed + vectors_working);
+  const BlockGrid grid(a.shape(),
+                       in_place ? *in_place
+                                : detail::block_of_whole_chunks_or(a.shape(), chunks, options, fixed,
                                                                    a.whole_chunk_working_bytes() + vectors_working,
                                                                    a.working_bytes() + vectors_working, block_for));
   Progress progress(detail::label_or(options, label), detail::total_bytes(a), options.progress);

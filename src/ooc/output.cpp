@@ -28,6 +28,8 @@ class DestinationStore final : public BlockStore {
     renamed([&] { store_->write(box, src, src_type); });
   }
   std::optional<AnyArray> mapped() override { return store_->mapped(); }
+  std::optional<AnyArray> mapped(const Box& box) override { return store_->mapped(box); }
+  void reading_in_place(const Box& box) override { store_->reading_in_place(box); }
   void release(const Box& box) override { store_->release(box); }
   void flush() override {
     renamed([&] { store_->flush(); });

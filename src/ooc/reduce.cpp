@@ -93,9 +93,12 @@ void reduce_stream(BlockStore& a, ReduceOp op, std::optional<int> axis, const Op
                                           bytes_per_element({&input, 1}), type.itemsize()),
                        a.chunk_shape());
   };
-  const BlockGrid grid(a.shape(),
-                       detail::block_of_whole_chunks_or(a.shape(), a.chunk_shape(), options, fixed,
-                                                        a.whole_chunk_working_bytes(), a.working_bytes(), block_for));
+  const std::optional<Shape> in_place =
+      !axis || a.shape().size() == 2 ? detail::chunk_view_block(a, type, options, fixed) : std::nullopt;
+  const BlockGrid grid(a.shape(), in_place ? *in_place
+                                           : detail::block_of_whole_chunks_or(a.shape(), a.chunk_shape(), options,
+                                                                              fixed, a.whole_chunk_working_bytes(),
+                                                                              a.working_bytes(), block_for));
   Progress progress(detail::label_or(options, "reduce"), detail::total_bytes(a), options.progress);
   for (std::int64_t i = 0; i < out_len; ++i) out[i] = init;
   const bool matrix = a.shape().size() == 2;

@@ -56,7 +56,22 @@ struct Source {
   Input input;
   std::optional<AnyArray> map;
   std::array<Buffer, 2> buffers;
+  // Per slot: the block as the store's own view of it (BlockStore::mapped(box)), if any.
+  std::array<std::optional<AnyArray>, 2> parts;
   Box box(const Box& grid_box) const { return input.box_of ? input.box_of(grid_box) : grid_box; }
+  // `box` in place from the store's view of that box alone (an unfiltered HDF5 chunk),
+  // kept in `slot` until released; null when the store has none in the wanted type.
+  const std::byte* part(const Box& box, int slot) {
+    auto& p = parts[static_cast<std::size_t>(slot)];
+    p.reset();
+    if (input.private_copy) return nullptr;
+    std::optional<AnyArray> v = input.store->mapped(box);
+    if (!v || !(v->dtype() == input.type) || !v->is_c_contiguous() || v->shape() != box.count ||
+        !FileMap::of(v->storage()))
+      return nullptr;
+    p = std::move(v);
+    return p->data();
+  }
 };
 
 std::size_t box_bytes(const Box& box, DType type) { return static_cast<std::size_t>(box.size()) * type.itemsize(); }
@@ -119,9 +134,14 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
         Source& s = sources[i];
         const Box box = s.box(grid[index]);
         if (const std::byte* view = view_of(s.map, box, s.input.type)) {
+          s.input.store->reading_in_place(box);
           // Page tables filled here, on the I/O thread, so the compute finds them resident.
           if (FileMap* fm = file_map(s.map)) populate(*fm, view, box_bytes(box, s.input.type), *s.input.store, box);
           ready[slot][i] = view;
+        } else if (const std::byte* part = s.part(box, slot)) {
+          populate(*FileMap::of(s.parts[static_cast<std::size_t>(slot)]->storage()), part, box_bytes(box, s.input.type),
+                   *s.input.store, box);
+          ready[slot][i] = part;
         } else {
           std::byte* dst = s.buffers[slot].get(box_bytes(s.box(whole_block), s.input.type));
           s.input.store->read(box, dst, s.input.type);
@@ -150,17 +170,23 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
       output.store->write(target, out, output.type);
       output.store->release(target);  // a mapped destination drops the pages just written
     };
-    const auto release = [&, box] {
+    const auto release = [&, box, slot] {
       for (std::size_t i = 0; i < sources.size(); ++i) {
         Source& s = sources[i];
         const Box in_box = s.box(box);
         // A block read in place drops its pages from the mapping it was read from, so the
         // budget holds over any back end; the store releases any other block (its cache).
         FileMap* fm = file_map(s.map);
-        if (const std::byte* view = view_of(s.map, in_box, s.input.type); view && fm)
+        std::optional<AnyArray>& part = s.parts[static_cast<std::size_t>(slot)];
+        if (const std::byte* view = view_of(s.map, in_box, s.input.type); view && fm) {
           fm->release(fm->offset_of(view), box_bytes(in_box, s.input.type));
-        else
+        } else if (part) {
+          FileMap* pm = FileMap::of(part->storage());
+          pm->release(pm->offset_of(part->data()), box_bytes(in_box, s.input.type));
+          part.reset();
+        } else {
           s.input.store->release(in_box);
+        }
       }
     };
     if (writer) {

@@ -8,6 +8,7 @@
 
 #include "h5_test_helpers.hpp"
 #include "mammoth/h5.hpp"
+#include "mammoth/mapping.hpp"
 #include "test_support.hpp"
 
 namespace mammoth::h5 {
@@ -150,6 +151,39 @@ TEST(H5Selection, ReleaseDropsMappedPagesAndDataStays) {
   EXPECT_LT(rss_file_mib(), touched - 12.0);    // the 16 MiB left the resident set
   EXPECT_EQ(m->as<float>()(2047, 2047), 1.0f);  // and come back from the page cache
   EXPECT_THROW(d.release(Box::rows(d.shape(), 0, 4096)), ShapeError);
+}
+
+// A whole unfiltered chunk of a read-only file is viewed in place, at its address in the
+// file; any other box, filtered data, an unwritten chunk or a writable file give none.
+TEST(H5Selection, WholeUnfilteredChunksAreViewedInPlace) {
+  TempDir dir;
+  const std::string path = dir.file("chunks.h5");
+  {
+    File f(path, "w");
+    f.create_dataset("x", iota({25, 10}), with_chunks({10, 4}));
+    DatasetOptions gz = with_chunks({10, 4});
+    gz.gzip_level = 4;
+    f.create_dataset("gz", iota({25, 10}), gz);
+    f.create_dataset("empty", Shape{25, 10}, DType(ScalarType::Int32), with_chunks({10, 4}));
+    f.create_dataset("contig", iota({25, 10}));
+    EXPECT_FALSE(f.dataset("x").chunk_view(Box{{0, 0}, {10, 4}}));  // writable
+  }
+  File f(path, "r");
+  const Dataset d = f.dataset("x");
+  const std::optional<AnyArray> v = d.chunk_view(Box{{10, 4}, {10, 4}});
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->shape(), (Shape{10, 4}));
+  EXPECT_TRUE(v->is_c_contiguous());
+  EXPECT_TRUE(FileMap::of(v->storage()));
+  for (std::int64_t i = 0; i < 10; ++i)
+    for (std::int64_t j = 0; j < 4; ++j) EXPECT_EQ(v->as<std::int32_t>()(i, j), (10 + i) * 10 + 4 + j);
+  EXPECT_FALSE(d.chunk_view(Box{{20, 0}, {5, 4}}));  // the edge: part of a chunk
+  EXPECT_FALSE(d.chunk_view(Box{{0, 8}, {10, 2}}));  // likewise
+  EXPECT_FALSE(d.chunk_view(Box{{5, 0}, {10, 4}}));  // across two chunks
+  EXPECT_FALSE(d.chunk_view(Box{{0, 0}, {10, 8}}));  // two chunks
+  EXPECT_FALSE(f.dataset("gz").chunk_view(Box{{0, 0}, {10, 4}}));
+  EXPECT_FALSE(f.dataset("empty").chunk_view(Box{{0, 0}, {10, 4}}));
+  EXPECT_FALSE(f.dataset("contig").chunk_view(Box{{0, 0}, {10, 4}}));
 }
 
 TEST(H5Selection, RandomPointsKeepResidentMemoryBounded) {

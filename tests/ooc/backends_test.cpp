@@ -167,6 +167,68 @@ TEST(Backends, GzipChunksAreReadInWholeChunksWithoutTheCache) {
     EXPECT_NEAR(reinterpret_cast<const double*>(sums.data())[j], col_sums[j], 1e-9 * (1 + std::abs(col_sums[j]))) << j;
 }
 
+// Forwards to a store, its views of single boxes included, counting reads and views.
+class ViewCounter final : public BlockStore {
+ public:
+  explicit ViewCounter(BlockStore& inner) : inner_(inner) {}
+  std::string name() const override { return inner_.name(); }
+  DType dtype() const override { return inner_.dtype(); }
+  const Shape& shape() const override { return inner_.shape(); }
+  Shape chunk_shape() const override { return inner_.chunk_shape(); }
+  bool writable() const override { return false; }
+  void read(const Box& box, void* dst, DType type) override {
+    ++reads;
+    inner_.read(box, dst, type);
+  }
+  void write(const Box&, const void*, DType) override { throw Error("read-only"); }
+  std::optional<AnyArray> mapped(const Box& box) override {
+    std::optional<AnyArray> v = inner_.mapped(box);
+    views += v ? 1 : 0;
+    return v;
+  }
+  std::size_t working_bytes() const override { return inner_.working_bytes(); }
+  std::size_t whole_chunk_working_bytes() const override { return inner_.whole_chunk_working_bytes(); }
+  int reads = 0, views = 0;
+
+ private:
+  BlockStore& inner_;
+};
+
+// Unfiltered HDF5 chunks are read in place, one chunk a block (no copy, as a contiguous
+// dataset's rows); only the edge chunks, parts of their stored chunk, are read. matvec,
+// rmatvec and every reduction agree with the plain loop.
+TEST(Backends, UnfilteredChunksAreReadInPlace) {
+  testing::TempDir dir;
+  const NdArray<float> a = random_array<float>({250, 250}, 5);
+  store_of(dir.file("a.h5") + ":/x", AnyArray(a), {100, 100});
+  auto h5 = open_store(dir.file("a.h5") + ":/x", Mode::Read);
+  std::vector<double> x(250), want(250, 0.0), col_sums(250, 0.0), row_sums(250, 0.0);
+  double total = 0;
+  for (std::size_t j = 0; j < x.size(); ++j) x[j] = static_cast<double>(j % 17) - 8;
+  for (std::int64_t i = 0; i < 250; ++i)
+    for (std::int64_t j = 0; j < 250; ++j) {
+      const auto v = static_cast<double>(a(i, j));
+      want[static_cast<std::size_t>(i)] += v * x[static_cast<std::size_t>(j)];
+      col_sums[static_cast<std::size_t>(j)] += v;
+      row_sums[static_cast<std::size_t>(i)] += v;
+      total += v;
+    }
+  const auto expect_all = [](const AnyArray& got, const std::vector<double>& w) {
+    ASSERT_EQ(got.size(), static_cast<std::int64_t>(w.size()));
+    for (std::size_t i = 0; i < w.size(); ++i)
+      EXPECT_NEAR(reinterpret_cast<const double*>(got.data())[i], w[i], 1e-9 * (1 + std::abs(w[i]))) << i;
+  };
+  ViewCounter counted(*h5);
+  expect_all(matvec(counted, AnyArray(NdArray<double>::from(std::vector<double>(x), {250})), Options{}), want);
+  EXPECT_EQ(counted.views, 1 + 4);  // the probe, then the four whole chunks
+  EXPECT_EQ(counted.reads, 5);      // the five edge blocks
+  expect_all(reduce(counted, ReduceOp::Sum, 0, Options{}), col_sums);
+  expect_all(reduce(counted, ReduceOp::Sum, 1, Options{}), row_sums);
+  const AnyArray all = reduce(counted, ReduceOp::Sum, std::nullopt, Options{});
+  EXPECT_NEAR(*reinterpret_cast<const double*>(all.data()), total, 1e-9 * std::abs(total));
+  EXPECT_EQ(counted.views, 4 * 5);
+}
+
 TEST(Backends, NpyMatvecStaysUnderBudget) {
   testing::TempDir dir;
   const std::int64_t rows = 2048, cols = 8192;  // 64 MiB

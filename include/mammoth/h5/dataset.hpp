@@ -17,6 +17,10 @@
 #include "mammoth/h5/types.hpp"
 #include "mammoth/store.hpp"
 
+namespace mammoth {
+class FileMap;
+}
+
 namespace mammoth::h5 {
 
 constexpr std::int64_t kUnlimited = -1;
@@ -126,6 +130,10 @@ class Dataset {
   // Contiguous, unfiltered, allocated data in a file opened read-only: a read-only
   // view mapped at the data's file offset (no copy). nullopt otherwise.
   std::optional<AnyArray> mapped() const;
+  // One whole chunk, `box`, of unfiltered chunked data in a file opened read-only, as a
+  // read-only view at its address in a mapping of the file (no copy); nullopt for any other
+  // box, an unwritten chunk, or filtered data. Release its pages through FileMap::of.
+  std::optional<AnyArray> chunk_view(const Box& box) const;
   // Done with `box` of the mapped view: its pages leave this process's resident set
   // (they stay in the page cache), so a pass over a large file keeps memory flat.
   void release(const Box& box) const;
@@ -173,6 +181,10 @@ class Dataset {
   std::shared_ptr<BufferPool> buffers_;
   static std::shared_ptr<BufferPool> new_buffer_pool();
   bool gather_mapped_chunks(std::span<const std::int64_t> points, void* dst, DType type) const;
+  // The whole file mapped, where unfiltered chunks can be read in place (read-only, no
+  // filters, no user block); null otherwise. Called under detail::lock().
+  FileMap* chunk_file_map() const;
+  mutable bool chunks_unmapped_ = false;  // chunk_file_map() said no once
 };
 
 }  // namespace mammoth::h5
