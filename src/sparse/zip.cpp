@@ -384,6 +384,7 @@ struct ZipWriter::Impl {
   zip_t* zip = nullptr;
   bool compressed = false;
   int threads = 1;
+  std::uint64_t offset = 0;  // where the next member's local header goes (stored members)
   std::vector<std::unique_ptr<MemberSource>> sources;
   ~Impl() {
     if (zip) zip_discard(zip);
@@ -453,7 +454,28 @@ void ZipWriter::add(const std::string& member, std::string header, std::size_t b
   }
   zip_set_file_compression(impl_->zip, static_cast<zip_uint64_t>(index),
                            impl_->compressed ? ZIP_CM_DEFLATE : ZIP_CM_STORE, impl_->compressed ? 6 : 0);
+  if (!impl_->compressed) align_stored(static_cast<zip_uint64_t>(index), member.size() + 4, src->header.size(), bytes);
   impl_->sources.push_back(std::move(src));
+}
+
+// A stored member's data is read in place by streaming code (a mapping of the archive), so
+// it starts on a 64-byte boundary, as numpy's own arrays do: a local extra field (0xd935,
+// Android zipalign's: the alignment, then zeros) pads the header. numpy's writer aligns
+// nothing, and an int32 or float64 member 1 byte off costs a streamed spmv a quarter more
+// CPU in loads that straddle cache lines. Readers skip the field.
+void ZipWriter::align_stored(std::uint64_t index, std::size_t name_bytes, std::size_t header_bytes,
+                             std::size_t data_bytes) {
+  constexpr std::uint64_t kAlign = 64, kLocalHeader = 30, kZip64Extra = 20, kField = 6;
+  const std::uint64_t member = header_bytes + data_bytes;
+  const std::uint64_t fixed =
+      impl_->offset + kLocalHeader + name_bytes + (member >= 0xffffffffu ? kZip64Extra : 0) + kField;
+  const auto pad = static_cast<std::size_t>((kAlign - (fixed + header_bytes) % kAlign) % kAlign);
+  std::vector<zip_uint8_t> field(2 + pad, 0);
+  field[0] = static_cast<zip_uint8_t>(kAlign);
+  if (zip_file_extra_field_set(impl_->zip, index, 0xd935, ZIP_EXTRA_FIELD_NEW, field.data(),
+                               static_cast<zip_uint16_t>(field.size()), ZIP_FL_LOCAL) != 0)
+    throw IoError(path_ + ": cannot pad a member: " + zip_message(impl_->zip), 0);
+  impl_->offset = fixed + pad + member;
 }
 
 void ZipWriter::close() {

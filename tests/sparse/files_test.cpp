@@ -76,6 +76,34 @@ TEST(Npz, EveryFormatRoundTripsCompressedAndNot) {
   }
 }
 
+// The data of each stored member starts on a 64-byte boundary (a zipalign extra field pads
+// its local header), whatever the lengths before it; scipy reads the archive (interop).
+TEST(Npz, StoredMembersStartOn64ByteBoundaries) {
+  TempDir dir;
+  for (const std::int64_t n : {7, 300, 1001}) {
+    const std::string path = dir.file("a" + std::to_string(n) + ".npz");
+    const auto a = random_csr<double, std::int32_t>(n, n + 3, 0.05, 3);
+    save_npz(path, a, false);
+    expect_equal(load_npz<Csr<double, std::int32_t>>(path), a);
+    std::ifstream in(path, std::ios::binary);
+    const std::string z((std::istreambuf_iterator<char>(in)), {});
+    const auto le = [&](std::size_t at, int bytes) {
+      std::uint64_t v = 0;
+      for (int i = bytes - 1; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(z[at + static_cast<std::size_t>(i)]);
+      return v;
+    };
+    int members = 0;
+    for (std::size_t at = 0; at + 30 <= z.size() && le(at, 4) == 0x04034b50; ++members) {
+      const std::size_t npy = at + 30 + le(at + 26, 2) + le(at + 28, 2);
+      ASSERT_EQ(z.compare(npy, 6, "\x93NUMPY"), 0);
+      const std::size_t data = npy + 10 + le(npy + 8, 2);  // version 1.0 header
+      EXPECT_EQ(data % 64, 0u) << z.substr(at + 30, le(at + 26, 2)) << " of " << path;
+      at = npy + le(at + 18, 4);  // the stored size, header included
+    }
+    EXPECT_EQ(members, 5);  // indices, indptr, format, shape, data
+  }
+}
+
 // The deflating writer's buffers are charged to a budget: fewer threads under a small one,
 // and the same archive whatever the thread count.
 TEST(Npz, DeflateThreadsFitTheMemoryGivenAndWriteTheSameArchive) {

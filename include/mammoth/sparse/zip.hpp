@@ -73,6 +73,7 @@ class ZipWriter {
 
  private:
   void add(const std::string& member, std::string header, std::size_t bytes, Pull pull, const void* data);
+  void align_stored(std::uint64_t index, std::size_t name_bytes, std::size_t header_bytes, std::size_t data_bytes);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string path_;
