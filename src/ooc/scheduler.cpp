@@ -52,25 +52,41 @@ struct Buffer {
   }
 };
 
+// A block read in place: its bytes, the mapping they lie in (null for a heap array), and
+// the store's view of the block alone when it came from one (kept alive until released).
+struct Placed {
+  const std::byte* data = nullptr;
+  FileMap* map = nullptr;
+  std::optional<AnyArray> part;
+};
+
 struct Source {
   Input input;
   std::optional<AnyArray> map;
   std::array<Buffer, 2> buffers;
-  // Per slot: the block as the store's own view of it (BlockStore::mapped(box)), if any.
-  std::array<std::optional<AnyArray>, 2> parts;
+  std::array<Placed, 2> placed;  // per slot, until the block is released
   Box box(const Box& grid_box) const { return input.box_of ? input.box_of(grid_box) : grid_box; }
-  // `box` in place from the store's view of that box alone (an unfiltered HDF5 chunk),
-  // kept in `slot` until released; null when the store has none in the wanted type.
-  const std::byte* part(const Box& box, int slot) {
-    auto& p = parts[static_cast<std::size_t>(slot)];
-    p.reset();
+  // `box` in place, kept in `slot`: from the store's whole mapping (mapped()), else from its
+  // view of that box alone (mapped(box): an unfiltered HDF5 chunk); null when neither
+  // holds it in the wanted type, and the block is read.
+  const std::byte* in_place(const Box& box, int slot) {
+    Placed& p = placed[static_cast<std::size_t>(slot)];
+    p = Placed{};
+    if (const std::byte* view = view_of(map, box, input.type)) {
+      input.store->reading_in_place(box);
+      p.data = view;
+      p.map = file_map(map);
+      return view;
+    }
     if (input.private_copy) return nullptr;
     std::optional<AnyArray> v = input.store->mapped(box);
     if (!v || !(v->dtype() == input.type) || !v->is_c_contiguous() || v->shape() != box.count ||
         !FileMap::of(v->storage()))
       return nullptr;
-    p = std::move(v);
-    return p->data();
+    p.data = v->data();
+    p.map = FileMap::of(v->storage());
+    p.part = std::move(v);
+    return p.data;
   }
 };
 
@@ -133,15 +149,11 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
       for (std::size_t i = 0; i < sources.size(); ++i) {
         Source& s = sources[i];
         const Box box = s.box(grid[index]);
-        if (const std::byte* view = view_of(s.map, box, s.input.type)) {
-          s.input.store->reading_in_place(box);
+        if (const std::byte* view = s.in_place(box, slot)) {
           // Page tables filled here, on the I/O thread, so the compute finds them resident.
-          if (FileMap* fm = file_map(s.map)) populate(*fm, view, box_bytes(box, s.input.type), *s.input.store, box);
+          if (FileMap* fm = s.placed[static_cast<std::size_t>(slot)].map)
+            populate(*fm, view, box_bytes(box, s.input.type), *s.input.store, box);
           ready[slot][i] = view;
-        } else if (const std::byte* part = s.part(box, slot)) {
-          populate(*FileMap::of(s.parts[static_cast<std::size_t>(slot)]->storage()), part, box_bytes(box, s.input.type),
-                   *s.input.store, box);
-          ready[slot][i] = part;
         } else {
           std::byte* dst = s.buffers[slot].get(box_bytes(s.box(whole_block), s.input.type));
           s.input.store->read(box, dst, s.input.type);
@@ -176,17 +188,12 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
         const Box in_box = s.box(box);
         // A block read in place drops its pages from the mapping it was read from, so the
         // budget holds over any back end; the store releases any other block (its cache).
-        FileMap* fm = file_map(s.map);
-        std::optional<AnyArray>& part = s.parts[static_cast<std::size_t>(slot)];
-        if (const std::byte* view = view_of(s.map, in_box, s.input.type); view && fm) {
-          fm->release(fm->offset_of(view), box_bytes(in_box, s.input.type));
-        } else if (part) {
-          FileMap* pm = FileMap::of(part->storage());
-          pm->release(pm->offset_of(part->data()), box_bytes(in_box, s.input.type));
-          part.reset();
-        } else {
+        Placed& p = s.placed[static_cast<std::size_t>(slot)];
+        if (p.map)
+          p.map->release(p.map->offset_of(p.data), box_bytes(in_box, s.input.type));
+        else
           s.input.store->release(in_box);
-        }
+        p = Placed{};
       }
     };
     if (writer) {
