@@ -6,7 +6,6 @@
 #include <atomic>
 #include <cmath>
 #include <complex>
-#include <cstring>
 #include <limits>
 #include <span>
 #include <type_traits>
@@ -15,6 +14,7 @@
 #include "../ooc/kernels.hpp"
 #include "../ooc/thread_pool.hpp"
 #include "mammoth/allocation.hpp"
+#include "mammoth/ooc/matvec.hpp"
 #include "mammoth/ooc/progress.hpp"
 #include "mammoth/ooc/scheduler.hpp"
 #include "mammoth/sparse/spmv.hpp"
@@ -268,31 +268,25 @@ AnyArray spmv(const SparseSource& a, const AnyArray& x, const ooc::Options& opti
     throw ShapeError(a.name + ": " + (transpose ? "Aᵀ·x" : "A·x") + " with A of shape (" + std::to_string(a.rows) +
                      ", " + std::to_string(a.cols) + ") needs a vector of shape (" + std::to_string(in_len) +
                      "), found " + shape_string(x.shape()));
-  const bool complex = a.data().dtype().kind() == Kind::Complex || x.dtype().kind() == Kind::Complex;
-  const DType acc(complex ? ScalarType::Complex128 : ScalarType::Float64);
+  const DType acc = ooc::product_type(a.data().dtype(), x.dtype());
   // A gather pads x as it converts it (padded_x); other products read it as it is, or
   // converted.
   const bool pad = gather && !columns;
   const AnyArray xs = pad || (x.dtype() == acc && x.is_c_contiguous()) ? x : x.astype(acc);
-  AnyArray y = AnyArray::empty(acc, {out_len});
-  std::memset(y.data(), 0, y.nbytes());
+  AnyArray y = AnyArray::zeros(acc, {out_len});
   StreamStats local_stats;
   with_indptr(a, [&](const auto& indptr) {
     using I = typename std::remove_cvref_t<decltype(indptr)>::value_type;
-    const std::size_t x_bytes = pad ? gathered_bytes((xs.nbytes() / xs.dtype().itemsize() + 1) * acc.itemsize())
-                                    : xs.nbytes();
-    const std::size_t fixed = x_bytes + y.nbytes() + indptr.size() * sizeof(I) +
-                              (columns ? columns->map->nbytes() + columns->held : 0);
-    const auto go = [&](auto acc_tag) {
+    const std::size_t x_bytes =
+        pad ? gathered_bytes(static_cast<std::size_t>(xs.size() + 1) * acc.itemsize()) : xs.nbytes();
+    const std::size_t fixed =
+        x_bytes + y.nbytes() + indptr.size() * sizeof(I) + (columns ? columns->map->nbytes() + columns->held : 0);
+    ooc::detail::visit_accumulator(acc, [&](auto acc_tag) {
       using Acc = typename decltype(acc_tag)::type;
       const HeapBuffer<Acc> padded = pad ? padded_x<Acc>(xs) : nullptr;
       product<Acc, I>(a, indptr, pad ? padded.get() : reinterpret_cast<const Acc*>(xs.data()),
                       reinterpret_cast<Acc*>(y.data()), gather, minor, options, fixed, local_stats, columns);
-    };
-    if (complex)
-      go(std::type_identity<std::complex<double>>{});
-    else
-      go(std::type_identity<double>{});
+    });
   });
   if (stats) *stats = local_stats;
   return y;
