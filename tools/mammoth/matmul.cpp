@@ -2,6 +2,7 @@
 // and C written in tiles.
 #include "mammoth/ooc/matmul.hpp"
 #include "mammoth/h5/file.hpp"
+#include "mammoth/ooc/matvec.hpp"
 #include "mammoth/path.hpp"
 
 #include "mammoth/error.hpp"
@@ -30,8 +31,7 @@ int run_matmul(const MatmulArgs& args) {
                      b->name() + " " + shape_string(b->shape()));
   const ooc_cli::Timer timer;
   CreateOptions create;
-  const bool complex = a->dtype().kind() == Kind::Complex || b->dtype().kind() == Kind::Complex;
-  create.dtype = DType(complex ? ScalarType::Complex128 : ScalarType::Float64);
+  create.dtype = ooc::product_type(a->dtype(), b->dtype());
   create.shape = {a->shape()[0], b->shape()[1]};
   ooc::AtomicOutput out(args.out, create);
   ooc::matmul(*a, *b, out.store(), options);

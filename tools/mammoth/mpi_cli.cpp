@@ -156,8 +156,7 @@ int matmul(const std::string& a_spec, const std::string& b_spec, const std::stri
   });
   const ooc_cli::Timer timer;
   CreateOptions create;
-  const bool complex = a->dtype().kind() == Kind::Complex || b->dtype().kind() == Kind::Complex;
-  create.dtype = DType(complex ? ScalarType::Complex128 : ScalarType::Float64);
+  create.dtype = ooc::product_type(a->dtype(), b->dtype());
   create.shape = {a->shape()[0], b->shape()[1]};
   mpi::ParallelOutput c(comm(), out, create);
   mpi::matmul(comm(), *a, *b, c, options);
