@@ -55,8 +55,8 @@ class BlockStore {
   // when the store holds exactly that box as one run: an unfiltered HDF5 chunk. nullopt
   // otherwise (then read() it). Valid while the store is open.
   virtual std::optional<AnyArray> mapped(const Box&) { return std::nullopt; }
-  // The engine is about to use `box` of mapped() in place, no read() call following (a
-  // distributed share checks here whether another rank failed).
+  // The engine is about to use `box` in place (from mapped() or mapped(box)), no read()
+  // call following (a distributed share checks here whether another rank failed).
   virtual void reading_in_place(const Box&) {}
   // The caller is done with `box` (mapped back ends drop its pages, so resident memory
   // stays bounded). There is no read-ahead hint: see mapping.hpp on MADV_WILLNEED.

@@ -52,10 +52,7 @@ class RowsStore final : public BlockStore {
   void reading_in_place(const Box&) override {
     if (before_io_) before_io_();
   }
-  std::optional<AnyArray> mapped(const Box& box) override {
-    if (before_io_) before_io_();  // a block read in place
-    return whole_.mapped(shifted(box));
-  }
+  std::optional<AnyArray> mapped(const Box& box) override { return whole_.mapped(shifted(box)); }
   void release(const Box& box) override { whole_.release(shifted(box)); }
   void flush() override { whole_.flush(); }
   std::size_t cache_bytes() const override { return whole_.cache_bytes(); }

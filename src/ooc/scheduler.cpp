@@ -83,6 +83,7 @@ struct Source {
     if (!v || !(v->dtype() == input.type) || !v->is_c_contiguous() || v->shape() != box.count ||
         !FileMap::of(v->storage()))
       return nullptr;
+    input.store->reading_in_place(box);
     p.data = v->data();
     p.map = FileMap::of(v->storage());
     p.part = std::move(v);
