@@ -13,6 +13,7 @@
 #include "../ooc/common.hpp"
 #include "../ooc/kernels.hpp"
 #include "../ooc/thread_pool.hpp"
+#include "ghost_rows.hpp"
 #include "mammoth/allocation.hpp"
 #include "mammoth/ooc/matvec.hpp"
 #include "mammoth/ooc/progress.hpp"
@@ -114,17 +115,6 @@ void prefetch(Placed<J> c, std::int64_t k) {
   prefetch(c.j, k);
 }
 
-// Whether entries [0, n) of a block reach a column outside [begin, end).
-template <class I>
-bool leaves(Loads<I> j, std::int64_t n, std::int64_t begin, std::int64_t end) {
-  std::int64_t lo = end, hi = begin - 1;
-  for (std::int64_t q = 0; q < n; ++q) {
-    lo = std::min<std::int64_t>(lo, j[q]);
-    hi = std::max<std::int64_t>(hi, j[q]);
-  }
-  return n > 0 && (lo < begin || hi >= end);
-}
-
 // Streams the row-aligned blocks of `a`'s nonzeros under the budget, `fixed` bytes held
 // besides: indices as I, and data as Acc when `with_data`.
 template <class Acc, class I, class F>
@@ -149,17 +139,63 @@ void stream_nonzeros(const SparseSource& a, const std::vector<I>& indptr, bool w
   progress.finish();
 }
 
+// A compact x's ghost values, as the product of a rank's rows meets them (CompactColumns):
+// until they arrive, rows go to the stash (ghost_rows.hpp); when they come (or the stash
+// is full, and at the end) the kept rows are finished and the rest multiplied as usual.
+template <class Acc>
+class Ghosts {
+ public:
+  Ghosts(const CompactColumns* columns, std::size_t stash_bytes)
+      : columns_(columns), stash_(stash_bytes), arrived_(!columns || !columns->ghosts_ready) {}
+
+  // Asks MPI every few thousand entries: MPI moves a nonblocking exchange on only inside
+  // its calls (OpenMPI has no progress thread), and a 4 MB exchange asked every 65536
+  // entries had hardly moved when the rows waiting for it filled their room.
+  bool check(std::int64_t entries, const Acc* x, Acc* y) {
+    if (arrived_) return true;
+    since_ += entries;
+    if (since_ < kEntriesBetweenChecks) return false;
+    since_ = 0;
+    if (columns_->ghosts_arrived && columns_->ghosts_arrived()) settle(x, y, false);
+    return arrived_;
+  }
+  void settle(const Acc* x, Acc* y, bool wait = true) {
+    if (arrived_) return;
+    if (wait) columns_->ghosts_ready();
+    arrived_ = true;
+    stash_.flush(x, y);
+  }
+  detail::GhostStash<Acc>& stash() { return stash_; }
+
+ private:
+  static constexpr std::int64_t kEntriesBetweenChecks = 1 << 12;
+  const CompactColumns* columns_;
+  detail::GhostStash<Acc> stash_;
+  bool arrived_;
+  std::int64_t since_ = kEntriesBetweenChecks;  // the first block asks at once
+};
+
 template <class Acc, class I>
 void product(const SparseSource& a, const std::vector<I>& indptr, const Acc* x, Acc* y, bool gather, std::int64_t minor,
-             const ooc::Options& options, std::size_t fixed, StreamStats& stats, const CompactColumns* columns) {
+             const ooc::Options& options, std::size_t fixed, std::size_t stash_bytes, StreamStats& stats,
+             const CompactColumns* columns) {
   const int threads = ooc::compute_threads(options);
   const std::string& name = a.member("indices").name();
   std::vector<I> local;
-  bool ghosts_ready = !columns || !columns->ghosts_ready;
+  // Rows wait for ghosts in the stash when x has any.
+  detail::OwnPlaces own;
+  if (columns)
+    own = {
+        static_cast<std::uint64_t>(columns->map->before(columns->own_begin)),
+        static_cast<std::uint64_t>(columns->map->before(columns->own_end) - columns->map->before(columns->own_begin))};
+  const bool waits = columns && static_cast<std::int64_t>(own.length) < columns->map->size();
+  Ghosts<Acc> ghosts(waits ? columns : nullptr, waits ? stash_bytes : 0);
   stream_nonzeros<Acc, I>(a, indptr, true, options, fixed, "spmv", [&](const ooc::Block& b) {
     const std::int64_t k0 = b.box.offset[0], n = b.box.count[0];
     const Loads<I> j{b.in[0]};
     const Loads<Acc> v{b.in[1]};
+    ++stats.blocks;
+    stats.max_block_nnz = std::max(stats.max_block_nnz, n);
     // The rows the block covers, and their pointers shifted to the block's first entry.
     const std::int64_t r0 = std::upper_bound(indptr.begin(), indptr.end(), static_cast<I>(k0)) - indptr.begin() - 1;
     const std::int64_t r1 =
@@ -168,9 +204,21 @@ void product(const SparseSource& a, const std::vector<I>& indptr, const Acc* x, 
     for (std::int64_t r = r0; r <= r1; ++r)
       local[static_cast<std::size_t>(r - r0)] =
           static_cast<I>(std::clamp<std::int64_t>(indptr[static_cast<std::size_t>(r)], k0, k0 + n) - k0);
-    if (!ghosts_ready && leaves(j, n, columns->own_begin, columns->own_end)) {
-      columns->ghosts_ready();
-      ghosts_ready = true;
+    // Before the ghosts arrive, rows go to the stash one by one; those left once they come
+    // (or the stash is full) are multiplied below.
+    std::int64_t first = 0;
+    if (waits && !ghosts.check(0, x, y)) {
+      check_block_indices(j, 0, n, k0, minor, name);
+      const Placed<Loads<I>> at{j, columns->map};
+      while (first < r1 - r0 && !ghosts.check(local[first + 1] - local[first], x, y)) {
+        if (!ghosts.stash().keep(r0 + first, r1 - r0 == 1, local[first], local[first + 1], at, v, x, own, y)) {
+          ghosts.settle(x, y);
+          break;
+        }
+        ++first;
+      }
+      stats.entries_before_ghosts += local[first];
+      if (first == r1 - r0) return;
     }
     // `at` reads the indices x is read at: the file's, clamped and checked by their sums
     // (Clamped), or their places in a compact x, checked first (Placed looks them up).
@@ -185,6 +233,8 @@ void product(const SparseSource& a, const std::vector<I>& indptr, const Acc* x, 
         csr_rows_spmv(0, 1, local.data(), at, v, x, &part);
         if (clamped) check_nan_rows(&part, local.data(), 0, 1, j, k0, minor, name);
         y[r0] += part;
+      } else if (first > 0) {  // the rest of the block the ghosts arrived in
+        csr_rows_spmv(first, r1 - r0, local.data(), at, v, x, y + r0);
       } else {
         // On the engine's pool (its workers block between blocks, leaving the core to the
         // I/O thread), eight parts per thread taken as they finish, as the in-memory spmv:
@@ -212,9 +262,8 @@ void product(const SparseSource& a, const std::vector<I>& indptr, const Acc* x, 
       multiply(Clamped<Loads<I>>{j, static_cast<std::uint64_t>(minor)});
     else
       multiply(j);
-    ++stats.blocks;
-    stats.max_block_nnz = std::max(stats.max_block_nnz, n);
   });
+  ghosts.settle(x, y);
 }
 
 // Checks `a`'s members, reads its indptr (int32 when every index fits, else int64) and
@@ -279,13 +328,20 @@ AnyArray spmv(const SparseSource& a, const AnyArray& x, const ooc::Options& opti
     using I = typename std::remove_cvref_t<decltype(indptr)>::value_type;
     const std::size_t x_bytes =
         pad ? gathered_bytes(static_cast<std::size_t>(xs.size() + 1) * acc.itemsize()) : xs.nbytes();
-    const std::size_t fixed =
+    std::size_t fixed =
         x_bytes + y.nbytes() + indptr.size() * sizeof(I) + (columns ? columns->map->nbytes() + columns->held : 0);
+    // Room for rows waiting on ghost values: an eighth of the budget, at most a quarter of
+    // what the vectors leave.
+    const std::size_t stash_bytes = columns && columns->ghosts_ready && options.budget > fixed
+                                        ? std::min(options.budget / 8, (options.budget - fixed) / 4)
+                                        : 0;
+    fixed += stash_bytes;
     ooc::detail::visit_accumulator(acc, [&](auto acc_tag) {
       using Acc = typename decltype(acc_tag)::type;
       const HeapBuffer<Acc> padded = pad ? padded_x<Acc>(xs) : nullptr;
       product<Acc, I>(a, indptr, pad ? padded.get() : reinterpret_cast<const Acc*>(xs.data()),
-                      reinterpret_cast<Acc*>(y.data()), gather, minor, options, fixed, local_stats, columns);
+                      reinterpret_cast<Acc*>(y.data()), gather, minor, options, fixed, stash_bytes, local_stats,
+                      columns);
     });
   });
   if (stats) *stats = local_stats;

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -102,6 +104,35 @@ SparseSource random_csr(std::int64_t rows, std::int64_t cols, int per_row, std::
   return a;
 }
 
+// x of `a` as a rank holding columns [own_begin, own_end) keeps it: its touched entries
+// in column order, the ghosts' places NaN until fill_ghosts() (their values "arrive").
+struct RankX {
+  ColumnMap map;
+  std::vector<double> x;
+  NdArray<double> compact;
+  std::int64_t own_begin, own_end;
+
+  RankX(const SparseSource& a, std::vector<double> whole, std::int64_t begin, std::int64_t end)
+      : map(a.cols), x(std::move(whole)), own_begin(begin), own_end(end) {
+    mark_columns(a, map, ooc::Options{});
+    compact = NdArray<double>::full({map.size()}, std::numeric_limits<double>::quiet_NaN());
+    map.for_each(begin, end, [&](std::int64_t c) { compact.data()[map.place(c)] = at(c); });
+  }
+  double at(std::int64_t c) const { return x[static_cast<std::size_t>(c)]; }
+  void fill_ghosts() {
+    map.for_each(0, map.cols(), [&](std::int64_t c) { compact.data()[map.place(c)] = at(c); });
+  }
+  bool has_ghosts() const { return map.before(own_end) - map.before(own_begin) < map.size(); }
+  CompactColumns columns() const { return CompactColumns{&map, own_begin, own_end, {}, {}, 0}; }
+  // The product; x shares the compact vector's storage, so filling it is seen.
+  std::vector<double> product(const SparseSource& a, const ooc::Options& options, const CompactColumns& columns,
+                              StreamStats* stats = nullptr) {
+    const AnyArray y = spmv(a, AnyArray(compact), options, false, stats, &columns);
+    const auto* p = reinterpret_cast<const double*>(y.data());
+    return std::vector<double>(p, p + a.rows);
+  }
+};
+
 TEST(CompactColumns, ProductEqualsTheWholeX) {
   std::vector<double> x;
   const SparseSource a = random_csr(300, 5000, 7, x);
@@ -109,31 +140,73 @@ TEST(CompactColumns, ProductEqualsTheWholeX) {
   options.budget = std::size_t{1} << 20;
   options.block_bytes = 1024;  // many blocks
   const AnyArray whole = spmv(a, AnyArray(NdArray<double>::from(std::vector<double>(x), {5000})), options);
-
-  ColumnMap map(a.cols);
-  mark_columns(a, map, options);
-  ASSERT_GT(map.size(), 0);
-  ASSERT_LT(map.size(), a.cols);
-  std::vector<double> compact(static_cast<std::size_t>(map.size()));
-  map.for_each(0, a.cols, [&](std::int64_t c) {
-    compact[static_cast<std::size_t>(map.place(c))] = x[static_cast<std::size_t>(c)];
-  });
-  CompactColumns columns;
-  columns.map = &map;
-  columns.own_begin = 1000;
-  columns.own_end = 2000;
-  int waits = 0;
-  columns.ghosts_ready = [&] { ++waits; };
-  const AnyArray y =
-      spmv(a, AnyArray(NdArray<double>::from(std::move(compact), {map.size()})), options, false, nullptr, &columns);
-  EXPECT_EQ(waits, 1);  // once, before the first block reaching outside [1000, 2000)
-  ASSERT_EQ(y.nbytes(), whole.nbytes());
-  const auto* got = reinterpret_cast<const double*>(y.data());
   const auto* want = reinterpret_cast<const double*>(whole.data());
-  for (std::int64_t r = 0; r < a.rows; ++r) EXPECT_EQ(got[r], want[r]) << r;  // the same sums, bit for bit
+
+  RankX rank(a, x, 1000, 2000);
+  ASSERT_GT(rank.map.size(), 0);
+  ASSERT_LT(rank.map.size(), a.cols);
+  rank.fill_ghosts();
+  const std::vector<double> y = rank.product(a, options, rank.columns());
+  for (std::int64_t r = 0; r < a.rows; ++r) EXPECT_EQ(y[static_cast<std::size_t>(r)], want[r]) << r;  // bit for bit
 }
 
-TEST(CompactColumns, GhostsAwaitedOnlyWhenReached) {
+// The ghosts arrive while the product runs: rows are multiplied up to their first ghost
+// (the ghost values are NaN until then, so reading one early would show), and y is the
+// one-process product bit for bit whenever they come, whatever room the rows waiting
+// for them get.
+TEST(CompactColumns, GhostsArriveWhileTheOwnColumnsAreMultiplied) {
+  std::vector<double> x;
+  const SparseSource a = random_csr(10000, 50000, 30, x);
+  ASSERT_GT(a.nnz(), 10 * 4096);  // the product asks for the ghosts every 4096 entries
+  ooc::Options options;
+  options.budget = std::size_t{16} << 20;
+  options.block_bytes = 64 << 10;
+  const AnyArray whole = spmv(a, AnyArray(NdArray<double>::from(std::vector<double>(x), {a.cols})), options);
+  const auto* p = reinterpret_cast<const double*>(whole.data());
+  const std::vector<double> want(p, p + a.rows);
+  for (const double v : want) ASSERT_FALSE(std::isnan(v));
+
+  for (const int late : {1, 2, 1000}) {  // the ghosts come at the late-th ask (1000: never asked so often)
+    for (const std::size_t budget : {std::size_t{256} << 20, std::size_t{1} << 20}) {  // 1 MiB: room runs out
+      SCOPED_TRACE(::testing::Message() << "arrive at ask " << late << ", budget " << budget);
+      RankX rank(a, x, 10000, 20000);
+      ASSERT_TRUE(rank.has_ghosts());
+      int asks = 0, waits = 0;
+      CompactColumns columns = rank.columns();
+      columns.ghosts_arrived = [&] {
+        if (++asks < late) return false;
+        rank.fill_ghosts();
+        return true;
+      };
+      columns.ghosts_ready = [&] {
+        ++waits;
+        rank.fill_ghosts();
+      };
+      ooc::Options o = options;
+      o.budget = budget;
+      StreamStats stats;
+      const std::vector<double> y = rank.product(a, o, columns, &stats);
+      for (std::size_t r = 0; r < want.size(); ++r) ASSERT_EQ(y[r], want[r]) << r;
+      if (late == 1) {
+        EXPECT_EQ(stats.entries_before_ghosts, 0);  // there at the first ask, before any row
+        EXPECT_EQ(waits, 0);
+      } else if (budget == std::size_t{1} << 20) {  // room for ~3700 entries: full before the second ask
+        EXPECT_GT(stats.entries_before_ghosts, 0);
+        EXPECT_LT(stats.entries_before_ghosts, 4096);
+        EXPECT_EQ(waits, 1);
+      } else if (late == 2) {  // came at the second ask, ~4096 entries in
+        EXPECT_GE(stats.entries_before_ghosts, 4000);
+        EXPECT_LT(stats.entries_before_ghosts, 4096 + 100);
+        EXPECT_EQ(waits, 0);
+      } else {  // every row multiplied up to its first ghost, the ghosts awaited at the end
+        EXPECT_EQ(stats.entries_before_ghosts, a.nnz());
+        EXPECT_EQ(waits, 1);
+      }
+    }
+  }
+}
+
+TEST(CompactColumns, NoGhostsNoWait) {
   std::vector<double> x;
   const SparseSource a = random_csr(50, 64, 3, x);
   ooc::Options options;

@@ -43,6 +43,9 @@ class Pending {
   Pending(Pending&&) noexcept;
   Pending& operator=(Pending&&) noexcept;
   void wait();
+  // Whether it is done here, without waiting (MPI_Test: also moves it on, as MPI moves
+  // a nonblocking collective only inside its calls).
+  bool test();
 
  private:
   friend class Communicator;

@@ -43,17 +43,24 @@ inline std::vector<Box> nnz_blocks(const std::vector<I>& indptr, std::int64_t ma
 struct StreamStats {
   std::int64_t blocks = 0;  // blocks of nonzeros streamed
   std::int64_t max_block_nnz = 0;
+  // With a compact x whose ghosts came while it ran: entries multiplied before they came.
+  std::int64_t entries_before_ghosts = 0;
 };
 
 // x as a compact vector (a rank of the distributed spmv, docs/distributed.md): it holds
 // only the columns `map` marks, in column order, and the product reads x[map.place(j)]
-// for a column j. `ghosts_ready` (may be empty) runs once, before the first block with a
-// column outside [own_begin, own_end): the caller waits there for the ghost values, so
-// the blocks within its own columns are multiplied while they travel. `held`: bytes the
-// caller holds meanwhile, counted against the budget.
+// for a column j. Columns outside [own_begin, own_end) are ghosts: their values come from
+// other ranks while the product runs, as PETSc's MPIAIJ overlaps its exchange with its
+// product over the rank's own columns. Until `ghosts_arrived` says they are in x, each
+// row is multiplied up to its first ghost entry and the rest kept in room taken from the
+// budget (src/sparse/ghost_rows.hpp); `ghosts_ready` waits for them (when that room is
+// full, and at the end). Both empty: the ghosts are in x. Every row is the one-process
+// sum bit for bit, whenever they arrive. `held`: bytes the caller holds meanwhile,
+// counted against the budget.
 struct CompactColumns {
   const ColumnMap* map = nullptr;
   std::int64_t own_begin = 0, own_end = 0;
+  std::function<bool()> ghosts_arrived;
   std::function<void()> ghosts_ready;
   std::size_t held = 0;
 };

@@ -189,6 +189,14 @@ void Pending::wait() {
   state_.reset();
 }
 
+bool Pending::test() {
+  if (!state_) return true;
+  int done = 0;
+  MPI_Test(&state_->request, &done, MPI_STATUS_IGNORE);
+  if (done) wait();  // the request is complete: wait() only frees what it held
+  return done != 0;
+}
+
 std::vector<std::int64_t> Communicator::exchange_counts(const std::vector<std::int64_t>& counts) const {
   if (counts.size() != static_cast<std::size_t>(size_))
     throw Error("MPI: " + std::to_string(counts.size()) + " counts for " + std::to_string(size_) + " ranks");

@@ -463,11 +463,14 @@ void spmv(const Communicator& comm, const sparse::SparseSource& a, BlockStore& x
         columns.map = &map;
         columns.own_begin = own.begin;
         columns.own_end = own.end;
-        // Waiting mid-stream calls MPI beside the I/O thread's stop checks: only when MPI allows it.
-        if (comm.thread_multiple())
+        // The ghosts travel while the rows are multiplied over their own columns (stream.hpp),
+        // which calls MPI beside the I/O thread's stop checks: only when MPI allows it.
+        if (comm.thread_multiple()) {
+          columns.ghosts_arrived = [&] { return ghosts.test(); };
           columns.ghosts_ready = [&] { ghosts.wait(); };
-        else
+        } else {
           ghosts.wait();
+        }
         columns.held = answers.nbytes();
         const AnyArray part = sparse::spmv(*mine, compact, options, false, nullptr, &columns);
         y.store().write(Box{{share.begin}, {share.size()}}, part.data(), part.dtype());
