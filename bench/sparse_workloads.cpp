@@ -57,12 +57,13 @@ std::vector<double> vector_x(std::int64_t n) {
   return x;
 }
 
-Timing spmv_stream(const std::string& input, std::size_t budget, int reps) {
+Timing spmv_stream(const std::string& input, std::size_t budget, std::size_t block, int reps) {
   const sparse::SparseSource header = sparse::open_sparse(input);
   const std::vector<double> xs = vector_x(header.cols);
   const AnyArray x(NdArray<double>::from(std::vector<double>(xs), {header.cols}));
   ooc::Options options;
   options.budget = budget;
+  if (block) options.block_bytes = options.mapped_block_bytes = block;
   return time_op(reps, [&] {
     const AnyArray y = sparse::spmv(sparse::open_sparse(input), x, options);
     if (y.size() != header.rows) std::abort();
@@ -70,7 +71,7 @@ Timing spmv_stream(const std::string& input, std::size_t budget, int reps) {
 }
 
 Timing run(const std::string& op, const std::string& input, std::int64_t rows, std::int64_t cols, double density,
-           std::size_t budget, int reps) {
+           std::size_t budget, std::size_t block, int reps) {
   if (op == "random") {
     return time_op(reps, [&] {
       auto a = sparse::random_csr<double, std::int32_t>(rows, cols, density, 1);
@@ -82,7 +83,7 @@ Timing run(const std::string& op, const std::string& input, std::int64_t rows, s
       auto a = sparse::load_npz<Csr<double, std::int32_t>>(input);
       if (a.nnz() < 0) std::abort();
     });
-  if (op == "spmv-stream") return spmv_stream(input, budget, reps);
+  if (op == "spmv-stream") return spmv_stream(input, budget, block, reps);
   const auto a = sparse::load_npz<Csr<double, std::int32_t>>(input);
   if (op == "spmv") {
     const std::vector<double> x = vector_x(a.cols);
@@ -113,7 +114,7 @@ volatile int thread_sink = 0;
 int main(int argc, char** argv) {
   using namespace mammoth;
   CLI::App app("one sparse operation timed in-process, for bench/peers_sparse.py", "sparse_workloads");
-  std::string op, input, budget = "64MiB";
+  std::string op, input, budget = "64MiB", block;
   std::int64_t rows = 1000, cols = 100000;
   double density = 0.01;
   int reps = 3;
@@ -126,13 +127,15 @@ int main(int argc, char** argv) {
   app.add_option("--cols", cols, "random: columns");
   app.add_option("--density", density, "random: fraction of nonzeros");
   app.add_option("--budget", budget, "spmv-stream: memory the streamed product may hold");
+  app.add_option("--block", block, "spmv-stream: largest block (default: the engine's)");
   app.add_option("--reps", reps, "repetitions; the best is reported");
   CLI11_PARSE(app, argc, argv);
   try {
     // Start OpenMP's thread pool first: a process-wide cost, like the interpreter's start.
 #pragma omp parallel
     { thread_sink = omp_get_thread_num(); }
-    const Timing t = run(op, input, rows, cols, density, parse_bytes(budget), reps);
+    const Timing t =
+        run(op, input, rows, cols, density, parse_bytes(budget), block.empty() ? 0 : parse_bytes(block), reps);
     std::printf("{\"op\": \"%s\", \"seconds\": %.6f, \"peak_mib\": %.2f}\n", op.c_str(), t.seconds, t.peak_mib);
   } catch (const std::exception& e) {
     std::cerr << "sparse_workloads: error: " << e.what() << "\n";

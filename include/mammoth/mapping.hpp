@@ -3,13 +3,19 @@
 // an .npz, the out-of-core scheduler's views) holds a FileMap, so there is one page
 // policy, stated here:
 //
-// - advise(): readahead hints (normal, sequential, random, will-need). A refused hint
+// - advise(): readahead hints (normal, sequential, random, will-need, streamed). A refused hint
 //   changes speed, never results, so failures are ignored.
 // - populate(): page tables for a range filled now (MADV_POPULATE_READ, Linux >= 5.14;
 //   older kernels touch one byte a page). A file that shrank under the mapping is an
 //   IoError naming the file, never a SIGBUS. Pages not yet in the page cache are read by
 //   the kernel's own readahead for the faults, which caches the file in large folios
 //   (up to 2 MiB), later mapped a folio at a time.
+// - The engine hints Streamed on a read-only mapping it reads blocks of in place
+//   (MADV_HUGEPAGE): the faults then read cold pages into 2 MiB folios, and every later
+//   run maps each with one entry (a PMD) instead of 512. After a cold streamed spmv of
+//   252 MB, 94 % of its pages were mapped so against 67 % without the hint, and the
+//   warm runs' page-table work fell from 13 % of their CPU time to 8 %. Only the engine
+//   asks: a program reading a mapping at random would read 2 MiB around each fault.
 // - mammoth itself never hints WillNeed: Linux reads a MADV_WILLNEED range into
 //   single 4 KiB pages, and every later run that maps them pays a page-table entry and
 //   its removal per 4 KiB. A streamed spmv of a 252 MB matrix warm ran at 0.45x the
@@ -43,6 +49,7 @@ enum class Access : std::uint8_t {
   Random,      // no readahead
   WillNeed,    // start reading now
   DontNeed,    // done with it: release() (written data stays in the file)
+  Streamed,    // read through in large blocks: huge pages (read-only mappings; above)
 };
 
 enum class MapMode : std::uint8_t {

@@ -38,6 +38,8 @@ int madvise_flag(Access hint) {
       return MADV_WILLNEED;
     case Access::DontNeed:
       return MADV_DONTNEED;
+    case Access::Streamed:
+      return MADV_HUGEPAGE;
   }
   return MADV_NORMAL;
 }
@@ -156,6 +158,8 @@ std::pair<std::byte*, std::size_t> FileMap::page_span(std::size_t offset, std::s
 
 void FileMap::advise(Access hint, std::size_t offset, std::size_t bytes) {
   if (hint == Access::DontNeed) return release(offset, bytes);
+  // Written through huge pages, a file would be written back 2 MiB a changed byte.
+  if (hint == Access::Streamed && mode_ != MapMode::Read) return;
   const auto [start, length] = page_span(offset, bytes);
   if (length != 0) (void)::madvise(start, length, madvise_flag(hint));
 }

@@ -65,6 +65,7 @@ struct Source {
   std::optional<AnyArray> map;
   std::array<Buffer, 2> buffers;
   std::array<Placed, 2> placed;  // per slot, until the block is released
+  FileMap* streamed = nullptr;   // the last mapping hinted Streamed (mapping.hpp)
   Box box(const Box& grid_box) const { return input.box_of ? input.box_of(grid_box) : grid_box; }
   // `box` in place, kept in `slot`: from the store's whole mapping (mapped()), else from its
   // view of that box alone (mapped(box): an unfiltered HDF5 chunk); null when neither
@@ -109,9 +110,12 @@ std::size_t bytes_per_element(std::span<const Input> inputs, double output_per_e
 }
 
 void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& output, Progress* progress,
-            const std::function<void(const Block&)>& compute) {
+            const std::function<void(const Block&)>& compute, const std::function<void()>& meanwhile) {
   const std::int64_t n = grid.size();
-  if (n == 0) return;
+  if (n == 0) {
+    if (meanwhile) meanwhile();
+    return;
+  }
   const Box whole_block{Shape(grid.shape().size(), 0), grid.block()};
   std::vector<Source> sources;
   for (const Input& in : inputs) {
@@ -152,8 +156,11 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
         const Box box = s.box(grid[index]);
         if (const std::byte* view = s.in_place(box, slot)) {
           // Page tables filled here, on the I/O thread, so the compute finds them resident.
-          if (FileMap* fm = s.placed[static_cast<std::size_t>(slot)].map)
+          if (FileMap* fm = s.placed[static_cast<std::size_t>(slot)].map) {
+            if (fm != s.streamed) fm->advise(Access::Streamed, 0, fm->size());
+            s.streamed = fm;
             populate(*fm, view, box_bytes(box, s.input.type), *s.input.store, box);
+          }
           ready[slot][i] = view;
         } else {
           std::byte* dst = s.buffers[slot].get(box_bytes(s.box(whole_block), s.input.type));
@@ -166,6 +173,7 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
 
   read_block(0);
   if (n > 1) read_block(1);
+  if (meanwhile) meanwhile();
   for (std::int64_t k = 0; k < n; ++k) {
     const int slot = static_cast<int>(k % 2);
     if (cancel_requested()) throw Cancelled();

@@ -119,7 +119,8 @@ void prefetch(Placed<J> c, std::int64_t k) {
 // besides: indices as I, and data as Acc when `with_data`.
 template <class Acc, class I, class F>
 void stream_nonzeros(const SparseSource& a, const std::vector<I>& indptr, bool with_data, const ooc::Options& options,
-                     std::size_t fixed, const std::string& what, F&& compute) {
+                     std::size_t fixed, const std::string& what, F&& compute,
+                     const std::function<void()>& meanwhile = {}) {
   BlockStore& indices = a.member("indices");
   BlockStore& data = a.data();
   const ooc::Input inputs[2] = {{&indices, dtype_of<I>()}, {&data, dtype_of<Acc>()}};
@@ -135,7 +136,7 @@ void stream_nonzeros(const SparseSource& a, const std::vector<I>& indptr, bool w
   const ooc::BlockGrid grid = ooc::BlockGrid::of_boxes({nnz}, nnz_blocks(indptr, max_nnz));
   ooc::Progress progress(options.label.empty() ? what : options.label,
                          static_cast<std::uint64_t>(nnz) * indices.dtype().itemsize(), options.progress);
-  ooc::stream(grid, used, ooc::Output{}, &progress, compute);
+  ooc::stream(grid, used, ooc::Output{}, &progress, compute, meanwhile);
   progress.finish();
 }
 
@@ -175,10 +176,14 @@ class Ghosts {
   std::int64_t since_ = kEntriesBetweenChecks;  // the first block asks at once
 };
 
+// `xs` as the product reads it: padded for a gather through the file's indices (padded_x),
+// converted and padded while the first blocks are read.
 template <class Acc, class I>
-void product(const SparseSource& a, const std::vector<I>& indptr, const Acc* x, Acc* y, bool gather, std::int64_t minor,
-             const ooc::Options& options, std::size_t fixed, std::size_t stash_bytes, StreamStats& stats,
-             const CompactColumns* columns) {
+void product(const SparseSource& a, const std::vector<I>& indptr, const AnyArray& xs, bool pad, Acc* y, bool gather,
+             std::int64_t minor, const ooc::Options& options, std::size_t fixed, std::size_t stash_bytes,
+             StreamStats& stats, const CompactColumns* columns) {
+  HeapBuffer<Acc> padded;
+  const Acc* x = pad ? nullptr : reinterpret_cast<const Acc*>(xs.data());
   const int threads = ooc::compute_threads(options);
   const std::string& name = a.member("indices").name();
   std::vector<I> local;
@@ -190,80 +195,99 @@ void product(const SparseSource& a, const std::vector<I>& indptr, const Acc* x, 
         static_cast<std::uint64_t>(columns->map->before(columns->own_end) - columns->map->before(columns->own_begin))};
   const bool waits = columns && static_cast<std::int64_t>(own.length) < columns->map->size();
   Ghosts<Acc> ghosts(waits ? columns : nullptr, waits ? stash_bytes : 0);
-  stream_nonzeros<Acc, I>(a, indptr, true, options, fixed, "spmv", [&](const ooc::Block& b) {
-    const std::int64_t k0 = b.box.offset[0], n = b.box.count[0];
-    const Loads<I> j{b.in[0]};
-    const Loads<Acc> v{b.in[1]};
-    ++stats.blocks;
-    stats.max_block_nnz = std::max(stats.max_block_nnz, n);
-    // The rows the block covers, and their pointers shifted to the block's first entry.
-    const std::int64_t r0 = std::upper_bound(indptr.begin(), indptr.end(), static_cast<I>(k0)) - indptr.begin() - 1;
-    const std::int64_t r1 =
-        std::lower_bound(indptr.begin() + r0, indptr.end(), static_cast<I>(k0 + n)) - indptr.begin();
-    local.resize(static_cast<std::size_t>(r1 - r0) + 1);
-    for (std::int64_t r = r0; r <= r1; ++r)
-      local[static_cast<std::size_t>(r - r0)] =
-          static_cast<I>(std::clamp<std::int64_t>(indptr[static_cast<std::size_t>(r)], k0, k0 + n) - k0);
-    // Before the ghosts arrive, rows go to the stash one by one; those left once they come
-    // (or the stash is full) are multiplied below.
-    std::int64_t first = 0;
-    if (waits && !ghosts.check(0, x, y)) {
-      check_block_indices(j, 0, n, k0, minor, name);
-      const Placed<Loads<I>> at{j, columns->map};
-      while (first < r1 - r0 && !ghosts.check(local[first + 1] - local[first], x, y)) {
-        if (!ghosts.stash().keep(r0 + first, r1 - r0 == 1, local[first], local[first + 1], at, v, x, own, y)) {
-          ghosts.settle(x, y);
-          break;
+  std::int64_t zeroed = 0;  // rows of y before this one are set
+  stream_nonzeros<Acc, I>(
+      a, indptr, true, options, fixed, "spmv",
+      [&](const ooc::Block& b) {
+        const std::int64_t k0 = b.box.offset[0], n = b.box.count[0];
+        const Loads<I> j{b.in[0]};
+        const Loads<Acc> v{b.in[1]};
+        ++stats.blocks;
+        stats.max_block_nnz = std::max(stats.max_block_nnz, n);
+        // The rows the block covers, and their pointers shifted to the block's first entry.
+        const std::int64_t r0 = std::upper_bound(indptr.begin(), indptr.end(), static_cast<I>(k0)) - indptr.begin() - 1;
+        const std::int64_t r1 =
+            std::lower_bound(indptr.begin() + r0, indptr.end(), static_cast<I>(k0 + n)) - indptr.begin();
+        if (gather) {
+          // y starts uninitialised (a gather assigns each row it covers): rows no block holds
+          // (a run of empty rows) are zero, and a row cut into pieces starts at zero.
+          std::fill(y + std::min(zeroed, r0), y + r0, Acc{});
+          if (r1 - r0 == 1 && r0 >= zeroed) y[r0] = Acc{};
+          zeroed = std::max(zeroed, r1);
         }
-        ++first;
-      }
-      stats.entries_before_ghosts += local[first];
-      if (first == r1 - r0) return;
-    }
-    // `at` reads the indices x is read at: the file's, clamped and checked by their sums
-    // (Clamped), or their places in a compact x, checked first (Placed looks them up).
-    const auto multiply = [&](auto at) {
-      constexpr bool clamped = std::is_same_v<decltype(at), Clamped<Loads<I>>>;
-      if (!gather) {
-        check_block_indices(j, 0, n, k0, minor, name);
-        csc_cols_spmv(0, r1 - r0, local.data(), at, v, x + r0, y);
-      } else if (r1 - r0 == 1) {  // one row, possibly a piece of it: add the partial sum
-        if (!clamped) check_block_indices(j, 0, n, k0, minor, name);
-        Acc part{};
-        csr_rows_spmv(0, 1, local.data(), at, v, x, &part);
-        if (clamped) check_nan_rows(&part, local.data(), 0, 1, j, k0, minor, name);
-        y[r0] += part;
-      } else if (first > 0) {  // the rest of the block the ghosts arrived in
-        csr_rows_spmv(first, r1 - r0, local.data(), at, v, x, y + r0);
-      } else {
-        // On the engine's pool (its workers block between blocks, leaving the core to the
-        // I/O thread), eight parts per thread taken as they finish, as the in-memory spmv:
-        // a thread descheduled on a shared machine delays only its own small part. Each
-        // part checks its indices just after multiplying, while they are in cache.
-        const int t = std::min(threads, threads_for(n + (r1 - r0)));
-        const int parts = t == 1 ? 1 : t * 8;
-        const auto bounds = split_by_nnz(local.data(), r1 - r0, parts);
-        std::atomic<int> next{0};
-        ooc::detail::parallel(t, [&](int, int) {
-          for (int p = next++; p < parts; p = next++) {
-            const std::int64_t b0 = bounds[static_cast<std::size_t>(p)], b1 = bounds[static_cast<std::size_t>(p) + 1];
-            if (!clamped)
-              check_block_indices(j, local[static_cast<std::size_t>(b0)], local[static_cast<std::size_t>(b1)], k0,
-                                  minor, name);
-            csr_rows_spmv(b0, b1, local.data(), at, v, x, y + r0);
-            if (clamped) check_nan_rows(y + r0, local.data(), b0, b1, j, k0, minor, name);
+        local.resize(static_cast<std::size_t>(r1 - r0) + 1);
+        for (std::int64_t r = r0; r <= r1; ++r)
+          local[static_cast<std::size_t>(r - r0)] =
+              static_cast<I>(std::clamp<std::int64_t>(indptr[static_cast<std::size_t>(r)], k0, k0 + n) - k0);
+        // Before the ghosts arrive, rows go to the stash one by one; those left once they come
+        // (or the stash is full) are multiplied below.
+        std::int64_t first = 0;
+        if (waits && !ghosts.check(0, x, y)) {
+          check_block_indices(j, 0, n, k0, minor, name);
+          const Placed<Loads<I>> at{j, columns->map};
+          while (first < r1 - r0 && !ghosts.check(local[first + 1] - local[first], x, y)) {
+            if (!ghosts.stash().keep(r0 + first, r1 - r0 == 1, local[first], local[first + 1], at, v, x, own, y)) {
+              ghosts.settle(x, y);
+              break;
+            }
+            ++first;
           }
-        });
-      }
-    };
-    if (columns)
-      multiply(Placed<Loads<I>>{j, columns->map});
-    else if (gather)
-      multiply(Clamped<Loads<I>>{j, static_cast<std::uint64_t>(minor)});
-    else
-      multiply(j);
-  });
+          stats.entries_before_ghosts += local[first];
+          if (first == r1 - r0) return;
+        }
+        // `at` reads the indices x is read at: the file's, clamped and checked by their sums
+        // (Clamped), or their places in a compact x, checked first (Placed looks them up).
+        const auto multiply = [&](auto at) {
+          constexpr bool clamped = std::is_same_v<decltype(at), Clamped<Loads<I>>>;
+          if (!gather) {
+            check_block_indices(j, 0, n, k0, minor, name);
+            csc_cols_spmv(0, r1 - r0, local.data(), at, v, x + r0, y);
+          } else if (r1 - r0 == 1) {  // one row, possibly a piece of it: add the partial sum
+            if (!clamped) check_block_indices(j, 0, n, k0, minor, name);
+            Acc part{};
+            csr_rows_spmv(0, 1, local.data(), at, v, x, &part);
+            if (clamped) check_nan_rows(&part, local.data(), 0, 1, j, k0, minor, name);
+            y[r0] += part;
+          } else if (first > 0) {  // the rest of the block the ghosts arrived in
+            csr_rows_spmv(first, r1 - r0, local.data(), at, v, x, y + r0);
+          } else {
+            // On the engine's pool (its workers block between blocks, leaving the core to the
+            // I/O thread), eight parts per thread taken as they finish, as the in-memory spmv:
+            // a thread descheduled on a shared machine delays only its own small part. Each
+            // part checks its indices just after multiplying, while they are in cache.
+            const int t = std::min(threads, threads_for(n + (r1 - r0)));
+            const int parts = t == 1 ? 1 : t * 8;
+            const auto bounds = split_by_nnz(local.data(), r1 - r0, parts);
+            std::atomic<int> next{0};
+            ooc::detail::parallel(t, [&](int, int) {
+              for (int p = next++; p < parts; p = next++) {
+                const std::int64_t b0 = bounds[static_cast<std::size_t>(p)],
+                                   b1 = bounds[static_cast<std::size_t>(p) + 1];
+                if (!clamped)
+                  check_block_indices(j, local[static_cast<std::size_t>(b0)], local[static_cast<std::size_t>(b1)], k0,
+                                      minor, name);
+                csr_rows_spmv(b0, b1, local.data(), at, v, x, y + r0);
+                if (clamped) check_nan_rows(y + r0, local.data(), b0, b1, j, k0, minor, name);
+              }
+            });
+          }
+        };
+        if (columns)
+          multiply(Placed<Loads<I>>{j, columns->map});
+        else if (gather)
+          multiply(Clamped<Loads<I>>{j, static_cast<std::uint64_t>(minor)});
+        else
+          multiply(j);
+      },
+      [&] {
+        if (!pad) return;
+        padded = padded_x<Acc>(xs);
+        x = padded.get();
+      });
   ghosts.settle(x, y);
+  if (gather)
+    std::fill(y + std::min<std::int64_t>(zeroed, static_cast<std::int64_t>(indptr.size()) - 1),
+              y + static_cast<std::int64_t>(indptr.size()) - 1, Acc{});
 }
 
 // Checks `a`'s members, reads its indptr (int32 when every index fits, else int64) and
@@ -322,7 +346,8 @@ AnyArray spmv(const SparseSource& a, const AnyArray& x, const ooc::Options& opti
   // converted.
   const bool pad = gather && !columns;
   const AnyArray xs = pad || (x.dtype() == acc && x.is_c_contiguous()) ? x : x.astype(acc);
-  AnyArray y = AnyArray::zeros(acc, {out_len});
+  // A gather sets every row of y (product), a scatter adds into it.
+  AnyArray y = gather ? AnyArray::empty(acc, {out_len}) : AnyArray::zeros(acc, {out_len});
   StreamStats local_stats;
   with_indptr(a, [&](const auto& indptr) {
     using I = typename std::remove_cvref_t<decltype(indptr)>::value_type;
@@ -338,10 +363,8 @@ AnyArray spmv(const SparseSource& a, const AnyArray& x, const ooc::Options& opti
     fixed += stash_bytes;
     ooc::detail::visit_accumulator(acc, [&](auto acc_tag) {
       using Acc = typename decltype(acc_tag)::type;
-      const HeapBuffer<Acc> padded = pad ? padded_x<Acc>(xs) : nullptr;
-      product<Acc, I>(a, indptr, pad ? padded.get() : reinterpret_cast<const Acc*>(xs.data()),
-                      reinterpret_cast<Acc*>(y.data()), gather, minor, options, fixed, stash_bytes, local_stats,
-                      columns);
+      product<Acc, I>(a, indptr, xs, pad, reinterpret_cast<Acc*>(y.data()), gather, minor, options, fixed, stash_bytes,
+                      local_stats, columns);
     });
   });
   if (stats) *stats = local_stats;

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -41,6 +42,47 @@ TEST(Stream, EveryBlockOnceInOrderReadOffTheCallerThread) {
   EXPECT_EQ(store.reads, 4);
   EXPECT_EQ(store.releases, 4);
   EXPECT_NE(store.reader, std::this_thread::get_id());
+}
+
+// A store whose reads note that they started.
+class NotingStore final : public OpaqueStore {
+ public:
+  using OpaqueStore::OpaqueStore;
+  void read(const Box& box, void* dst, DType type) override {
+    started = true;
+    OpaqueStore::read(box, dst, type);
+  }
+  std::atomic<bool> started{false};
+};
+
+TEST(Stream, MeanwhileRunsOnceWhileTheFirstBlocksAreRead) {
+  const NdArray<std::int32_t> a = random_array<std::int32_t>({10, 3});
+  ArrayStore inner(a, "A");
+  NotingStore store(inner);
+  const Input input{&store, DType(ScalarType::Int32)};
+  const BlockGrid grid(a.shape(), {3, 3});
+  int meanwhile = 0, computed_before = -1;
+  bool read_meanwhile = false;
+  std::vector<std::int64_t> seen;
+  stream(
+      grid, {&input, 1}, Output{}, nullptr, [&](const Block& b) { seen.push_back(b.index); },
+      [&] {
+        ++meanwhile;
+        computed_before = static_cast<int>(seen.size());
+        // The first read is in flight on the I/O thread: it starts while this runs.
+        for (int i = 0; i < 500 && !store.started; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        read_meanwhile = store.started;
+      });
+  EXPECT_EQ(meanwhile, 1);
+  EXPECT_EQ(computed_before, 0);
+  EXPECT_TRUE(read_meanwhile);
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{0, 1, 2, 3}));
+  // No block at all: it still runs, once.
+  meanwhile = 0;
+  stream(
+      BlockGrid::of_boxes({0}, {}), {&input, 1}, Output{}, nullptr, [&](const Block&) { FAIL(); },
+      [&] { ++meanwhile; });
+  EXPECT_EQ(meanwhile, 1);
 }
 
 // A destination whose writes take a while: a read that refilled the block's buffer before
@@ -254,9 +296,10 @@ bool evict(const std::string& path) {
   return file->resident_bytes(0, file->size()) == 0;
 }
 
-// The share of the file's pages the page cache holds in large folios (compound pages, from
-// /proc/kpageflags); -1 where this process cannot see page frames (not root).
-double large_folio_share(const std::string& path) {
+// The folios the page cache holds the file in, as their sizes in pages, in file order
+// (compound heads and tails, from /proc/kpageflags); empty where this process cannot see
+// page frames (not root).
+std::vector<std::size_t> folio_pages(const std::string& path) {
   const auto file = FileMap::open(path);
   file->populate(0, file->size());
   const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
@@ -265,23 +308,37 @@ double large_folio_share(const std::string& path) {
   const int pagemap = ::open("/proc/self/pagemap", O_RDONLY), flags = ::open("/proc/kpageflags", O_RDONLY);
   std::vector<std::uint64_t> entries(pages);
   const auto at = static_cast<off_t>(reinterpret_cast<std::uintptr_t>(file->data()) / page * 8);
-  const bool seen =
+  bool seen =
       pagemap >= 0 && flags >= 0 && ::pread(pagemap, entries.data(), pages * 8, at) == static_cast<ssize_t>(pages * 8);
-  std::size_t large = 0;
+  std::vector<std::size_t> folios;
   for (std::size_t i = 0; seen && i < pages; ++i) {
     const std::uint64_t pfn = entries[i] & ((std::uint64_t{1} << 55) - 1);
     std::uint64_t f = 0;
-    if (pfn == 0 || ::pread(flags, &f, 8, static_cast<off_t>(pfn * 8)) != 8) {
-      large = pages + 1;  // not visible
-      break;
-    }
-    if (f & ((std::uint64_t{1} << 15) | (std::uint64_t{1} << 16))) ++large;  // compound head or tail
+    seen = pfn != 0 && ::pread(flags, &f, 8, static_cast<off_t>(pfn * 8)) == 8;
+    if (f & (std::uint64_t{1} << 16) && !folios.empty())  // a tail: one more page of the folio before
+      ++folios.back();
+    else
+      folios.push_back(1);
   }
   if (pagemap >= 0) ::close(pagemap);
   if (flags >= 0) ::close(flags);
-  if (!seen || large > pages) return -1;
-  return static_cast<double>(large) / static_cast<double>(pages);
+  if (!seen) folios.clear();
+  return folios;
 }
+
+// The share of the file's pages in folios of at least `pages` pages; -1 where page frames
+// are not visible.
+double folio_share(const std::string& path, std::size_t pages) {
+  const std::vector<std::size_t> folios = folio_pages(path);
+  std::size_t in = 0, all = 0;
+  for (const std::size_t n : folios) {
+    all += n;
+    if (n >= pages) in += n;
+  }
+  return all == 0 ? -1 : static_cast<double>(in) / static_cast<double>(all);
+}
+
+double large_folio_share(const std::string& path) { return folio_share(path, 2); }
 
 // A cold file streamed through its mapping is left cached in large folios: the engine gives
 // no MADV_WILLNEED hints, which Linux fills with single pages that every later mapped run
@@ -311,6 +368,34 @@ TEST(Stream, ColdMappedReadsLeaveThePageCacheInLargeFolios) {
   const AnyArray y = matvec(store, NdArray<double>::full({cols}, 1.0), options);
   EXPECT_EQ(y.as<double>()(rows - 1), static_cast<double>(((rows - 1) % 7) * cols));
   EXPECT_GE(large_folio_share(path), 0.5);
+}
+
+// A cold file the engine streams in place is left cached in 2 MiB folios (it hints the
+// mapping Streamed: MADV_HUGEPAGE), which later runs map with one entry each. Skipped where
+// folios cannot be seen, or huge pages are off, or the file system makes none even asked.
+TEST(Stream, ColdStreamedReadsLeaveThePageCacheInHugeFolios) {
+  if (testing::kAddressSanitizer) GTEST_SKIP() << "ASan's shadow faults change the mapping's pages";
+  testing::TempDir dir;
+  const std::int64_t rows = 1024, cols = 8192;  // 32 MiB
+  const std::string path = write_matrix(dir, rows, cols);
+  const std::size_t huge = (std::size_t{2} << 20) / static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  if (!evict(path)) GTEST_SKIP() << "the page cache kept the file";
+  {
+    const auto control = FileMap::open(path);
+    control->advise(Access::Streamed, 0, control->size());
+    control->populate(0, control->size());
+  }
+  const double asked = folio_share(path, huge);
+  if (asked < 0) GTEST_SKIP() << "page frames are not visible to this process";
+  if (asked < 0.5) GTEST_SKIP() << "no 2 MiB folios here even when asked (" << asked << ")";
+  ASSERT_TRUE(evict(path));
+  auto file = FileMap::open(path, 0, static_cast<std::size_t>(rows * cols * 4));
+  MappedStore store(file, {rows, cols});
+  Options options;
+  options.budget = 8 * kMiB;
+  const AnyArray y = matvec(store, NdArray<double>::full({cols}, 1.0), options);
+  EXPECT_EQ(y.as<double>()(rows - 1), static_cast<double>(((rows - 1) % 7) * cols));
+  EXPECT_GE(folio_share(path, huge), 0.8);
 }
 
 TEST(Stream, FileTruncatedUnderTheMappingThrows) {

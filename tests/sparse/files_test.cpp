@@ -361,6 +361,51 @@ TEST(Stream, OutOfCoreSpmvMatchesInMemory) {
   }
 }
 
+// A gather's y starts uninitialised (each row is set once, not zeroed first): the rows no
+// block holds (runs of empty rows, at the start, inside and at the end) and a row cut into
+// pieces must still come out right. y's memory is dirtied first (NaN, freed just before:
+// the allocator hands the same bytes back).
+TEST(Stream, EmptyRowsAndPiecesOfAnUninitialisedY) {
+  TempDir dir;
+  const std::int64_t rows = 300, cols = 400;
+  Csr<double, std::int32_t> a(rows, cols);
+  a.indptr.assign(rows + 1, 0);
+  std::vector<std::int32_t> indices;
+  std::vector<double> data;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const bool empty = r < 20 || (r >= 100 && r < 180) || r >= 290;
+    const std::int64_t n = empty ? 0 : r == 50 ? cols : 3;  // row 50: longer than a block
+    for (std::int64_t k = 0; k < n; ++k) {
+      indices.push_back(static_cast<std::int32_t>(n == cols ? k : (r * 7 + k * 13) % cols));
+      data.push_back(0.25 * static_cast<double>(k + 1));
+    }
+    a.indptr[static_cast<std::size_t>(r) + 1] = static_cast<std::int32_t>(indices.size());
+  }
+  a.indices.assign(indices.begin(), indices.end());
+  a.data.assign(data.begin(), data.end());
+  a = to_csr(to_coo(a));
+  std::vector<double> x(static_cast<std::size_t>(cols)), want(static_cast<std::size_t>(rows));
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = 0.5 + static_cast<double>(i % 7);
+  spmv(a, std::span<const double>(x), std::span<double>(want));
+  save_npz(dir.file("a.npz"), a, false);
+  ooc::Options options;
+  options.budget = 16 * 1024;  // blocks of a few hundred entries: row 50 in pieces
+  for (int round = 0; round < 3; ++round) {
+    {
+      AnyArray dirty = AnyArray::empty(dtype_of<double>(), {rows});
+      std::fill_n(reinterpret_cast<double*>(dirty.data()), rows, std::numeric_limits<double>::quiet_NaN());
+    }
+    StreamStats s;
+    const AnyArray y =
+        sparse::spmv(open_sparse(dir.file("a.npz")), AnyArray(NdArray<double>::from(std::vector<double>(x), {cols})),
+                     options, false, &s);
+    EXPECT_GT(s.blocks, 2);
+    const auto* got = reinterpret_cast<const double*>(y.data());
+    for (std::int64_t r = 0; r < rows; ++r)
+      ASSERT_EQ(got[r], want[static_cast<std::size_t>(r)]) << r;  // quarters: exact
+  }
+}
+
 TEST(Stream, SpmvChecksIndicesBudgetAndCancel) {
   TempDir dir;
   auto a = random_csr<double, std::int32_t>(300, 500, 0.1, 6);

@@ -53,8 +53,10 @@ struct Block {
 // flight. An exception from the I/O thread (a failed read or write) is rethrown here,
 // in the caller; an exception from `compute` stops the stream after the I/O in flight
 // has finished. `progress` (may be null) advances by the bytes of the first input.
+// `meanwhile` (may be empty) runs on the caller's thread while the first blocks are read:
+// set-up the first compute needs but the reads do not (a vector converted, say).
 void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& output, Progress* progress,
-            const std::function<void(const Block&)>& compute);
+            const std::function<void(const Block&)>& compute, const std::function<void()>& meanwhile = {});
 
 // Bytes one block of the grid costs in the scheduler: two buffers per input and per
 // output element (`output_per_element` output elements of `output_itemsize` bytes per

@@ -18,23 +18,32 @@
 namespace mammoth::sparse {
 
 // Row-aligned ranges of at most `max_nnz` entries (a row longer than that alone is cut
-// into pieces of one row each), so the buffers stay in the budget whatever the rows.
+// into pieces of one row each), so the buffers stay in the budget whatever the rows. The
+// first blocks are smaller, from max_nnz / 16 doubling up to it: nothing is computed
+// until the first block is in, and the I/O thread reads block k + 1 while block k is
+// multiplied, so a block twice the one before is ready about when it is needed (a
+// streamed spmv of 252 MB in blocks of 16 MiB waited 1.4–2.3 ms for its first one).
 template <class I>
 inline std::vector<Box> nnz_blocks(const std::vector<I>& indptr, std::int64_t max_nnz) {
   std::vector<Box> boxes;
   const std::int64_t major = static_cast<std::int64_t>(indptr.size()) - 1;
+  std::int64_t limit = std::max<std::int64_t>(1, max_nnz / 16);
+  const auto add = [&](std::int64_t k, std::int64_t n) {
+    boxes.push_back(Box{{k}, {n}});
+    limit = std::min(max_nnz, limit * 2);
+  };
   for (std::int64_t r = 0; r < major;) {
     const std::int64_t k0 = indptr[static_cast<std::size_t>(r)];
     std::int64_t r1 =
-        std::upper_bound(indptr.begin() + r + 1, indptr.end(), static_cast<I>(k0 + max_nnz)) - indptr.begin() - 1;
+        std::upper_bound(indptr.begin() + r + 1, indptr.end(), static_cast<I>(k0 + limit)) - indptr.begin() - 1;
     if (r1 > r) {
       const std::int64_t k1 = indptr[static_cast<std::size_t>(r1)];
-      if (k1 > k0) boxes.push_back(Box{{k0}, {k1 - k0}});
+      if (k1 > k0) add(k0, k1 - k0);
       r = r1;
       continue;
     }
-    for (std::int64_t k = k0; k < indptr[static_cast<std::size_t>(r) + 1]; k += max_nnz)
-      boxes.push_back(Box{{k}, {std::min<std::int64_t>(max_nnz, indptr[static_cast<std::size_t>(r) + 1] - k)}});
+    const std::int64_t end = indptr[static_cast<std::size_t>(r) + 1];
+    for (std::int64_t k = k0; k < end; k += boxes.back().count[0]) add(k, std::min<std::int64_t>(limit, end - k));
     ++r;
   }
   return boxes;
