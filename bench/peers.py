@@ -104,6 +104,24 @@ class Bench:
         """A benchmark program built beside the CLI (bench/NAME.cpp), for time_ours' argv[0]."""
         return Path(self.mammoth).parent / 'bench' / name
 
+    @staticmethod
+    def evict(path):
+        """Drops the file's pages from the page cache (they must be written back first)."""
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+    def second_run(self, paths, argv):
+        """Leaves `paths` warm as a user's second run finds them: written back, evicted,
+        then read once, cold, by `mammoth argv…` (how that first run cached them decides
+        what every later mapped run pays: large folios, 2 MiB ones, or single pages)."""
+        os.sync()
+        for path in paths:
+            self.evict(path)
+        subprocess.run([self.mammoth] + [str(a) for a in argv], check=True, capture_output=True, env=_ours_env())
+
     def time_peer(self, fn, reps=3, setup=None):
         """Best time of fn() in this process, and its largest peak-RSS increment."""
         best, inc = float('inf'), 0.0

@@ -71,14 +71,6 @@ def _against_scipy(bench):
         bench.report(f'sparse {name}', peer_s, s, peer_mib, mib)
 
 
-def _evict(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    finally:
-        os.close(fd)
-
-
 def streamed(bench):
     budget_mib = 4 if bench.quick else 64
     rows, per_row = (10_000, 140) if bench.quick else (100_000, 220)
@@ -104,7 +96,7 @@ def streamed(bench):
         # Warm as a user's second run finds it: the file evicted, then read once, cold, by
         # our streamed spmv (how the first run cached it decides what mapping it costs:
         # large folios, or single pages).
-        _evict(spec.split(':/')[0])
+        bench.evict(spec.split(':/')[0])
         ours(bench, 'spmv-stream', 1, input=spec, budget=f'{budget_mib}MiB')
         # Interleaved rounds, best of each side over as many runs (a side given more runs
         # has a lower minimum on a noisy machine): a shared machine's slow spells then fall

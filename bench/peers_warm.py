@@ -6,7 +6,9 @@ budget. Same dtype on both sides (x and y are of A's dtype; mammoth accumulates 
 numpy in A's dtype). Target (issue 12): ratio >= 0.8 with peak RSS <= budget + 16 MiB.
 
 Each warm case prints two rows: the whole `mammoth` process (start-up and output commit
-included) and, marked "in-process", the engine's own time from the summary line.
+included) and, marked "in-process", the engine's own time from the summary line. The file
+is first made warm as a user's second run finds it: written back, evicted, and read once
+cold by `mammoth reduce` (Bench.second_run), not as the writer left it.
 
 Also: the gzip+shuffle chunked HDF5 matvec (h5py's chunk-row loop and dask), its read into a
 .npy (h5py, dask) and its write from one (h5py), and the compressed .npz write of a 1e7-nnz
@@ -43,6 +45,7 @@ def _warm(bench):
                 f.create_dataset('A', data=A)
             for kind, src in (('npy', p['A']), ('h5', h5 + ':/A')):
                 tail = ['-o', p['out'], '--budget', BUDGET]
+                bench.second_run([src.split(':/')[0]], ['reduce', src, '--op', 'sum', '--budget', BUDGET, '-q'])
                 for op, peer, argv in (
                         ('matvec', lambda: A @ x, ['matvec', src, p['x']] + tail),
                         ('rmatvec', lambda: A.T @ y, ['matvec', '--transpose', src, p['y']] + tail),
