@@ -338,7 +338,18 @@ double folio_share(const std::string& path, std::size_t pages) {
   return all == 0 ? -1 : static_cast<double>(in) / static_cast<double>(all);
 }
 
-double large_folio_share(const std::string& path) { return folio_share(path, 2); }
+// Evicts the rows × cols float32 file at `path`, streams a matvec over it through its
+// mapping, and gives the share of its pages then cached in folios of at least `pages`.
+double stream_cold(const std::string& path, std::int64_t rows, std::int64_t cols, std::size_t pages) {
+  if (!evict(path)) ADD_FAILURE() << "the page cache kept " << path;
+  auto file = FileMap::open(path, 0, static_cast<std::size_t>(rows * cols * 4));
+  MappedStore store(file, {rows, cols});
+  Options options;
+  options.budget = 8 * kMiB;
+  const AnyArray y = matvec(store, NdArray<double>::full({cols}, 1.0), options);
+  EXPECT_EQ(y.as<double>()(rows - 1), static_cast<double>(((rows - 1) % 7) * cols));
+  return folio_share(path, pages);
+}
 
 // A cold file streamed through its mapping is left cached in large folios: the engine gives
 // no MADV_WILLNEED hints, which Linux fills with single pages that every later mapped run
@@ -357,17 +368,10 @@ TEST(Stream, ColdMappedReadsLeaveThePageCacheInLargeFolios) {
     }
     ::close(fd);
   }
-  const double by_read = large_folio_share(path);
+  const double by_read = folio_share(path, 2);
   if (by_read < 0) GTEST_SKIP() << "page frames are not visible to this process";
   if (by_read < 0.5) GTEST_SKIP() << "this file system caches reads in single pages (" << by_read << ")";
-  ASSERT_TRUE(evict(path));
-  auto file = FileMap::open(path, 0, static_cast<std::size_t>(rows * cols * 4));
-  MappedStore store(file, {rows, cols});
-  Options options;
-  options.budget = 8 * kMiB;
-  const AnyArray y = matvec(store, NdArray<double>::full({cols}, 1.0), options);
-  EXPECT_EQ(y.as<double>()(rows - 1), static_cast<double>(((rows - 1) % 7) * cols));
-  EXPECT_GE(large_folio_share(path), 0.5);
+  EXPECT_GE(stream_cold(path, rows, cols, 2), 0.5);
 }
 
 // A cold file the engine streams in place is left cached in 2 MiB folios (it hints the
@@ -388,14 +392,7 @@ TEST(Stream, ColdStreamedReadsLeaveThePageCacheInHugeFolios) {
   const double asked = folio_share(path, huge);
   if (asked < 0) GTEST_SKIP() << "page frames are not visible to this process";
   if (asked < 0.5) GTEST_SKIP() << "no 2 MiB folios here even when asked (" << asked << ")";
-  ASSERT_TRUE(evict(path));
-  auto file = FileMap::open(path, 0, static_cast<std::size_t>(rows * cols * 4));
-  MappedStore store(file, {rows, cols});
-  Options options;
-  options.budget = 8 * kMiB;
-  const AnyArray y = matvec(store, NdArray<double>::full({cols}, 1.0), options);
-  EXPECT_EQ(y.as<double>()(rows - 1), static_cast<double>(((rows - 1) % 7) * cols));
-  EXPECT_GE(folio_share(path, huge), 0.8);
+  EXPECT_GE(stream_cold(path, rows, cols, huge), 0.8);
 }
 
 TEST(Stream, FileTruncatedUnderTheMappingThrows) {
