@@ -166,7 +166,20 @@ class Ghosts {
     arrived_ = true;
     stash_.flush(x, y);
   }
-  detail::GhostStash<Acc>& stash() { return stash_; }
+  // Rows [r0, r1) of a block (pointers `p`, shifted to it) into the stash, one by one until
+  // the ghosts arrive or the stash is full (then they are awaited); gives the first row not
+  // kept, counted from r0. A block of one row may be a piece of it: kept to be added.
+  template <class I, class J, class A>
+  std::int64_t keep_rows(std::int64_t r0, std::int64_t r1, const I* p, J j, A a, const Acc* x, detail::OwnPlaces own,
+                         Acc* y) {
+    std::int64_t r = 0;
+    for (; r < r1 - r0 && !check(p[r + 1] - p[r], x, y); ++r)
+      if (!stash_.keep(r0 + r, r1 - r0 == 1, p[r], p[r + 1], j, a, x, own, y)) {
+        settle(x, y);
+        break;
+      }
+    return r;
+  }
 
  private:
   static constexpr std::int64_t kEntriesBetweenChecks = 1 << 12;
@@ -224,15 +237,8 @@ void product(const SparseSource& a, const std::vector<I>& indptr, const AnyArray
         std::int64_t first = 0;
         if (waits && !ghosts.check(0, x, y)) {
           check_block_indices(j, 0, n, k0, minor, name);
-          const Placed<Loads<I>> at{j, columns->map};
-          while (first < r1 - r0 && !ghosts.check(local[first + 1] - local[first], x, y)) {
-            if (!ghosts.stash().keep(r0 + first, r1 - r0 == 1, local[first], local[first + 1], at, v, x, own, y)) {
-              ghosts.settle(x, y);
-              break;
-            }
-            ++first;
-          }
-          stats.entries_before_ghosts += local[first];
+          first = ghosts.keep_rows(r0, r1, local.data(), Placed<Loads<I>>{j, columns->map}, v, x, own, y);
+          stats.entries_before_ghosts += local[static_cast<std::size_t>(first)];
           if (first == r1 - r0) return;
         }
         // `at` reads the indices x is read at: the file's, clamped and checked by their sums
