@@ -361,6 +361,36 @@ TEST(Stream, OutOfCoreSpmvMatchesInMemory) {
   }
 }
 
+// The first blocks are small and grow, so the first compute starts soon; but a row is cut
+// only where the largest block cuts it, so its sum does not depend on the ramp.
+TEST(Stream, BlocksRampUpButCutRowsOnlyAtTheLargest) {
+  std::vector<std::int64_t> indptr{0};
+  for (int r = 0; r < 1000; ++r) indptr.push_back(indptr.back() + (r == 30 ? 5000 : r == 500 ? 20000 : 100));
+  const std::int64_t max_nnz = 8000;
+  const std::vector<Box> blocks = nnz_blocks(indptr, max_nnz);
+  std::int64_t next = 0;
+  for (const Box& b : blocks) {
+    EXPECT_EQ(b.offset[0], next);  // contiguous, in order
+    EXPECT_LE(b.count[0], max_nnz);
+    next += b.count[0];
+  }
+  EXPECT_EQ(next, indptr.back());
+  EXPECT_LE(blocks[0].count[0], max_nnz / 16);
+  EXPECT_LE(blocks[1].count[0], max_nnz / 8);
+  EXPECT_LE(blocks[2].count[0], max_nnz / 4);
+  EXPECT_GT(blocks[2].count[0], blocks[0].count[0]);
+  const auto holds_whole = [&](std::size_t row) {
+    for (const Box& b : blocks)
+      if (b.offset[0] <= indptr[row] && indptr[row + 1] <= b.offset[0] + b.count[0]) return true;
+    return false;
+  };
+  EXPECT_TRUE(holds_whole(30));      // 5000 entries, longer than the blocks around it: still whole
+  std::vector<std::int64_t> pieces;  // the 20000-entry row: in pieces of the largest block
+  for (const Box& b : blocks)
+    if (b.offset[0] >= indptr[500] && b.offset[0] < indptr[501]) pieces.push_back(b.count[0]);
+  EXPECT_EQ(pieces, (std::vector<std::int64_t>{8000, 8000, 4000}));
+}
+
 // A gather's y starts uninitialised (each row is set once, not zeroed first): the rows no
 // block holds (runs of empty rows, at the start, inside and at the end) and a row cut into
 // pieces must still come out right. y's memory is dirtied first (NaN, freed just before:

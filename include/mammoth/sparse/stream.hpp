@@ -22,7 +22,9 @@ namespace mammoth::sparse {
 // first blocks are smaller, from max_nnz / 16 doubling up to it: nothing is computed
 // until the first block is in, and the I/O thread reads block k + 1 while block k is
 // multiplied, so a block twice the one before is ready about when it is needed (a
-// streamed spmv of 252 MB in blocks of 16 MiB waited 1.4–2.3 ms for its first one).
+// streamed spmv of 252 MB in blocks of 16 MiB waited 1.4–2.3 ms for its first one). The
+// ramp never cuts a row: a row is cut only where max_nnz cuts it, so every row is summed
+// alike whatever the ramp (the ranks' products equal the one-process one bit for bit).
 template <class I>
 inline std::vector<Box> nnz_blocks(const std::vector<I>& indptr, std::int64_t max_nnz) {
   std::vector<Box> boxes;
@@ -43,7 +45,7 @@ inline std::vector<Box> nnz_blocks(const std::vector<I>& indptr, std::int64_t ma
       continue;
     }
     const std::int64_t end = indptr[static_cast<std::size_t>(r) + 1];
-    for (std::int64_t k = k0; k < end; k += boxes.back().count[0]) add(k, std::min<std::int64_t>(limit, end - k));
+    for (std::int64_t k = k0; k < end; k += boxes.back().count[0]) add(k, std::min<std::int64_t>(max_nnz, end - k));
     ++r;
   }
   return boxes;
