@@ -58,6 +58,12 @@ void Dataset::refresh() {
     std::vector<hsize_t> c(static_cast<std::size_t>(std::max(ndim, 1)));
     call("get chunk shape", object, H5Pget_chunk, dcpl.get(), ndim, c.data());
     chunks_.assign(c.begin(), c.begin() + ndim);
+    // libhdf5 writes no chunk of zero extent (H5Pset_chunk refuses one); a file that
+    // says so is damaged, and every chunk grid would divide by it.
+    for (const std::int64_t extent : chunks_)
+      if (extent < 1)
+        throw FormatError(object + ": chunk shape " + shape_string(chunks_) +
+                          " has an extent below 1 (a damaged file?)");
   }
   Handle dapl = open("get access properties", object, H5Dget_access_plist, id_.get());
   std::size_t slots = 0, bytes = 0;

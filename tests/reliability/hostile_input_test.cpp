@@ -236,6 +236,20 @@ TEST(HostileInput, Hdf5ChunkClaimingMoreThanTheFileIsAnError) {
   EXPECT_LT(mib, 256.0);
 }
 
+// A chunk layout of rank 1 on a 2-d dataset (found by h5_fuzz): the chunk shape read back
+// has a zero extent, which every chunk grid would divide by. Refused when the dataset opens.
+TEST(HostileInput, Hdf5ChunkShapeWithAZeroExtentIsAFormatError) {
+  const std::string path = std::string(MAMMOTH_SOURCE_DIR) + "/fuzz/regressions/h5_fuzz/chunk_extent_zero.h5";
+  h5::File f(path, Mode::Read);
+  try {
+    const h5::Dataset d = f.dataset("/x");
+    FAIL() << "opened, chunks " << shape_string(d.chunks());
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("chunk shape"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("chunk_extent_zero.h5"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace mammoth
 
