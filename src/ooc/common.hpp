@@ -64,6 +64,15 @@ inline std::optional<Shape> chunk_view_block(BlockStore& store, DType type, cons
   return chunks;
 }
 
+// Bytes of consumed chunk views that may stay mapped, to be dropped together
+// (Input::release_batch): what the budget leaves beside chunk_view_block's four chunks, at
+// most the mapped block cap (the block a contiguous dataset would be read in).
+inline std::size_t chunk_view_batch(const BlockStore& store, DType type, const Options& options, std::size_t fixed) {
+  const std::size_t bytes = static_cast<std::size_t>(element_count(store.chunk_shape())) * type.itemsize();
+  const std::size_t used = fixed + 4 * bytes + store.whole_chunk_working_bytes();
+  return used >= options.budget ? 0 : std::min(options.mapped_block_bytes, options.budget - used);
+}
+
 // `options` with the block cap of `store`'s read path: mapped_block_bytes when the engine
 // reads it in place (a C-contiguous mapping of `type`), block_bytes when it copies.
 inline Options block_options(const Options& options, BlockStore& store, DType type) {

@@ -74,6 +74,7 @@ void stream_matrix(BlockStore& a, std::size_t fixed, const Options& options, con
   // A streamed y takes whole rows, so no single chunks then.
   const std::optional<Shape> in_place =
       rv.out ? std::nullopt : detail::chunk_view_block(a, type, options, fixed + vectors_working);
+  if (in_place) inputs[0].release_batch = detail::chunk_view_batch(a, type, options, fixed + vectors_working);
   const BlockGrid grid(a.shape(),
                        in_place ? *in_place
                                 : detail::block_of_whole_chunks_or(a.shape(), chunks, options, fixed,

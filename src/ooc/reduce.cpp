@@ -82,7 +82,7 @@ template <class T, class Out>
 void reduce_stream(BlockStore& a, ReduceOp op, std::optional<int> axis, const Options& options, Out init, Out* out,
                    std::int64_t out_len) {
   const DType type = compute_dtype(a.dtype());
-  const Input input{&a, type};
+  Input input{&a, type};
   const int threads = compute_threads(options);
   const std::size_t fixed =
       static_cast<std::size_t>(out_len) * sizeof(Out) + static_cast<std::size_t>(threads) * sizeof(Out);
@@ -95,6 +95,7 @@ void reduce_stream(BlockStore& a, ReduceOp op, std::optional<int> axis, const Op
   };
   const std::optional<Shape> in_place =
       !axis || a.shape().size() == 2 ? detail::chunk_view_block(a, type, options, fixed) : std::nullopt;
+  if (in_place) input.release_batch = detail::chunk_view_batch(a, type, options, fixed);
   const BlockGrid grid(a.shape(), in_place ? *in_place
                                            : detail::block_of_whole_chunks_or(a.shape(), a.chunk_shape(), options,
                                                                               fixed, a.whole_chunk_working_bytes(),
@@ -141,7 +142,7 @@ void reduce_stream(BlockStore& a, ReduceOp op, std::optional<int> axis, const Op
 template <class T, class Out>
 void reduce_rows_streamed(BlockStore& a, ReduceOp op, BlockStore& out, const Options& options, Out init) {
   const DType type = compute_dtype(a.dtype());
-  const Input input{&a, type};
+  Input input{&a, type};
   const int threads = compute_threads(options);
   const std::int64_t cols = std::max<std::int64_t>(a.shape()[1], 1);
   const std::size_t avail = block_budget(options, 0, a.working_bytes() + out.working_bytes(), a.name() + ": reduce");

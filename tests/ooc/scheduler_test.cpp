@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -393,6 +394,51 @@ TEST(Stream, ColdStreamedReadsLeaveThePageCacheInHugeFolios) {
   if (asked < 0) GTEST_SKIP() << "page frames are not visible to this process";
   if (asked < 0.5) GTEST_SKIP() << "no 2 MiB folios here even when asked (" << asked << ")";
   EXPECT_GE(stream_cold(path, rows, cols, huge), 0.8);
+}
+
+// Bytes of [offset, offset + bytes) of `file` mapped into this process now (the present
+// bits of /proc/self/pagemap, visible without privileges).
+std::size_t mapped_bytes(const FileMap& file, std::size_t offset, std::size_t bytes) {
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const auto first = reinterpret_cast<std::uintptr_t>(file.data() + offset) / page;
+  const std::size_t pages = (bytes + page - 1) / page;
+  std::vector<std::uint64_t> entries(pages);
+  const int fd = ::open("/proc/self/pagemap", O_RDONLY);
+  const bool read = fd >= 0 && ::pread(fd, entries.data(), pages * 8, static_cast<off_t>(first * 8)) ==
+                                   static_cast<ssize_t>(pages * 8);
+  if (fd >= 0) ::close(fd);
+  EXPECT_TRUE(read);
+  return static_cast<std::size_t>(
+             std::count_if(entries.begin(), entries.end(), [](std::uint64_t e) { return (e >> 63) & 1; })) *
+         page;
+}
+
+// Blocks read in place are dropped from the mapping in batches of adjacent ranges when the
+// input allows it (Input::release_batch: one TLB flush across the threads a batch, not a
+// block), never holding more than the batch, and all of them by the end; one by one without.
+TEST(Stream, ConsumedBlocksAreDroppedInBoundedBatches) {
+  if (testing::kAddressSanitizer) GTEST_SKIP() << "ASan's shadow faults change the mapping's pages";
+  testing::TempDir dir;
+  const std::int64_t rows = 1024, cols = 8192;  // 32 MiB, blocks of 32 rows: 1 MiB
+  const std::string path = write_matrix(dir, rows, cols);
+  auto file = FileMap::open(path, 0, static_cast<std::size_t>(rows * cols * 4));
+  MappedStore store(file, {rows, cols});
+  const std::size_t block = 32 * cols * 4;
+  // The most bytes of blocks already computed that are still mapped, at any block.
+  const auto most_held = [&](std::size_t batch) {
+    Input input{&store, DType(ScalarType::Float32)};
+    input.release_batch = batch;
+    std::size_t most = 0;
+    stream(BlockGrid({rows, cols}, {32, cols}), {&input, 1}, Output{}, nullptr, [&](const Block& b) {
+      most = std::max(most, mapped_bytes(*file, 0, static_cast<std::size_t>(b.box.offset[0] * cols * 4)));
+    });
+    EXPECT_EQ(mapped_bytes(*file, 0, file->size()), 0u) << "batch " << batch;  // all dropped at the end
+    return most;
+  };
+  const std::size_t batched = most_held(4 * block);
+  EXPECT_GE(batched, 3 * block);       // held to be dropped together
+  EXPECT_LE(batched, 5 * block);       // four blocks a batch, one more on its way to it
+  EXPECT_LE(most_held(0), 2 * block);  // one by one: the block before, at most, not yet dropped
 }
 
 TEST(Stream, FileTruncatedUnderTheMappingThrows) {

@@ -28,6 +28,10 @@ struct Input {
   // The box of this input that goes with grid box `box` (a vector beside a matrix: the
   // rows or columns of the block); identity when empty.
   std::function<Box(const Box&)> box_of = {};
+  // Bytes of blocks read in place that may stay mapped after use, so adjacent ones are
+  // dropped together (one TLB flush across the threads for several small blocks); 0: each
+  // is dropped at once. Counted in the budget by whoever sets it.
+  std::size_t release_batch = 0;
 };
 
 // Where each computed block goes; a null store means no output.
