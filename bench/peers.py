@@ -192,6 +192,9 @@ def main():
             spec = importlib.util.spec_from_file_location(script.stem, script)
             mod = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(mod)
+            if not hasattr(mod, 'run'):  # a program of its own (peers_mpi.py needs the MPI build and mpirun)
+                print(f'# {script.name}: run on its own (see its --help)', flush=True)
+                continue
             mod.run(bench)
     finally:
         if not args.work:
