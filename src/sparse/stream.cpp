@@ -189,6 +189,17 @@ class Ghosts {
   std::int64_t since_ = kEntriesBetweenChecks;  // the first block asks at once
 };
 
+// The places of a compact x that hold the rank's own columns.
+detail::OwnPlaces own_places(const CompactColumns& c) {
+  const std::int64_t begin = c.map->before(c.own_begin);
+  return {static_cast<std::uint64_t>(begin), static_cast<std::uint64_t>(c.map->before(c.own_end) - begin)};
+}
+
+// Whether rows must wait for ghost values: x has ghosts and they are still on their way.
+bool waits_for_ghosts(const CompactColumns* c) {
+  return c && c->ghosts_ready && static_cast<std::int64_t>(own_places(*c).length) < c->map->size();
+}
+
 // `xs` as the product reads it: padded for a gather through the file's indices (padded_x),
 // converted and padded while the first blocks are read.
 template <class Acc, class I>
@@ -200,14 +211,10 @@ void product(const SparseSource& a, const std::vector<I>& indptr, const AnyArray
   const int threads = ooc::compute_threads(options);
   const std::string& name = a.member("indices").name();
   std::vector<I> local;
-  // Rows wait for ghosts in the stash when x has any.
-  detail::OwnPlaces own;
-  if (columns)
-    own = {
-        static_cast<std::uint64_t>(columns->map->before(columns->own_begin)),
-        static_cast<std::uint64_t>(columns->map->before(columns->own_end) - columns->map->before(columns->own_begin))};
-  const bool waits = columns && static_cast<std::int64_t>(own.length) < columns->map->size();
-  Ghosts<Acc> ghosts(waits ? columns : nullptr, waits ? stash_bytes : 0);
+  // Rows wait for ghosts in the stash while they travel.
+  const bool waits = waits_for_ghosts(columns);
+  const detail::OwnPlaces own = waits ? own_places(*columns) : detail::OwnPlaces{};
+  Ghosts<Acc> ghosts(waits ? columns : nullptr, stash_bytes);
   std::int64_t zeroed = 0;  // rows of y before this one are set
   stream_nonzeros<Acc, I>(
       a, indptr, true, options, fixed, "spmv",
@@ -292,8 +299,7 @@ void product(const SparseSource& a, const std::vector<I>& indptr, const AnyArray
       });
   ghosts.settle(x, y);
   if (gather)
-    std::fill(y + std::min<std::int64_t>(zeroed, static_cast<std::int64_t>(indptr.size()) - 1),
-              y + static_cast<std::int64_t>(indptr.size()) - 1, Acc{});
+    std::fill(y + zeroed, y + static_cast<std::int64_t>(indptr.size()) - 1, Acc{});  // rows past the last block
 }
 
 // Checks `a`'s members, reads its indptr (int32 when every index fits, else int64) and
@@ -363,7 +369,7 @@ AnyArray spmv(const SparseSource& a, const AnyArray& x, const ooc::Options& opti
         x_bytes + y.nbytes() + indptr.size() * sizeof(I) + (columns ? columns->map->nbytes() + columns->held : 0);
     // Room for rows waiting on ghost values: an eighth of the budget, at most a quarter of
     // what the vectors leave.
-    const std::size_t stash_bytes = columns && columns->ghosts_ready && options.budget > fixed
+    const std::size_t stash_bytes = waits_for_ghosts(columns) && options.budget > fixed
                                         ? std::min(options.budget / 8, (options.budget - fixed) / 4)
                                         : 0;
     fixed += stash_bytes;
