@@ -5,6 +5,7 @@ import io
 import os
 import sys
 import zipfile
+import zlib
 
 import h5py
 import numpy as np
@@ -99,6 +100,19 @@ def validator_seeds(out):
     write(out, 'valid_csr', bytes([3, 3, 4, 2, 0, 1, 2, 2, 0, 2, 2, 1, 1]))
 
 
+def deflate_seeds(out):
+    """Raw deflate streams (no zlib header) of each block type, as zlib makes them."""
+    rng = np.random.default_rng(0)
+    inputs = {'text': b'the quick brown fox jumps over the lazy dog ' * 40,
+              'random': rng.integers(0, 256, 600, dtype=np.uint8).tobytes(),
+              'sorted': np.sort(rng.integers(0, 10 ** 6, 300)).astype(np.int32).tobytes(),
+              'empty': b''}
+    for name, data in inputs.items():
+        for level, strategy in ((0, zlib.Z_DEFAULT_STRATEGY), (6, zlib.Z_DEFAULT_STRATEGY), (6, zlib.Z_FIXED)):
+            c = zlib.compressobj(level, zlib.DEFLATED, -15, 8, strategy)
+            write(out, '%s_%d_%d' % (name, level, strategy), c.compress(data) + c.flush())
+
+
 def main():
     out = sys.argv[1]
     npy_seeds(os.path.join(out, 'npy_header_fuzz'))
@@ -106,6 +120,7 @@ def main():
     mtx_seeds(os.path.join(out, 'mtx_fuzz'))
     h5_seeds(os.path.join(out, 'h5_fuzz'))
     validator_seeds(os.path.join(out, 'sparse_validators_fuzz'))
+    deflate_seeds(os.path.join(out, 'deflate_fuzz'))
 
 
 if __name__ == '__main__':

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "../deflate.hpp"
 #include "../ooc/thread_pool.hpp"
 #include "call.hpp"
 #include "mammoth/allocation.hpp"
@@ -97,19 +98,9 @@ void unshuffle(const std::byte* in, std::size_t n, std::size_t size, std::size_t
   }
 }
 
-struct Compressor {
-  explicit Compressor(int level) : c(libdeflate_alloc_compressor(level)) {
-    if (!c) throw std::bad_alloc();
-  }
-  ~Compressor() { libdeflate_free_compressor(c); }
-  Compressor(const Compressor&) = delete;
-  Compressor& operator=(const Compressor&) = delete;
-  libdeflate_compressor* c;
-};
-
 struct WriteWorker {
   explicit WriteWorker(int level) : compressor(level) {}
-  Compressor compressor;
+  mammoth::detail::DeflateCompressor compressor;
   Scratch plain, shuffled;
 };
 
@@ -451,7 +442,7 @@ bool Dataset::write_direct(const Box& box, const void* src, DType type) const {
           shuffle_run(plain, chunk_elements, item, chunk_elements, 0, shuffled);
           data = shuffled;
         }
-        sizes[k] = libdeflate_zlib_compress(worker->compressor.c, data, chunk_bytes, packed[k].get(bound), bound);
+        sizes[k] = libdeflate_zlib_compress(worker->compressor.get(), data, chunk_bytes, packed[k].get(bound), bound);
         if (sizes[k] == 0) throw Error(object + ": deflating the chunk at " + shape_string(lo) + " failed");
       }
     });

@@ -2,6 +2,7 @@
 // and data straight from the matrix, so saving never copies the arrays.
 #include "mammoth/sparse/zip.hpp"
 
+#include <libdeflate.h>
 #include <zip.h>
 #include <zlib.h>
 
@@ -16,6 +17,7 @@
 #include <map>
 #include <optional>
 
+#include "../deflate.hpp"
 #include "mammoth/error.hpp"
 #include "mammoth/layout.hpp"
 
@@ -195,15 +197,15 @@ std::string ZipReader::read_text(const std::string& member) {
 namespace {
 
 // A deflated member is compressed here, in parallel, not by libzip (one thread, zlib):
-// pigz's way. The member's bytes are cut into kDeflateBlock blocks, each deflated on its
-// own with the 32 KiB before it as preset dictionary (so matches reach back across block
-// edges as in one stream and the size stays that of one stream); every block but the
-// member's last ends with a sync flush (an empty stored block: byte-aligned, not final),
-// the last with Z_FINISH, so the concatenation is one valid deflate stream. The CRC-32s
-// of the blocks combine with crc32_combine. Same level as scipy's save_npz (zlib's
-// default, 6). kRoundBlocks blocks per thread are in memory at once, in and out.
+// pigz's way. The member's bytes are cut into kDeflateBlock blocks, each deflated whole by
+// libdeflate (2-7 times zlib's speed at the same level, the size within a fraction of a per
+// cent); every block but the member's last is made joinable (its final bit cleared, an empty
+// stored block after it, as zlib's sync flush ends a block), so the concatenation is one
+// valid deflate stream. Blocks are deflated without the 32 KiB before them (libdeflate takes
+// no dictionary): 0.2 % larger at 512 KiB blocks than one stream. The CRC-32s of the blocks
+// combine with crc32_combine. Same level as scipy's save_npz (zlib's default, 6).
+// kRoundBlocks blocks per thread are in memory at once, in and out.
 constexpr std::size_t kDeflateBlock = std::size_t{512} << 10;
-constexpr std::size_t kDictionary = 32768;
 constexpr int kRoundBlocks = 1;
 constexpr int kDeflateLevel = 6;
 
@@ -211,38 +213,29 @@ struct DeflatedBlock {
   std::vector<unsigned char> bytes;
   uLong crc = 0;
   std::size_t plain = 0;
-  std::string error;
+  std::exception_ptr error;
 };
 
 struct Deflater {
-  std::vector<char> input;  // the last 32 KiB of the previous round (the dictionary), then this round
+  std::vector<char> input;  // this round's uncompressed bytes
   std::vector<DeflatedBlock> blocks;
-  std::size_t block = 0, pos = 0;  // next compressed byte handed out
-  std::uint64_t consumed = 0;      // uncompressed bytes deflated so far
+  std::vector<std::unique_ptr<detail::DeflateCompressor>> compressors;  // one a thread
+  std::size_t block = 0, pos = 0;                                       // next compressed byte handed out
+  std::uint64_t consumed = 0;                                           // uncompressed bytes deflated so far
   uLong crc = crc32(0L, Z_NULL, 0);
-  bool finished = false;  // the block with Z_FINISH is made
+  bool finished = false;  // the member's last block is made
 };
 
-// Deflates input[begin, begin + n) with the up to 32 KiB before it as dictionary.
-void deflate_block(const char* input, std::size_t before, std::size_t n, bool last, DeflatedBlock& out) {
-  z_stream z{};
-  if (deflateInit2(&z, kDeflateLevel, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    out.error = "deflateInit2 failed";
-    return;
+void deflate_block(detail::DeflateCompressor& compressor, const char* input, std::size_t n, bool last,
+                   DeflatedBlock& out) {
+  try {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(input);
+    out.bytes = detail::deflate_raw(compressor, {bytes, n}, last);
+    out.crc = libdeflate_crc32(0, bytes, n);
+    out.plain = n;
+  } catch (...) {
+    out.error = std::current_exception();
   }
-  const std::size_t dict = std::min(before, kDictionary);
-  if (dict != 0) deflateSetDictionary(&z, reinterpret_cast<const Bytef*>(input - dict), static_cast<uInt>(dict));
-  out.bytes.resize(deflateBound(&z, static_cast<uLong>(n)) + 16);
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input));
-  z.avail_in = static_cast<uInt>(n);
-  z.next_out = out.bytes.data();
-  z.avail_out = static_cast<uInt>(out.bytes.size());
-  const int rc = deflate(&z, last ? Z_FINISH : Z_SYNC_FLUSH);
-  if ((last ? rc != Z_STREAM_END : rc != Z_OK) || z.avail_in != 0) out.error = "deflate failed";
-  out.bytes.resize(out.bytes.size() - z.avail_out);
-  deflateEnd(&z);
-  out.crc = crc32(0L, reinterpret_cast<const Bytef*>(input), static_cast<uInt>(n));
-  out.plain = n;
 }
 
 struct MemberSource {
@@ -282,21 +275,22 @@ struct MemberSource {
     const std::uint64_t left = total() - d.consumed;
     const std::size_t round = static_cast<std::size_t>(std::min<std::uint64_t>(
         left, static_cast<std::uint64_t>(kDeflateBlock) * kRoundBlocks * static_cast<std::uint64_t>(threads)));
-    // Keep the last 32 KiB of the previous round in front: the first block's dictionary.
-    const std::size_t keep = std::min(d.input.size(), kDictionary);
-    if (keep != 0) std::memmove(d.input.data(), d.input.data() + d.input.size() - keep, keep);
-    d.input.resize(keep + round);
-    copy_plain(d.input.data() + keep, d.consumed, round);
+    d.input.resize(round);
+    copy_plain(d.input.data(), d.consumed, round);
     const std::size_t count = std::max<std::size_t>(1, (round + kDeflateBlock - 1) / kDeflateBlock);
     const bool ends = d.consumed + round == total();
+    const int team = std::min<int>(threads, static_cast<int>(count));
+    while (d.compressors.size() < static_cast<std::size_t>(team))
+      d.compressors.push_back(std::make_unique<detail::DeflateCompressor>(kDeflateLevel));
     d.blocks.assign(count, DeflatedBlock{});
-#pragma omp parallel for schedule(dynamic, 1) num_threads(std::min <int>(threads, static_cast <int>(count)))
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team)
     for (std::size_t b = 0; b < count; ++b) {
       const std::size_t begin = b * kDeflateBlock, n = std::min(kDeflateBlock, round - std::min(round, begin));
-      deflate_block(d.input.data() + keep + begin, keep + begin, n, ends && b + 1 == count, d.blocks[b]);
+      deflate_block(*d.compressors[static_cast<std::size_t>(omp_get_thread_num())], d.input.data() + begin, n,
+                    ends && b + 1 == count, d.blocks[b]);
     }
     for (const DeflatedBlock& b : d.blocks) {
-      if (!b.error.empty()) throw Error("zlib: " + b.error);
+      if (b.error) std::rethrow_exception(b.error);
       d.crc = crc32_combine(d.crc, b.crc, static_cast<z_off_t>(b.plain));
     }
     d.consumed += round;
@@ -320,6 +314,14 @@ struct MemberSource {
       done += k;
       d.pos += k;
       if (d.pos == bytes.size()) ++d.block, d.pos = 0;
+    }
+    // The member is written: its buffers and compressors are not held through the members
+    // after it (the archive's sources live until it closes). The CRC and `finished` stay.
+    if (d.finished && d.block == d.blocks.size()) {
+      d.blocks = {};
+      d.input = {};
+      d.compressors.clear();
+      d.block = 0;
     }
     return done;
   }
@@ -393,9 +395,9 @@ struct ZipWriter::Impl {
 
 namespace {
 
-// One deflating thread's input and output block and zlib's state at level 6 (windowBits
-// 15, memLevel 8: ~268 KiB).
-constexpr std::size_t kThreadBytes = kRoundBlocks * 2 * kDeflateBlock + (std::size_t{320} << 10);
+// One deflating thread's input and output block and libdeflate's compressor at level 6
+// (656 KiB).
+constexpr std::size_t kThreadBytes = kRoundBlocks * 2 * kDeflateBlock + (std::size_t{700} << 10);
 
 int all_threads() { return std::max(1, omp_get_max_threads()); }
 
@@ -403,7 +405,7 @@ int all_threads() { return std::max(1, omp_get_max_threads()); }
 
 std::size_t ZipWriter::working_bytes(bool compressed, int threads) {
   if (!compressed) return 0;
-  return kDictionary + static_cast<std::size_t>(threads > 0 ? threads : all_threads()) * kThreadBytes;
+  return static_cast<std::size_t>(threads > 0 ? threads : all_threads()) * kThreadBytes;
 }
 
 int ZipWriter::threads_within(std::size_t memory) {

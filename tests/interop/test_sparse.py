@@ -198,9 +198,11 @@ class SparseInterop(unittest.TestCase):
         self.assertEqual((sp.load_npz(self.p('r.npz')) != m).nnz, 0)
 
     def test_deflated_npz_in_parallel_blocks_is_one_stream(self):
-        # Members of several MiB are deflated in 1 MiB blocks on all threads (pigz's way);
-        # Python's zipfile inflates each member as one stream and checks its CRC, and the
-        # archive is within 2% of scipy's own (same zlib level).
+        # Members of several MiB are deflated in 512 KiB blocks on all threads (pigz's way,
+        # libdeflate's deflater, the blocks joined into one stream); Python's zipfile inflates
+        # each member as one stream and checks its CRC, and the archive is at most 2% larger
+        # than scipy's own at the same level (6). libdeflate's is smaller here (0.958x: the
+        # sorted indices deflate 12% smaller), so the bound is one-sided.
         import zipfile
         m = sp.random(4000, 5000, density=0.1, format='csr', random_state=7, dtype=np.float64)
         m.data = np.round(m.data * 1000) / 8  # some redundancy, so matches cross block edges
@@ -221,7 +223,7 @@ class SparseInterop(unittest.TestCase):
                 np.testing.assert_array_equal(r.data, m.data)
                 np.testing.assert_array_equal(r.indices, m.indices)
                 np.testing.assert_array_equal(r.indptr, m.indptr)
-                self.assertLess(abs(os.path.getsize(out) / os.path.getsize(peer) - 1), 0.02)
+                self.assertLess(os.path.getsize(out) / os.path.getsize(peer), 1.02)
 
     def test_unsorted_mtx_is_sorted_into_csr_in_bounded_memory(self):
         import h5py
