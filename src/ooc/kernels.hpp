@@ -91,15 +91,24 @@ void dot4(const T* a, std::int64_t lda, std::int64_t n, const X* x, Acc* y) {
 inline constexpr std::int64_t kSmall = 16;
 
 template <int N, class T, class X, class Acc>
-void gemv_small(const T* a, std::int64_t rows, const X* x, Acc* y) {
+void gemv_small(const T* a, std::int64_t rows, const X* x, Acc* y, bool overwrite) {
   Acc xr[N];
   for (int j = 0; j < N; ++j) xr[j] = static_cast<Acc>(x[j]);
-  for (std::int64_t i = 0; i < rows; ++i) {
-    const T* row = a + i * N;
-    Acc s{};
-    for (int j = 0; j < N; ++j) s += static_cast<Acc>(load(row + j)) * xr[j];
-    y[i] += s;
-  }
+  const auto rows_into = [&]<bool Overwrite>() {
+    for (std::int64_t i = 0; i < rows; ++i) {
+      const T* row = a + i * N;
+      Acc s{};
+      for (int j = 0; j < N; ++j) s += static_cast<Acc>(load(row + j)) * xr[j];
+      if constexpr (Overwrite)
+        y[i] = s;
+      else
+        y[i] += s;
+    }
+  };
+  if (overwrite)
+    rows_into.template operator()<true>();
+  else
+    rows_into.template operator()<false>();
 }
 
 // out[0:N] += Aᵀ·y over `rows` rows of N columns, the N sums in registers.
@@ -143,17 +152,20 @@ void row_sums_small(const T* p, std::int64_t rows, bool squares, Out* o) {
 // leaves one thread idle a third of the time).
 inline constexpr std::int64_t kSplitColumns = 2048;
 
-// y[0:rows] += A·x for a rows×cols tile A (x: the tile's columns).
+// y[0:rows] += A·x for a rows×cols tile A (x: the tile's columns); y = A·x with
+// `overwrite` (y's old values are not read: a tall-skinny matrix's y, as large as a fifth of
+// A, is then neither zeroed first nor read back).
 template <class T, class X, class Acc>
-void gemv(const T* a, std::int64_t rows, std::int64_t cols, const X* x, Acc* y, int threads) {
+void gemv(const T* a, std::int64_t rows, std::int64_t cols, const X* x, Acc* y, int threads, bool overwrite = false) {
   if (cols <= kSmall && cols > 0 && !is_complex_v<Acc>) {
     with_small_cols(cols, [&](auto n) {
       detail::parallel_for(rows, threads, 4096, [&](std::int64_t r0, std::int64_t r1) {
-        gemv_small<decltype(n)::value>(a + r0 * cols, r1 - r0, x, y + r0);
+        gemv_small<decltype(n)::value>(a + r0 * cols, r1 - r0, x, y + r0, overwrite);
       });
     });
     return;
   }
+  if (overwrite) std::fill(y, y + rows, Acc{});
   const auto rows_of = [&](std::int64_t r0, std::int64_t r1, std::int64_t c0, std::int64_t c1, Acc* out) {
     std::int64_t i = r0;
     for (; i + 4 <= r1; i += 4) dot4(a + i * cols + c0, cols, c1 - c0, x + c0, out + (i - r0));

@@ -11,10 +11,13 @@ namespace mammoth::ooc::isa {
 
 struct Kernels {
   const char* name;  // "avx512", "avx2" or "baseline"
-  void (*gemv_f32)(const float* a, std::int64_t rows, std::int64_t cols, const double* x, double* y, int threads);
+  void (*gemv_f32)(const float* a, std::int64_t rows, std::int64_t cols, const double* x, double* y, int threads,
+                   bool overwrite);
   // x kept float32 for a float32 matrix: half the traffic of x, the same sums.
-  void (*gemv_f32_x32)(const float* a, std::int64_t rows, std::int64_t cols, const float* x, double* y, int threads);
-  void (*gemv_f64)(const double* a, std::int64_t rows, std::int64_t cols, const double* x, double* y, int threads);
+  void (*gemv_f32_x32)(const float* a, std::int64_t rows, std::int64_t cols, const float* x, double* y, int threads,
+                       bool overwrite);
+  void (*gemv_f64)(const double* a, std::int64_t rows, std::int64_t cols, const double* x, double* y, int threads,
+                   bool overwrite);
   void (*gemv_t_f32)(const float* a, std::int64_t rows, std::int64_t cols, const double* y, double* out, int threads);
   void (*gemv_t_f64)(const double* a, std::int64_t rows, std::int64_t cols, const double* y, double* out, int threads);
   double (*sum_f32)(const float* p, std::int64_t n);
@@ -39,14 +42,17 @@ inline constexpr bool has_fast_kernels<float> = true;
 template <>
 inline constexpr bool has_fast_kernels<double> = true;
 
-inline void gemv(const float* a, std::int64_t rows, std::int64_t cols, const double* x, double* y, int threads) {
-  best().gemv_f32(a, rows, cols, x, y, threads);
+inline void gemv(const float* a, std::int64_t rows, std::int64_t cols, const double* x, double* y, int threads,
+                 bool overwrite = false) {
+  best().gemv_f32(a, rows, cols, x, y, threads, overwrite);
 }
-inline void gemv(const float* a, std::int64_t rows, std::int64_t cols, const float* x, double* y, int threads) {
-  best().gemv_f32_x32(a, rows, cols, x, y, threads);
+inline void gemv(const float* a, std::int64_t rows, std::int64_t cols, const float* x, double* y, int threads,
+                 bool overwrite = false) {
+  best().gemv_f32_x32(a, rows, cols, x, y, threads, overwrite);
 }
-inline void gemv(const double* a, std::int64_t rows, std::int64_t cols, const double* x, double* y, int threads) {
-  best().gemv_f64(a, rows, cols, x, y, threads);
+inline void gemv(const double* a, std::int64_t rows, std::int64_t cols, const double* x, double* y, int threads,
+                 bool overwrite = false) {
+  best().gemv_f64(a, rows, cols, x, y, threads, overwrite);
 }
 inline void gemv_t(const float* a, std::int64_t rows, std::int64_t cols, const double* y, double* out, int threads) {
   best().gemv_t_f32(a, rows, cols, y, out, threads);

@@ -15,13 +15,13 @@ namespace {
 // kernels.hpp's gemv and gemv_t, through the CPU's best copy (kernels_isa.hpp) for
 // float32/float64 tiles with float64 accumulators.
 template <class T, class X, class Acc>
-void gemv(const T* a, std::int64_t rows, std::int64_t cols, const X* x, Acc* y, int threads) {
+void gemv(const T* a, std::int64_t rows, std::int64_t cols, const X* x, Acc* y, int threads, bool overwrite = false) {
   if constexpr (std::is_same_v<X, float> && !std::is_same_v<T, float>) {
     throw TypeError("a float32 x is only read beside a float32 matrix");  // product() rules it out
   } else if constexpr (isa::has_fast_kernels<T> && std::is_same_v<Acc, double>) {
-    isa::gemv(a, rows, cols, x, y, threads);
+    isa::gemv(a, rows, cols, x, y, threads, overwrite);
   } else {
-    kernels::gemv(a, rows, cols, x, y, threads);
+    kernels::gemv(a, rows, cols, x, y, threads, overwrite);
   }
 }
 
@@ -174,9 +174,8 @@ void product_streamed(BlockStore& a, BlockStore& x, BlockStore& y, bool transpos
         if (transpose) {
           gemv_t(tile, rows, cols, reinterpret_cast<const Acc*>(b.in[1]), w + c0, threads);
         } else {
-          Acc* out = reinterpret_cast<Acc*>(b.out);
-          std::fill(out, out + rows, Acc{});
-          gemv(tile, rows, cols, w, out, threads);
+          // Blocks of whole rows (a streamed y): each block's rows of y are set, not summed.
+          gemv(tile, rows, cols, w, reinterpret_cast<Acc*>(b.out), threads, true);
         }
       }
     });

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace mammoth::ooc::isa {
@@ -31,25 +32,31 @@ void check_copy(const Kernels& k, std::int64_t rows, std::int64_t cols, int thre
   const std::vector<T> a = values<T>(rows * cols, 1);
   const std::vector<double> x = values<double>(cols, 2), y = values<double>(rows, 3);
   std::vector<double> ax(static_cast<std::size_t>(rows), 1.0), aty(static_cast<std::size_t>(cols), 1.0);
-  std::vector<double> ax_ref = ax, aty_ref = aty;
+  std::vector<double> ax_ref = ax, aty_ref = aty, set_ref(static_cast<std::size_t>(rows), 0.0);
   double total = 0;
   for (std::int64_t i = 0; i < rows; ++i)
     for (std::int64_t j = 0; j < cols; ++j) {
       const double v = a[static_cast<std::size_t>(i * cols + j)];
       ax_ref[static_cast<std::size_t>(i)] += v * x[static_cast<std::size_t>(j)];
+      set_ref[static_cast<std::size_t>(i)] += v * x[static_cast<std::size_t>(j)];
       aty_ref[static_cast<std::size_t>(j)] += v * y[static_cast<std::size_t>(i)];
       total += v;
     }
+  // overwrite: y = A·x whatever y held (NaN here), never read.
+  std::vector<double> set(static_cast<std::size_t>(rows), std::numeric_limits<double>::quiet_NaN());
   if constexpr (std::is_same_v<T, float>) {
-    k.gemv_f32(a.data(), rows, cols, x.data(), ax.data(), threads);
+    k.gemv_f32(a.data(), rows, cols, x.data(), ax.data(), threads, false);
+    k.gemv_f32(a.data(), rows, cols, x.data(), set.data(), threads, true);
     k.gemv_t_f32(a.data(), rows, cols, y.data(), aty.data(), threads);
     EXPECT_EQ(k.sum_f32(a.data(), rows * cols), total) << k.name;
   } else {
-    k.gemv_f64(a.data(), rows, cols, x.data(), ax.data(), threads);
+    k.gemv_f64(a.data(), rows, cols, x.data(), ax.data(), threads, false);
+    k.gemv_f64(a.data(), rows, cols, x.data(), set.data(), threads, true);
     k.gemv_t_f64(a.data(), rows, cols, y.data(), aty.data(), threads);
     EXPECT_EQ(k.sum_f64(a.data(), rows * cols), total) << k.name;
   }
   EXPECT_EQ(ax, ax_ref) << k.name << " gemv " << rows << "x" << cols << " threads " << threads;
+  EXPECT_EQ(set, set_ref) << k.name << " gemv overwriting " << rows << "x" << cols << " threads " << threads;
   EXPECT_EQ(aty, aty_ref) << k.name << " gemv_t " << rows << "x" << cols << " threads " << threads;
 }
 
