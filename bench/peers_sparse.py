@@ -62,6 +62,13 @@ def _against_scipy(bench):
     peer_s, peer_mib = bench.time_peer(lambda: A.dot(b), reps=10)
     s, mib = ours(bench, 'spmv', 10, input=path)
     bench.report('sparse CSR SpMV A.dot(b)', peer_s, s, peer_mib, mib)
+    # The limit: SpMV reads the matrix once (values, int32 column indices, row pointers);
+    # a plain sum of as many bytes on every core, in the same run, is the bandwidth it can reach.
+    stream_s, _ = ours(bench, 'stream', 10, input=path)
+    matrix_gb = (A.nnz * 12 + (A.shape[0] + 1) * 4) / 1e9
+    print(f'  (SpMV reads {matrix_gb * 1e3:.0f} MB of matrix: ours {matrix_gb / s:.1f} GB/s, scipy '
+          f'{matrix_gb / peer_s:.1f} GB/s; a plain read of as many bytes on every core {matrix_gb / stream_s:.1f} GB/s: '
+          f'SpMV at {100 * stream_s / s:.0f} % of it)', flush=True)
 
     for name, fn, op, r in (('csr->csc', A.tocsc, 'tocsc', reps), ('csr->coo', A.tocoo, 'tocoo', reps),
                             ('csr->coo (copy)', lambda: A.tocoo(copy=True), 'tocoo-copy', reps),

@@ -85,6 +85,20 @@ Timing run(const std::string& op, const std::string& input, std::int64_t rows, s
     });
   if (op == "spmv-stream") return spmv_stream(input, budget, block, reps);
   const auto a = sparse::load_npz<Csr<double, std::int32_t>>(input);
+  if (op == "stream") {
+    // Sums as many bytes as SpMV must read of the matrix (values, column indices, row
+    // pointers) with every thread: the memory bandwidth SpMV can hope for, measured
+    // beside it (bench/sparse_bench's BM_StreamRead, here for peers.py).
+    const std::size_t bytes = static_cast<std::size_t>(a.nnz()) * (sizeof(double) + sizeof(std::int32_t)) +
+                              static_cast<std::size_t>(a.rows + 1) * sizeof(std::int32_t);
+    std::vector<double> buf(bytes / sizeof(double), 1.0);
+    return time_op(reps, [&] {
+      double s = 0;
+#pragma omp parallel for reduction(+ : s) schedule(static)
+      for (std::size_t i = 0; i < buf.size(); ++i) s += buf[i];
+      if (s < 0) std::abort();
+    });
+  }
   if (op == "spmv") {
     const std::vector<double> x = vector_x(a.cols);
     std::vector<double> y(static_cast<std::size_t>(a.rows));
@@ -121,7 +135,7 @@ int main(int argc, char** argv) {
   app.add_option("--op", op, "operation")
       ->required()
       ->check(
-          CLI::IsMember({"random", "load", "spmv", "spmv-stream", "tocsc", "tocoo", "tocoo-copy", "tolil", "todok"}));
+          CLI::IsMember({"random", "load", "spmv", "spmv-stream", "stream", "tocsc", "tocoo", "tocoo-copy", "tolil", "todok"}));
   app.add_option("--input", input, "CSR float64 .npz (spmv-stream: also FILE.h5:/group); all ops but random");
   app.add_option("--rows", rows, "random: rows");
   app.add_option("--cols", cols, "random: columns");
