@@ -42,6 +42,9 @@ class OutputCommit {
   // Where to write: a spec of the same format as the destination.
   const std::string& spec() const { return temp_spec_; }
   const std::string& destination() const { return final_spec_; }
+  // True when the output is an object written inside an existing HDF5 file (which other
+  // objects share), not a temporary file of its own.
+  bool in_place() const { return in_place_; }
   // Makes what was written to spec() the destination. The writer has closed it. A cancel
   // requested meanwhile (Ctrl-C) throws ooc::Cancelled instead: a cancelled run never commits.
   void commit();

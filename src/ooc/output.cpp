@@ -64,9 +64,12 @@ AtomicOutput::AtomicOutput(const std::string& spec, const CreateOptions& options
   } catch (const Error& e) {
     throw Error(commit_.name_destination(e.what()));
   }
-  // The new (temporary) object reaches the disk before any data: a SIGKILL from here on
-  // leaves a file whose metadata are whole, holding one stale temporary link.
-  store_->flush();
+  // An object new inside an existing HDF5 file reaches the disk before any data: a SIGKILL
+  // from here on leaves that file's metadata whole, holding one stale temporary link. A
+  // temporary file of its own needs no such sync (it only ever becomes the destination
+  // through commit(), whose sync and rename follow): one synchronous write less per command
+  // (0.3 ms on this disk, more on a network file system).
+  if (commit_.in_place()) store_->flush();
 }
 
 void AtomicOutput::commit() {

@@ -164,7 +164,7 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
   const Box whole_block{Shape(grid.shape().size(), 0), grid.block()};
   std::vector<Source> sources;
   for (const Input& in : inputs) {
-    Source s{in, std::nullopt, {}};
+    Source s{in, std::nullopt, {}, {}, nullptr, {}};
     if (!in.private_copy) s.map = in.store->mapped();
     sources.push_back(std::move(s));
   }
