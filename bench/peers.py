@@ -13,9 +13,10 @@ process only: it re-executes itself without them and hands them back to mammoth'
 --peer-coretype NAME instead pins the peers' OpenBLAS to kernel NAME (e.g. Haswell, SkylakeX:
 what a newer OpenBLAS than Debian's 0.3.21 picks on this CPU), again for the peers only.
 
-Our whole-process times include starting the program (~6 ms of CPU: 45 shared libraries,
-most pulled in by libhdf5) and writing the output; the peers time one call in a running
-interpreter. Rows marked "in-process" set the peer's time against the engine's own time, the
+Our whole-process times include starting the program (~3 ms of CPU: libhdf5 and the C++
+runtime are linked in, 15 shared libraries are left) and writing the output; the peers time
+one call in a running interpreter. The header states the physical limit of the warm rows: the
+memory's bandwidth, 1 GiB read on every core (the cold rows state `dd`'s). Rows marked "in-process" set the peer's time against the engine's own time, the
 one the command's summary line prints (opening the output, the computation, the commit).
 
 usage: bench/peers.py [--mammoth PATH] [--work DIR] [--only MODULE[,MODULE]] [--quick]
@@ -91,7 +92,18 @@ class Bench:
             print(f"# peers pinned to OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']}", flush=True)
         load = os.getloadavg()
         print(f"# machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
+        print(f"# memory bandwidth: {self.memory_bandwidth()}", flush=True)
         print(f"{'name':46s} {'peer_s':>9s} {'ours_s':>9s} {'ratio':>7s}  {'peer MiB':>9s} {'ours MiB':>9s}", flush=True)
+
+    def memory_bandwidth(self):
+        """The physical limit of every warm row: 1 GiB (past this VM's 300 MB L3) read on every
+        core, as the kernels read (bench/sparse_workloads --op stream)."""
+        program = self.program('sparse_workloads')
+        if not program.exists():
+            return 'not measured (bench/sparse_workloads not built)'
+        out = subprocess.run([str(program), '--op', 'stream', '--block', '1GiB', '--reps', '5'],
+                             check=True, capture_output=True, text=True).stdout
+        return f"{2 ** 30 / json.loads(out)['seconds'] / 1e9:.1f} GB/s (a 1 GiB read on every core)"
 
     def path(self, name):
         return str(self.work / name)

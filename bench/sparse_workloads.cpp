@@ -88,12 +88,14 @@ Timing run(const std::string& op, const std::string& input, std::int64_t rows, s
     // Sums as many bytes as SpMV must read of the matrix (values, column indices, row
     // pointers) with every thread: the memory bandwidth SpMV can hope for, measured
     // beside it (bench/sparse_bench's BM_StreamRead, here for peers.py).
-    // The matrix itself is not loaded: only the buffer is in memory, as only the matrix is for spmv.
-    const sparse::SparseSource a = sparse::open_sparse(input);
-    // --block: another size (peers.py also reads 1 GiB, past the 300 MB L3 this VM reports).
-    const std::size_t bytes = block ? block
-                                    : static_cast<std::size_t>(a.nnz()) * (sizeof(double) + sizeof(std::int32_t)) +
-                                          static_cast<std::size_t>(a.rows + 1) * sizeof(std::int32_t);
+    // The matrix itself is not loaded: only the buffer is in memory, as only the matrix is
+    // for spmv. --block: another size, no --input needed (peers.py reads 1 GiB, past the
+    // 300 MB L3 this VM reports: the memory's bandwidth, printed in its header).
+    const std::size_t bytes = block ? block : [&] {
+      const sparse::SparseSource a = sparse::open_sparse(input);
+      return static_cast<std::size_t>(a.nnz()) * (sizeof(double) + sizeof(std::int32_t)) +
+             static_cast<std::size_t>(a.rows + 1) * sizeof(std::int32_t);
+    }();
     // Integers: a vector add of them takes one cycle, so the memory, not a floating-point
     // add's latency, sets the pace (a float64 sum ran at two thirds of SpMV's speed here).
     sparse::Vec<std::uint64_t> buf(bytes / sizeof(std::uint64_t), 1);  // huge pages, as the matrix's arrays
