@@ -398,7 +398,9 @@ TEST(Stream, BlocksRampUpButCutRowsOnlyAtTheLargest) {
 TEST(Stream, EmptyRowsAndPiecesOfAnUninitialisedY) {
   TempDir dir;
   const std::int64_t rows = 300, cols = 400;
-  Csr<double, std::int32_t> a(rows, cols);
+  Csr<double, std::int32_t> a;
+  a.rows = rows;
+  a.cols = cols;
   a.indptr.assign(rows + 1, 0);
   std::vector<std::int32_t> indices;
   std::vector<double> data;
