@@ -14,6 +14,7 @@
 #include "mammoth/sparse/random.hpp"
 #include "mammoth/sparse/spmv.hpp"
 #include "mammoth/sparse/stream.hpp"
+#include "stream_read.hpp"
 
 #ifdef MAMMOTH_HAVE_EIGEN
 #include <Eigen/SparseCore>
@@ -33,32 +34,15 @@ std::vector<double> vector_x() {
   return x;
 }
 
-// Bytes SpMV must read at least: values + column indices + row pointers.
 double spmv_bytes(const Csr<double, std::int32_t>& a) {
-  return static_cast<double>(a.nnz()) * (sizeof(double) + sizeof(std::int32_t)) +
-         static_cast<double>(a.rows + 1) * sizeof(std::int32_t);
+  return static_cast<double>(mammoth::bench::spmv_matrix_bytes(a.nnz(), a.rows));
 }
 
 void BM_StreamRead(benchmark::State& state) {
-  // Sums 120 MB (the SpMV matrix's bytes) with every thread: the bandwidth SpMV can hope for.
-  // Integers: their one-cycle vector add leaves the memory to set the pace (a float64 sum
-  // is held to one add per four cycles a thread and measured less than SpMV itself).
-  Vec<std::uint64_t> buf(static_cast<std::size_t>(spmv_bytes(matrix()) / sizeof(std::uint64_t)));
+  // As many bytes as the SpMV matrix (120 MB), read as SpMV reads them (stream_read.hpp).
+  Vec<std::uint64_t> buf(mammoth::bench::spmv_matrix_bytes(matrix().nnz(), matrix().rows) / sizeof(std::uint64_t));
   std::fill(buf.begin(), buf.end(), 1);
-  // Software prefetch 2 KiB ahead, as the SpMV kernel (this machine's hardware prefetcher
-  // stops at every 4 KiB page).
-  for (auto _ : state) {
-    std::uint64_t s = 0;
-#pragma omp parallel for reduction(+ : s) schedule(static)
-    for (std::size_t i = 0; i < buf.size(); i += 8) {
-      prefetch(buf.data(), static_cast<std::int64_t>(i) + kPrefetchAhead);
-      std::uint64_t part = 0;
-#pragma omp simd reduction(+ : part)
-      for (std::size_t k = i; k < std::min(i + 8, buf.size()); ++k) part += buf[k];
-      s += part;
-    }
-    benchmark::DoNotOptimize(s);
-  }
+  for (auto _ : state) benchmark::DoNotOptimize(mammoth::bench::stream_read(buf));
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * buf.size() * sizeof(std::uint64_t)));
 }
 BENCHMARK(BM_StreamRead)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -26,6 +26,7 @@
 #include "mammoth/sparse/spmv.hpp"
 #include "mammoth/sparse/stream.hpp"
 #include "mammoth/units.hpp"
+#include "stream_read.hpp"
 
 namespace mammoth {
 namespace {
@@ -85,41 +86,17 @@ Timing run(const std::string& op, const std::string& input, std::int64_t rows, s
     });
   if (op == "spmv-stream") return spmv_stream(input, budget, block, reps);
   if (op == "stream") {
-    // Sums as many bytes as SpMV must read of the matrix (values, column indices, row
-    // pointers) with every thread: the memory bandwidth SpMV can hope for, measured
-    // beside it (bench/sparse_bench's BM_StreamRead, here for peers.py).
+    // As many bytes as SpMV must read of the matrix, read as it reads them (stream_read.hpp).
     // The matrix itself is not loaded: only the buffer is in memory, as only the matrix is
     // for spmv. --block: another size, no --input needed (peers.py reads 1 GiB, past the
     // 300 MB L3 this VM reports: the memory's bandwidth, printed in its header).
     const std::size_t bytes = block ? block : [&] {
       const sparse::SparseSource a = sparse::open_sparse(input);
-      return static_cast<std::size_t>(a.nnz()) * (sizeof(double) + sizeof(std::int32_t)) +
-             static_cast<std::size_t>(a.rows + 1) * sizeof(std::int32_t);
+      return bench::spmv_matrix_bytes(a.nnz(), a.rows);
     }();
-    // Integers: a vector add of them takes one cycle, so the memory, not a floating-point
-    // add's latency, sets the pace (a float64 sum ran at two thirds of SpMV's speed here).
     sparse::Vec<std::uint64_t> buf(bytes / sizeof(std::uint64_t), 1);  // huge pages, as the matrix's arrays
     return time_op(reps, [&] {
-      std::uint64_t s = 0;
-#pragma omp parallel reduction(+ : s)
-      {
-        // Each thread one contiguous half, as SpMV's threads take theirs.
-        const std::size_t t = static_cast<std::size_t>(omp_get_thread_num()), nt = omp_get_num_threads();
-        const std::size_t i0 = buf.size() * t / nt, i1 = buf.size() * (t + 1) / nt;
-        // Software prefetch 2 KiB ahead, as the SpMV kernel asks for its values
-        // (sparse::kPrefetchAhead): this machine's hardware prefetcher stops at every 4 KiB
-        // page, and a read without it ran at two thirds of SpMV's bandwidth.
-        std::uint64_t part = 0;
-        std::size_t i = i0;
-        for (; i + 8 <= i1; i += 8) {
-          sparse::prefetch(buf.data(), static_cast<std::int64_t>(i) + sparse::kPrefetchAhead);
-#pragma omp simd reduction(+ : part)
-          for (std::size_t k = i; k < i + 8; ++k) part += buf[k];
-        }
-        for (; i < i1; ++i) part += buf[i];
-        s += part;
-      }
-      if (s != buf.size()) std::abort();
+      if (bench::stream_read(buf) != buf.size()) std::abort();
     });
   }
   const auto a = sparse::load_npz<Csr<double, std::int32_t>>(input);
