@@ -90,25 +90,19 @@ void dot4(const T* a, std::int64_t lda, std::int64_t n, const X* x, Acc* y) {
 // loop would spend most of its time entering and leaving a 10-element vector loop.
 inline constexpr std::int64_t kSmall = 16;
 
-template <int N, class T, class X, class Acc>
-void gemv_small(const T* a, std::int64_t rows, const X* x, Acc* y, bool overwrite) {
+template <int N, bool Overwrite, class T, class X, class Acc>
+void gemv_small(const T* a, std::int64_t rows, const X* x, Acc* y) {
   Acc xr[N];
   for (int j = 0; j < N; ++j) xr[j] = static_cast<Acc>(x[j]);
-  const auto rows_into = [&]<bool Overwrite>() {
-    for (std::int64_t i = 0; i < rows; ++i) {
-      const T* row = a + i * N;
-      Acc s{};
-      for (int j = 0; j < N; ++j) s += static_cast<Acc>(load(row + j)) * xr[j];
-      if constexpr (Overwrite)
-        y[i] = s;
-      else
-        y[i] += s;
-    }
-  };
-  if (overwrite)
-    rows_into.template operator()<true>();
-  else
-    rows_into.template operator()<false>();
+  for (std::int64_t i = 0; i < rows; ++i) {
+    const T* row = a + i * N;
+    Acc s{};
+    for (int j = 0; j < N; ++j) s += static_cast<Acc>(load(row + j)) * xr[j];
+    if constexpr (Overwrite)
+      y[i] = s;
+    else
+      y[i] += s;
+  }
 }
 
 // out[0:N] += Aᵀ·y over `rows` rows of N columns, the N sums in registers.
@@ -160,7 +154,11 @@ void gemv(const T* a, std::int64_t rows, std::int64_t cols, const X* x, Acc* y, 
   if (cols <= kSmall && cols > 0 && !is_complex_v<Acc>) {
     with_small_cols(cols, [&](auto n) {
       detail::parallel_for(rows, threads, 4096, [&](std::int64_t r0, std::int64_t r1) {
-        gemv_small<decltype(n)::value>(a + r0 * cols, r1 - r0, x, y + r0, overwrite);
+        constexpr int kCols = decltype(n)::value;
+        if (overwrite)
+          gemv_small<kCols, true>(a + r0 * cols, r1 - r0, x, y + r0);
+        else
+          gemv_small<kCols, false>(a + r0 * cols, r1 - r0, x, y + r0);
       });
     });
     return;
