@@ -36,13 +36,10 @@ class BitReader {
   std::uint32_t peek(int k) const {
     const std::size_t byte = static_cast<std::size_t>(pos_ >> 3);
     std::uint64_t w = 0;
-    if constexpr (std::endian::native == std::endian::little) {
-      if (byte + 8 <= s_.size()) {
-        std::memcpy(&w, s_.data() + byte, 8);
-        return static_cast<std::uint32_t>((w >> (pos_ & 7)) & ((std::uint64_t{1} << k) - 1));
-      }
-    }
-    for (std::size_t i = 0; i < 8 && byte + i < s_.size(); ++i) w |= std::uint64_t{s_[byte + i]} << (8 * i);
+    if (std::endian::native == std::endian::little && byte + 8 <= s_.size())
+      std::memcpy(&w, s_.data() + byte, 8);
+    else
+      for (std::size_t i = 0; i < 8 && byte + i < s_.size(); ++i) w |= std::uint64_t{s_[byte + i]} << (8 * i);
     return static_cast<std::uint32_t>((w >> (pos_ & 7)) & ((std::uint64_t{1} << k) - 1));
   }
   void skip(std::uint64_t k) {
