@@ -85,7 +85,9 @@ class FileMap final : public Storage {
   // The policy above, over bytes [offset, offset + bytes) of data() (clipped to it).
   void advise(Access hint, std::size_t offset, std::size_t bytes);
   void populate(std::size_t offset, std::size_t bytes);
-  void release(std::size_t offset, std::size_t bytes);
+  // `written`: the range holds whole written data, so its write-back may start now; false
+  // for the span of a box whose pages other boxes have yet to fill (only unmapped then).
+  void release(std::size_t offset, std::size_t bytes, bool written = true);
   void sync(std::size_t offset, std::size_t bytes, bool wait);
   // Bytes of [offset, offset + bytes) whose pages are in memory (mincore).
   std::size_t resident_bytes(std::size_t offset, std::size_t bytes) const;

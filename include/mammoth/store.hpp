@@ -26,6 +26,7 @@ struct Box {
   static Box whole(const Shape& shape) { return Box{Shape(shape.size(), 0), shape}; }
   // Rows [begin, end) of an array of `shape` (all of every other axis).
   static Box rows(const Shape& shape, std::int64_t begin, std::int64_t end);
+  friend bool operator==(const Box&, const Box&) = default;
 };
 
 // Throws ShapeError naming `context` unless `box` lies inside `shape`.

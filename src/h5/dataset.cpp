@@ -298,7 +298,11 @@ std::pair<std::size_t, std::size_t> Dataset::mapped_rows(const Box& box) const {
 
 void Dataset::release(const Box& box) const {
   const auto [begin, end] = mapped_rows(box);
-  if (end > begin) FileMap::of((*mapping_)->storage())->release(begin, end - begin);
+  // Whole rows are whole data; a block of columns shares its rows' pages with the blocks
+  // beside it, whose write-back must wait until they are filled.
+  bool whole_rows = true;
+  for (std::size_t i = 1; i < box.count.size(); ++i) whole_rows = whole_rows && box.count[i] == shape_[i];
+  if (end > begin) FileMap::of((*mapping_)->storage())->release(begin, end - begin, whole_rows);
 }
 
 }  // namespace mammoth::h5

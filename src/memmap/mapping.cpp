@@ -176,11 +176,11 @@ void FileMap::populate(std::size_t offset, std::size_t bytes) {
                   EIO);
 }
 
-void FileMap::release(std::size_t offset, std::size_t bytes) {
+void FileMap::release(std::size_t offset, std::size_t bytes, bool written) {
   if (is_private()) return;
   const auto [start, length] = page_span(offset, bytes);
   if (length == 0) return;
-  if (fd_ >= 0)
+  if (fd_ >= 0 && written)
     (void)::sync_file_range(fd_, file_offset_ + static_cast<std::int64_t>(offset), static_cast<std::int64_t>(bytes),
                             SYNC_FILE_RANGE_WRITE);
   (void)::madvise(start, length, MADV_DONTNEED);

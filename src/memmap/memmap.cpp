@@ -234,7 +234,9 @@ void Memmap::advise(Access hint, const Box& box) {
 void Memmap::release(const Box& box) {
   require_open("release()");
   const auto [first, end] = byte_span(box);
-  storage_->release(first, end - first);
+  // A box of one run (its span is its bytes) is whole; the span of a block of columns also
+  // covers other blocks' bytes, whose pages would be written back before they are filled.
+  storage_->release(first, end - first, end - first == static_cast<std::size_t>(box.size()) * dtype().itemsize());
 }
 
 std::size_t Memmap::resident_bytes(const Box& box) const {

@@ -87,6 +87,45 @@ class OocTest(unittest.TestCase):
                 self.assertEqual(r.dtype, want.dtype)
                 np.testing.assert_allclose(r, want, rtol=1e-10)
 
+    def test_out_dtype_rounds_the_float64_sums_once(self):
+        # numpy's `A @ x` of float32 operands is float32; --out-dtype float32 writes that dtype,
+        # the float64 sums rounded once (within one float32 ulp of the exact product).
+        A = self.rng.random((70_000, 7), dtype=np.float32)
+        x, y = self.rng.random(7, dtype=np.float32), self.rng.random(70_000, dtype=np.float32)
+        np.save(self.path('x.npy'), x)
+        np.save(self.path('y.npy'), y)
+        want = {'matvec': A.astype(np.float64) @ x, 'rmatvec': A.T.astype(np.float64) @ y}
+        for spec in self.sources(A):
+            for budget in ['64MiB', '1060k']:  # 1060k: the vector of length 70,000 streams block by block
+                for op, args in (('matvec', [spec, self.path('x.npy')]),
+                                 ('rmatvec', ['--transpose', spec, self.path('y.npy')])):
+                    with self.subTest(spec=spec, budget=budget, op=op):
+                        self.ok('matvec', *args, '-o', self.path('r.npy'), '--out-dtype', 'float32',
+                                '--budget', budget, '-q')
+                        r = np.load(self.path('r.npy'))
+                        self.assertEqual(r.dtype, (A @ x).dtype)
+                        np.testing.assert_allclose(r, want[op].astype(np.float32), rtol=1.2e-7, atol=0)
+        A = A[:50]
+        np.save(self.path('A.npy'), A)
+        printed = self.ok('matvec', self.path('A.npy'), self.path('x.npy'), '--out-dtype', 'float32', '-q')
+        values = np.array([float(v) for v in printed.stdout.split()])
+        np.testing.assert_array_equal(values, values.astype(np.float32).astype(np.float64))
+        B = self.rng.random((7, 5), dtype=np.float32)
+        np.save(self.path('B.npy'), B)
+        self.ok('matmul', self.path('A.npy'), self.path('B.npy'), '-o', self.path('C.npy'), '--out-dtype', 'float32',
+                '-q')
+        C = np.load(self.path('C.npy'))
+        self.assertEqual(C.dtype, np.float32)
+        np.testing.assert_allclose(C, (A.astype(np.float64) @ B).astype(np.float32), rtol=1.2e-7, atol=0)
+        # A complex product is not silently made real; an unknown type is a usage error.
+        np.save(self.path('Z.npy'), (A + 1j).astype(np.complex64))
+        r = mammoth('matvec', self.path('Z.npy'), self.path('x.npy'), '-o', self.path('z.npy'), '--out-dtype', 'float32')
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('imaginary', r.stderr)
+        self.assertFalse(os.path.exists(self.path('z.npy')))
+        r = mammoth('matvec', self.path('A.npy'), self.path('x.npy'), '--out-dtype', 'int8')
+        self.assertEqual(r.returncode, 2, r.stderr)
+
     def test_matvec_vector_from_hdf5_and_printed_result(self):
         A = self.rng.random((5, 4))
         x = self.rng.random(4)

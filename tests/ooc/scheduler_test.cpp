@@ -127,6 +127,48 @@ TEST(Stream, WritesRunBesideTheReadsOnAThreadOfTheirOwn) {
   EXPECT_EQ(both_inner.array().as<std::int32_t>()(39, 99), a(39, 99) + 1);
 }
 
+// Remembers the boxes released, in order.
+class ReleaseLog final : public OpaqueStore {
+ public:
+  using OpaqueStore::OpaqueStore;
+  void release(const Box& box) override {
+    OpaqueStore::release(box);
+    boxes.push_back(box);
+  }
+  std::vector<Box> boxes;
+};
+
+// Blocks of columns share their rows' pages: each is released (its pages unmapped) as it
+// is written, and each band of rows once more, whole, when the band is complete (then its
+// write-back starts: Memmap::release); a band of one block is not released twice.
+TEST(Stream, ABandOfColumnBlocksIsReleasedWholeOnceComplete) {
+  const NdArray<std::int32_t> a = random_array<std::int32_t>({8, 100});
+  ArrayStore inner(a, "A");
+  OpaqueStore src(inner);
+  const Input input{&src, DType(ScalarType::Int32)};
+  const auto copy_block = [](const Block& b) { std::memcpy(b.out, b.in[0], static_cast<std::size_t>(b.box.size()) * 4); };
+  for (const bool beside : {true, false}) {
+    SCOPED_TRACE(beside);
+    set_writes_beside_reads(beside);
+    ArrayStore out_inner(AnyArray::zeros(DType(ScalarType::Int32), {8, 100}), "B");
+    ReleaseLog out(out_inner);
+    stream(BlockGrid(a.shape(), {4, 30}), {&input, 1}, Output{&out, DType(ScalarType::Int32), {}}, nullptr,
+           copy_block);
+    const Box band0{{0, 0}, {4, 100}}, band1{{4, 0}, {4, 100}};
+    ASSERT_EQ(out.boxes.size(), 10u);  // 2 bands of 4 blocks, and each band
+    EXPECT_EQ(out.boxes[3], (Box{{0, 90}, {4, 10}}));
+    EXPECT_EQ(out.boxes[5], band0);  // after the next band's first block is written
+    EXPECT_EQ(out.boxes[9], band1);  // at the end of the stream
+    EXPECT_EQ(std::memcmp(out_inner.array().data(), a.data(), out_inner.array().nbytes()), 0);
+
+    ReleaseLog rows(out_inner);
+    stream(BlockGrid(a.shape(), {4, 100}), {&input, 1}, Output{&rows, DType(ScalarType::Int32), {}}, nullptr,
+           copy_block);
+    EXPECT_EQ(rows.boxes, (std::vector<Box>{band0, band1}));
+  }
+  set_writes_beside_reads(true);
+}
+
 TEST(Stream, ReadErrorInTheIoThreadReachesTheCaller) {
   const NdArray<float> a = random_array<float>({100, 50});
   ArrayStore inner(a, "bad.npy");

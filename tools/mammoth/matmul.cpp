@@ -31,7 +31,7 @@ int run_matmul(const MatmulArgs& args) {
                      b->name() + " " + shape_string(b->shape()));
   const ooc_cli::Timer timer;
   CreateOptions create;
-  create.dtype = ooc::product_type(a->dtype(), b->dtype());
+  create.dtype = args.common.output_type(ooc::product_type(a->dtype(), b->dtype()));
   create.shape = {a->shape()[0], b->shape()[1]};
   ooc::AtomicOutput out(args.out, create);
   ooc::matmul(*a, *b, out.store(), options);
@@ -45,8 +45,9 @@ std::function<int()> setup_matmul(CLI::App& app) {
   auto args = std::make_shared<MatmulArgs>();
   app.add_option("A", args->a, "left matrix (m×k): FILE.npy, FILE.h5:/path, or raw with --dtype/--shape")->required();
   app.add_option("B", args->b, "right matrix (k×n)")->required();
-  app.add_option("-o,--output", args->out, "result C (m×n, float64): .npy, FILE.h5:/path or raw")->required();
+  app.add_option("-o,--output", args->out, "result C (m×n; float64 unless --out-dtype): .npy, FILE.h5:/path or raw")->required();
   ooc_cli::add_common(app, args->common);
+  ooc_cli::add_out_dtype(app, args->common);
   return [args] { return run_matmul(*args); };
 }
 

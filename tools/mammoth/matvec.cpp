@@ -34,11 +34,11 @@ int run_matvec(const MatvecArgs& args) {
     const AnyArray y = args.transpose ? ooc::rmatvec(*a, v, options) : ooc::matvec(*a, v, options);
     ooc_cli::summary(args.common, options.label, *a, "", &y, timer.seconds(),
                      static_cast<double>(a->dtype().itemsize() * element_count(a->shape())));
-    ooc_cli::print_result(y);
+    ooc_cli::print_result(y.astype(args.common.output_type(y.dtype())));
     return 0;
   }
   CreateOptions create;
-  create.dtype = ooc::product_type(a->dtype(), x->dtype());
+  create.dtype = args.common.output_type(ooc::product_type(a->dtype(), x->dtype()));
   create.shape = {a->shape()[args.transpose ? 1 : 0]};
   ooc::AtomicOutput out(args.out, create);
   ooc::matvec(*a, *x, out.store(), args.transpose, options);
@@ -55,6 +55,7 @@ std::function<int()> setup_matvec(CLI::App& app) {
   app.add_option("-o,--output", args->out, "result vector (.npy, FILE.h5:/path or raw); printed when omitted");
   app.add_flag("-t,--transpose", args->transpose, "compute Aᵀ·x (rmatvec)");
   ooc_cli::add_common(app, args->common);
+  ooc_cli::add_out_dtype(app, args->common);
   return [args] { return run_matvec(*args); };
 }
 

@@ -127,11 +127,11 @@ int matvec(const std::string& a_spec, const std::string& x_spec, const std::stri
   if (out.empty()) {
     const AnyArray y = mpi::matvec(comm(), *a, *x, transpose, options);
     ooc_cli::summary(shown, options.label, *a, "", &y, timer.seconds(), bytes);
-    if (comm().root()) ooc_cli::print_result(y);
+    if (comm().root()) ooc_cli::print_result(y.astype(common.output_type(y.dtype())));
     return 0;
   }
   CreateOptions create;
-  create.dtype = ooc::product_type(a->dtype(), x->dtype());
+  create.dtype = common.output_type(ooc::product_type(a->dtype(), x->dtype()));
   create.shape = {a->shape()[transpose ? 1 : 0]};
   mpi::ParallelOutput y(comm(), out, create);
   mpi::matvec(comm(), *a, *x, y, transpose, options);
@@ -156,7 +156,7 @@ int matmul(const std::string& a_spec, const std::string& b_spec, const std::stri
   });
   const ooc_cli::Timer timer;
   CreateOptions create;
-  create.dtype = ooc::product_type(a->dtype(), b->dtype());
+  create.dtype = common.output_type(ooc::product_type(a->dtype(), b->dtype()));
   create.shape = {a->shape()[0], b->shape()[1]};
   mpi::ParallelOutput c(comm(), out, create);
   mpi::matmul(comm(), *a, *b, c, options);

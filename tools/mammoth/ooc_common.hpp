@@ -27,6 +27,7 @@ struct CommonArgs {
   bool quiet = false;
   std::string raw_dtype;  // for raw (headerless) inputs
   std::string raw_shape;
+  std::string out_dtype;  // the result's element type (matvec, matmul); empty: the accumulator's
 
   ooc::Options options(const std::string& label) const {
     ooc::Options o;
@@ -36,6 +37,18 @@ struct CommonArgs {
     o.progress = !quiet;
     o.label = label;
     return o;
+  }
+
+  // The element type a product is written in: `--out-dtype` when given, else `accumulator`
+  // (float64, complex128). The sums stay in the accumulator and are rounded once, on the
+  // write. A complex result is refused in a real type: its imaginary parts would be lost.
+  DType output_type(DType accumulator) const {
+    if (out_dtype.empty()) return accumulator;
+    const DType t = DType::parse(out_dtype, "--out-dtype");
+    if (accumulator.kind() == Kind::Complex && t.kind() != Kind::Complex)
+      throw TypeError("--out-dtype " + out_dtype + ": the product is complex (" + accumulator.name() +
+                      "); a real output would drop its imaginary parts");
+    return t;
   }
 };
 
@@ -47,6 +60,15 @@ inline void add_common(CLI::App& app, CommonArgs& args) {
   app.add_flag("-q,--quiet", args.quiet, "no progress bar and no summary line");
   app.add_option("--dtype", args.raw_dtype, "element type of raw (headerless) inputs, e.g. float32");
   app.add_option("--shape", args.raw_shape, "shape of a raw matrix input, e.g. 1000,100000");
+}
+
+// `--out-dtype` of the products (matvec, matmul): float32 gives what numpy's `A @ x` gives
+// for float32 operands, at half the bytes of the default float64.
+inline void add_out_dtype(CLI::App& app, CommonArgs& args) {
+  app.add_option("--out-dtype", args.out_dtype,
+                 "element type of the result (default float64, complex128 for complex operands); sums stay "
+                 "in float64, rounded once")
+      ->check(CLI::IsMember({"float32", "float64", "complex64", "complex128"}));
 }
 
 // Opens `spec` for reading: .npy, FILE.h5:/path, or raw with --dtype (and --shape;
