@@ -85,6 +85,7 @@ class Bench:
         self.mammoth, self.work, self.quick, self.parts = mammoth, Path(work), quick, set(parts)
         self.rows = []
         self._durable = None
+        self._module = None
         removed = json.loads(os.environ.get(SAVED_PINS, '{}'))
         print(f"# peers' BLAS: {blas_line()}", flush=True)
         if removed:
@@ -126,6 +127,20 @@ class Bench:
                 os.remove(path)
             self._durable = 64 * 2 ** 20 / best
         return self._durable
+
+    def python_module(self):
+        """mammoth's Python module built beside the CLI (build/…/python), or None."""
+        if self._module is None:
+            self._module = False
+            folder = Path(self.mammoth).parent / 'python'
+            if (folder / 'mammoth').is_dir():
+                sys.path.insert(0, str(folder))
+                try:
+                    import mammoth
+                    self._module = mammoth
+                except ImportError as e:
+                    print(f"# the Python module does not import ({e}): its rows are left out", flush=True)
+        return self._module or None
 
     def path(self, name):
         return str(self.work / name)
