@@ -25,8 +25,9 @@
 //   unmapped from this process (MADV_DONTNEED). On a shared mapping that loses nothing,
 //   writable or not: the page cache keeps the file's bytes, dirty ones included, and a
 //   page a neighbour still needs faults back in from the cache without I/O. On a
-//   writable shared mapping the range's write-back is started first (sync_file_range),
-//   so dirty pages do not pile up. On a private (copy-on-write) mapping release() does
+//   writable shared mapping a range of whole written data is also made durable behind the
+//   caller (a thread of the mapping's own calls fdatasync; its first error is thrown by
+//   sync()), so dirty pages do not pile up and the commit's flush finds little to do. On a private (copy-on-write) mapping release() does
 //   nothing: there DONTNEED would throw the program's changes away.
 // - sync(): msync, for numpy's flush().
 #pragma once
@@ -109,8 +110,17 @@ class FileMap final : public Storage {
   std::size_t length_ = 0;
   std::int64_t file_offset_ = 0;  // of data() in the file
   int fd_ = -1;                   // a duplicate, for write-back of released ranges
+  class WriteBehind;
+  std::unique_ptr<WriteBehind> write_behind_;  // started at the first written release
   MapMode mode_ = MapMode::Read;
   std::string name_;
 };
+
+namespace detail {
+// What a mapping's write-behind thread calls to make released writes durable (fdatasync);
+// tests put another in its place. Returns the one it replaces.
+using DataSync = int (*)(int fd);
+DataSync set_write_behind_sync(DataSync sync) noexcept;
+}  // namespace detail
 
 }  // namespace mammoth

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 
@@ -37,6 +39,67 @@ TEST(FileMap, ReleaseOfAWritableSharedMapKeepsTheWrites) {
     EXPECT_EQ(static_cast<char>(map->data()[kBytes / 2]), 'b');  // faults back from the page cache
   }
   EXPECT_EQ(testing::read_file(path), std::string(kBytes, 'b'));
+}
+
+// The write-behind thread's data sync, counted, or failing with EIO.
+std::atomic<int> data_syncs{0};
+int counting_sync(int fd) {
+  ++data_syncs;
+  return ::fdatasync(fd);
+}
+int failing_sync(int) {
+  ++data_syncs;
+  errno = EIO;
+  return -1;
+}
+
+// Replaces the write-behind sync for one test.
+class WriteBehindSync {
+ public:
+  explicit WriteBehindSync(detail::DataSync sync) : old_(detail::set_write_behind_sync(sync)) { data_syncs = 0; }
+  ~WriteBehindSync() { detail::set_write_behind_sync(old_); }
+  WriteBehindSync(const WriteBehindSync&) = delete;
+  WriteBehindSync& operator=(const WriteBehindSync&) = delete;
+
+ private:
+  detail::DataSync old_;
+};
+
+// Released writes are made durable beside the caller, and sync() waits for that: the
+// commit's msync then finds them written. A span shared with unwritten boxes is not.
+TEST(FileMap, ReleasedWritesAreSyncedBehindAndSyncWaitsForThem) {
+  testing::TempDir dir;
+  const std::string path = make_file(dir, 'a');
+  const WriteBehindSync counted(&counting_sync);
+  auto map = FileMap::open(path, 0, FileMap::kToEnd, MapMode::ReadWrite);
+  std::memset(map->data(), 'b', kBytes / 2);
+  map->release(0, kBytes / 2, false);
+  map->sync(0, kBytes, true);
+  EXPECT_EQ(data_syncs, 0);
+  map->release(0, kBytes / 2);
+  map->sync(0, kBytes, true);
+  EXPECT_EQ(data_syncs, 1);
+  map.reset();
+  EXPECT_EQ(testing::read_file(path).substr(0, kBytes / 2), std::string(kBytes / 2, 'b'));
+}
+
+// An error the write-behind sync meets is the commit's: Linux reports a failed write-back
+// to one fsync only, and that fsync was the write-behind thread's.
+TEST(FileMap, AWriteBehindErrorIsReportedBySync) {
+  testing::TempDir dir;
+  const std::string path = make_file(dir, 'a');
+  const WriteBehindSync failing(&failing_sync);
+  auto map = FileMap::open(path, 0, FileMap::kToEnd, MapMode::ReadWrite);
+  std::memset(map->data(), 'b', kBytes);
+  map->release(0, kBytes);
+  try {
+    map->sync(0, kBytes, true);
+    FAIL() << "the write-behind error was not reported";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    EXPECT_EQ(e.errnum(), EIO) << e.what();
+  }
+  EXPECT_EQ(data_syncs, 1);
 }
 
 TEST(FileMap, ReleaseOfAPrivateMapKeepsItsChangesAndNeverTouchesTheFile) {
