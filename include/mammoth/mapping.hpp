@@ -41,6 +41,9 @@
 #include "mammoth/layout.hpp"
 
 namespace mammoth {
+namespace detail {
+class WriteBehind;
+}
 
 // How the program will touch a mapping (madvise): numpy's tracker #13172 reports random
 // access ~100x slower without MADV_RANDOM, because readahead fetches pages nobody reads.
@@ -110,17 +113,9 @@ class FileMap final : public Storage {
   std::size_t length_ = 0;
   std::int64_t file_offset_ = 0;  // of data() in the file
   int fd_ = -1;                   // a duplicate, for write-back of released ranges
-  class WriteBehind;
-  std::unique_ptr<WriteBehind> write_behind_;  // started at the first written release
+  std::unique_ptr<detail::WriteBehind> write_behind_;  // started at the first written release (src/write_behind.hpp)
   MapMode mode_ = MapMode::Read;
   std::string name_;
 };
-
-namespace detail {
-// What a mapping's write-behind thread calls to make released writes durable (fdatasync);
-// tests put another in its place. Returns the one it replaces.
-using DataSync = int (*)(int fd);
-DataSync set_write_behind_sync(DataSync sync) noexcept;
-}  // namespace detail
 
 }  // namespace mammoth

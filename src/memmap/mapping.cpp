@@ -8,13 +8,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
-#include <condition_variable>
 #include <mutex>
-#include <thread>
 #include <vector>
 
+#include "../write_behind.hpp"
 #include "mammoth/error.hpp"
 
 #ifndef MADV_POPULATE_READ
@@ -98,75 +96,6 @@ bool touch_pages_guarded(const std::byte* p, std::size_t n) {
 }
 
 }  // namespace
-
-namespace {
-std::atomic<detail::DataSync> write_behind_sync{&::fdatasync};
-}  // namespace
-
-detail::DataSync detail::set_write_behind_sync(DataSync sync) noexcept { return write_behind_sync.exchange(sync); }
-
-// The released ranges' bytes made durable while the computation goes on: a thread of
-// the mapping's own calls fdatasync whenever written ranges were released since its last
-// call, so the commit's msync and fsync find little left to do. Measured on the project's
-// VM (a 400 MB .npy converted from a gzip HDF5 dataset): with write-back only started
-// (SYNC_FILE_RANGE_WRITE, background I/O that the block layer throttles) the commit's msync
-// still took 0.48-0.55 s of the command's 1.1-1.3 s, as did a wait for each range's write
-// (SYNC_FILE_RANGE_WAIT_AFTER: the data then sat in the disk's cache, which the final
-// flush had to empty); with fdatasync here the command took 0.84-0.92 s, against 0.71 s
-// to a tmpfs. The first error is kept for sync(): an fdatasync that meets a failed write
-// marks the error seen for every later fsync of the file, so it must be reported from here.
-class FileMap::WriteBehind {
- public:
-  explicit WriteBehind(int fd) : fd_(fd), thread_([this] { run(); }) {}
-  ~WriteBehind() {
-    {
-      const std::lock_guard lock(mutex_);
-      stop_ = true;  // a pending request is the commit's to honour, or nobody's
-    }
-    wake_.notify_all();
-    thread_.join();
-  }
-  WriteBehind(const WriteBehind&) = delete;
-  WriteBehind& operator=(const WriteBehind&) = delete;
-
-  void request() {
-    {
-      const std::lock_guard lock(mutex_);
-      pending_ = true;
-    }
-    wake_.notify_all();
-  }
-  // Waits until no request is pending or running; the first error met (0: none).
-  int drain() {
-    std::unique_lock lock(mutex_);
-    wake_.wait(lock, [this] { return !pending_ && !running_; });
-    return error_;
-  }
-
- private:
-  void run() {
-    std::unique_lock lock(mutex_);
-    for (;;) {
-      wake_.wait(lock, [this] { return stop_ || pending_; });
-      if (stop_) return;
-      pending_ = false;
-      running_ = true;
-      lock.unlock();
-      const int err = write_behind_sync.load()(fd_) == 0 ? 0 : errno;
-      lock.lock();
-      running_ = false;
-      if (error_ == 0) error_ = err;
-      wake_.notify_all();
-    }
-  }
-
-  int fd_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool pending_ = false, running_ = false, stop_ = false;
-  int error_ = 0;
-  std::thread thread_;  // last: started once the rest is built
-};
 
 FileMap::FileMap(int fd, std::int64_t offset, std::size_t length, MapMode mode, std::string name)
     : length_(length), file_offset_(offset), mode_(mode), name_(std::move(name)) {
@@ -254,7 +183,7 @@ void FileMap::release(std::size_t offset, std::size_t bytes, bool written) {
   const auto [start, length] = page_span(offset, bytes);
   if (length == 0) return;
   if (fd_ >= 0 && written) {
-    if (!write_behind_) write_behind_ = std::make_unique<WriteBehind>(fd_);
+    if (!write_behind_) write_behind_ = std::make_unique<detail::WriteBehind>(fd_);
     write_behind_->request();
   }
   (void)::madvise(start, length, MADV_DONTNEED);

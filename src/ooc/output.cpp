@@ -1,8 +1,14 @@
 #include "mammoth/ooc/output.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <utility>
 
+#include "../write_behind.hpp"
 #include "mammoth/ooc/scheduler.hpp"
+#include "mammoth/path.hpp"
 
 namespace mammoth::ooc {
 namespace {
@@ -12,7 +18,7 @@ namespace {
 class DestinationStore final : public BlockStore {
  public:
   DestinationStore(std::unique_ptr<BlockStore> store, const OutputCommit& commit)
-      : store_(std::move(store)), commit_(commit) {}
+      : store_(std::move(store)), commit_(commit), behind_(write_behind(commit)) {}
 
   std::string name() const override { return commit_.name_destination(store_->name()); }
   DType dtype() const override { return store_->dtype(); }
@@ -30,9 +36,15 @@ class DestinationStore final : public BlockStore {
   std::optional<AnyArray> mapped() override { return store_->mapped(); }
   std::optional<AnyArray> mapped(const Box& box) override { return store_->mapped(box); }
   void reading_in_place(const Box& box) override { store_->reading_in_place(box); }
-  void release(const Box& box) override { store_->release(box); }
+  void release(const Box& box) override {
+    store_->release(box);
+    if (behind_) behind_->request();
+  }
   void flush() override {
     renamed([&] { store_->flush(); });
+    if (behind_)
+      if (const int err = behind_->drain())
+        throw IoError(name() + ": cannot write the output to disk: " + std::strerror(err), err);
   }
   std::size_t cache_bytes() const override { return store_->cache_bytes(); }
   std::size_t working_bytes() const override { return store_->working_bytes(); }
@@ -42,8 +54,18 @@ class DestinationStore final : public BlockStore {
  private:
   void renamed(const std::function<void()>& f) { commit_.write(f); }
 
+  // A new HDF5 file libhdf5 writes with its own calls: its written blocks are made durable
+  // behind the writer (src/write_behind.hpp), as a mapped output's are by its mapping.
+  static std::unique_ptr<detail::WriteBehind> write_behind(const OutputCommit& commit) {
+    const StorePath path = parse_store_path(commit.spec());
+    if (commit.in_place() || !path.is_hdf5()) return nullptr;
+    const int fd = ::open(path.file.c_str(), O_RDONLY | O_CLOEXEC);
+    return fd < 0 ? nullptr : std::make_unique<detail::WriteBehind>(fd, true);  // none: the commit syncs it all
+  }
+
   std::unique_ptr<BlockStore> store_;
   const OutputCommit& commit_;
+  std::unique_ptr<detail::WriteBehind> behind_;
 };
 
 std::int64_t expected_bytes(const std::string& spec, const CreateOptions& options) {

@@ -1,6 +1,8 @@
 // The one mapping primitive's page policy (mapping.hpp).
 #include "mammoth/mapping.hpp"
 
+#include "../../src/write_behind.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 

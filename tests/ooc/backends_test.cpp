@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 
+#include "../../src/write_behind.hpp"
 #include "mammoth/ooc/copy.hpp"
 #include "mammoth/ooc/matmul.hpp"
 #include "mammoth/ooc/matvec.hpp"
@@ -301,6 +304,51 @@ TEST(AtomicOutput, AppearsOnlyWhenCommitted) {
     ++files;
   }
   EXPECT_EQ(files, 1u);  // out.npy only
+}
+
+std::atomic<int> data_syncs{0};
+int counting_sync(int fd) {
+  ++data_syncs;
+  return ::fdatasync(fd);
+}
+int failing_sync(int) {
+  ++data_syncs;
+  errno = EIO;
+  return -1;
+}
+
+// A new HDF5 file (written by libhdf5's own calls) is made durable behind the writer as its
+// blocks are released (src/write_behind.hpp); an error met there fails the commit, naming the
+// destination, and leaves nothing under its name.
+TEST(AtomicOutput, NewHdf5FilesAreSyncedBehindAndTheirErrorsFailTheCommit) {
+  testing::TempDir dir;
+  const NdArray<float> a = random_array<float>({200, 4000}, 5);
+  ArrayStore src(AnyArray(a), "a");
+  Options small;
+  small.budget = 4 << 20;
+  for (const bool fail : {false, true}) {
+    SCOPED_TRACE(fail);
+    const std::string final_name = dir.file(fail ? "failed.h5" : "w.h5");
+    const detail::DataSync old = detail::set_write_behind_sync(fail ? &failing_sync : &counting_sync);
+    data_syncs = 0;
+    try {
+      AtomicOutput out(final_name + ":/A", gzip_float32(a.shape()));
+      copy(src, out.store(), small);
+      out.commit();
+      EXPECT_FALSE(fail) << "the write-behind error was not reported";
+    } catch (const IoError& e) {
+      EXPECT_TRUE(fail) << e.what();
+      EXPECT_NE(std::string(e.what()).find(final_name), std::string::npos) << e.what();
+      EXPECT_EQ(e.errnum(), EIO);
+    }
+    detail::set_write_behind_sync(old);
+    EXPECT_GE(data_syncs, 1);
+    EXPECT_EQ(std::filesystem::exists(final_name), !fail);
+  }
+  auto back = open_store(dir.file("w.h5") + ":/A");
+  AnyArray got = AnyArray::empty(DType(ScalarType::Float32), a.shape());
+  back->read(Box::whole(a.shape()), got.data(), got.dtype());
+  EXPECT_EQ(max_difference(got, a), 0);
 }
 
 TEST(Cli, FailedMatvecLeavesNoOutput) {
