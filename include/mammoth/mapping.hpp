@@ -27,8 +27,9 @@
 //   page a neighbour still needs faults back in from the cache without I/O. On a
 //   writable shared mapping a range of whole written data is also made durable behind the
 //   caller (a thread of the mapping's own calls fdatasync; its first error is thrown by
-//   sync()), so dirty pages do not pile up and the commit's flush finds little to do. On a private (copy-on-write) mapping release() does
-//   nothing: there DONTNEED would throw the program's changes away.
+//   sync()), so dirty pages do not pile up and the commit's flush finds little to do. On a
+//   private (copy-on-write) mapping release() does nothing: there DONTNEED would throw the
+//   program's changes away.
 // - sync(): msync, for numpy's flush().
 #pragma once
 
@@ -111,9 +112,9 @@ class FileMap final : public Storage {
   std::size_t mapped_ = 0;     // what was mapped (from base_)
   std::byte* data_ = nullptr;
   std::size_t length_ = 0;
-  std::int64_t file_offset_ = 0;  // of data() in the file
-  int fd_ = -1;                   // a duplicate, for write-back of released ranges
-  std::unique_ptr<detail::WriteBehind> write_behind_;  // started at the first written release (src/write_behind.hpp)
+  std::int64_t file_offset_ = 0;                       // of data() in the file
+  int fd_ = -1;                                        // a duplicate, for write-back of released ranges
+  std::unique_ptr<detail::WriteBehind> write_behind_;  // from the first written release (src/write_behind.hpp)
   MapMode mode_ = MapMode::Read;
   std::string name_;
 };

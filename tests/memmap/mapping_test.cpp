@@ -1,12 +1,9 @@
 // The one mapping primitive's page policy (mapping.hpp).
 #include "mammoth/mapping.hpp"
 
-#include "../../src/write_behind.hpp"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +11,7 @@
 #include "mammoth/error.hpp"
 #include "mammoth/profile/proc_status.hpp"
 #include "test_support.hpp"
+#include "write_behind_sync.hpp"
 
 namespace mammoth {
 namespace {
@@ -43,29 +41,10 @@ TEST(FileMap, ReleaseOfAWritableSharedMapKeepsTheWrites) {
   EXPECT_EQ(testing::read_file(path), std::string(kBytes, 'b'));
 }
 
-// The write-behind thread's data sync, counted, or failing with EIO.
-std::atomic<int> data_syncs{0};
-int counting_sync(int fd) {
-  ++data_syncs;
-  return ::fdatasync(fd);
-}
-int failing_sync(int) {
-  ++data_syncs;
-  errno = EIO;
-  return -1;
-}
-
-// Replaces the write-behind sync for one test.
-class WriteBehindSync {
- public:
-  explicit WriteBehindSync(detail::DataSync sync) : old_(detail::set_write_behind_sync(sync)) { data_syncs = 0; }
-  ~WriteBehindSync() { detail::set_write_behind_sync(old_); }
-  WriteBehindSync(const WriteBehindSync&) = delete;
-  WriteBehindSync& operator=(const WriteBehindSync&) = delete;
-
- private:
-  detail::DataSync old_;
-};
+using testing::counting_sync;
+using testing::data_syncs;
+using testing::failing_sync;
+using testing::WriteBehindSync;
 
 // Released writes are made durable beside the caller, and sync() waits for that: the
 // commit's msync then finds them written. A span shared with unwritten boxes is not.

@@ -3,12 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
 
-#include "../../src/write_behind.hpp"
 #include "mammoth/ooc/copy.hpp"
 #include "mammoth/ooc/matmul.hpp"
 #include "mammoth/ooc/matvec.hpp"
@@ -16,6 +14,7 @@
 #include "mammoth/ooc/reduce.hpp"
 #include "ooc_test_support.hpp"
 #include "test_support.hpp"
+#include "write_behind_sync.hpp"
 
 namespace mammoth::ooc {
 namespace {
@@ -306,17 +305,6 @@ TEST(AtomicOutput, AppearsOnlyWhenCommitted) {
   EXPECT_EQ(files, 1u);  // out.npy only
 }
 
-std::atomic<int> data_syncs{0};
-int counting_sync(int fd) {
-  ++data_syncs;
-  return ::fdatasync(fd);
-}
-int failing_sync(int) {
-  ++data_syncs;
-  errno = EIO;
-  return -1;
-}
-
 // A new HDF5 file (written by libhdf5's own calls) is made durable behind the writer as its
 // blocks are released (src/write_behind.hpp); an error met there fails the commit, naming the
 // destination, and leaves nothing under its name.
@@ -329,8 +317,7 @@ TEST(AtomicOutput, NewHdf5FilesAreSyncedBehindAndTheirErrorsFailTheCommit) {
   for (const bool fail : {false, true}) {
     SCOPED_TRACE(fail);
     const std::string final_name = dir.file(fail ? "failed.h5" : "w.h5");
-    const detail::DataSync old = detail::set_write_behind_sync(fail ? &failing_sync : &counting_sync);
-    data_syncs = 0;
+    const testing::WriteBehindSync sync(fail ? &testing::failing_sync : &testing::counting_sync);
     try {
       AtomicOutput out(final_name + ":/A", gzip_float32(a.shape()));
       copy(src, out.store(), small);
@@ -341,8 +328,7 @@ TEST(AtomicOutput, NewHdf5FilesAreSyncedBehindAndTheirErrorsFailTheCommit) {
       EXPECT_NE(std::string(e.what()).find(final_name), std::string::npos) << e.what();
       EXPECT_EQ(e.errnum(), EIO);
     }
-    detail::set_write_behind_sync(old);
-    EXPECT_GE(data_syncs, 1);
+    EXPECT_GE(testing::data_syncs, 1);
     EXPECT_EQ(std::filesystem::exists(final_name), !fail);
   }
   auto back = open_store(dir.file("w.h5") + ":/A");

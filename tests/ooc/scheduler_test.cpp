@@ -146,14 +146,15 @@ TEST(Stream, ABandOfColumnBlocksIsReleasedWholeOnceComplete) {
   ArrayStore inner(a, "A");
   OpaqueStore src(inner);
   const Input input{&src, DType(ScalarType::Int32)};
-  const auto copy_block = [](const Block& b) { std::memcpy(b.out, b.in[0], static_cast<std::size_t>(b.box.size()) * 4); };
+  const auto copy_block = [](const Block& b) {
+    std::memcpy(b.out, b.in[0], static_cast<std::size_t>(b.box.size()) * 4);
+  };
   for (const bool beside : {true, false}) {
     SCOPED_TRACE(beside);
     set_writes_beside_reads(beside);
     ArrayStore out_inner(AnyArray::zeros(DType(ScalarType::Int32), {8, 100}), "B");
     ReleaseLog out(out_inner);
-    stream(BlockGrid(a.shape(), {4, 30}), {&input, 1}, Output{&out, DType(ScalarType::Int32), {}}, nullptr,
-           copy_block);
+    stream(BlockGrid(a.shape(), {4, 30}), {&input, 1}, Output{&out, DType(ScalarType::Int32), {}}, nullptr, copy_block);
     const Box band0{{0, 0}, {4, 100}}, band1{{4, 0}, {4, 100}};
     ASSERT_EQ(out.boxes.size(), 10u);  // 2 bands of 4 blocks, and each band
     EXPECT_EQ(out.boxes[3], (Box{{0, 90}, {4, 10}}));

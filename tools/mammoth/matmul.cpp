@@ -45,7 +45,8 @@ std::function<int()> setup_matmul(CLI::App& app) {
   auto args = std::make_shared<MatmulArgs>();
   app.add_option("A", args->a, "left matrix (m×k): FILE.npy, FILE.h5:/path, or raw with --dtype/--shape")->required();
   app.add_option("B", args->b, "right matrix (k×n)")->required();
-  app.add_option("-o,--output", args->out, "result C (m×n; float64 unless --out-dtype): .npy, FILE.h5:/path or raw")->required();
+  app.add_option("-o,--output", args->out, "result C (m×n; float64 unless --out-dtype): .npy, FILE.h5:/path or raw")
+      ->required();
   ooc_cli::add_common(app, args->common);
   ooc_cli::add_out_dtype(app, args->common);
   return [args] { return run_matmul(*args); };
