@@ -18,7 +18,7 @@ namespace {
 class DestinationStore final : public BlockStore {
  public:
   DestinationStore(std::unique_ptr<BlockStore> store, const OutputCommit& commit)
-      : store_(std::move(store)), commit_(commit), behind_(write_behind(commit)) {}
+      : store_(std::move(store)), commit_(commit) {}
 
   std::string name() const override { return commit_.name_destination(store_->name()); }
   DType dtype() const override { return store_->dtype(); }
@@ -38,6 +38,10 @@ class DestinationStore final : public BlockStore {
   void reading_in_place(const Box& box) override { store_->reading_in_place(box); }
   void release(const Box& box) override {
     store_->release(box);
+    if (!behind_ && !behind_tried_) {
+      behind_ = write_behind(commit_);  // at the first block written: no thread for a small result
+      behind_tried_ = true;
+    }
     if (behind_) behind_->request();
   }
   void flush() override {
@@ -66,6 +70,7 @@ class DestinationStore final : public BlockStore {
   std::unique_ptr<BlockStore> store_;
   const OutputCommit& commit_;
   std::unique_ptr<detail::WriteBehind> behind_;
+  bool behind_tried_ = false;
 };
 
 std::int64_t expected_bytes(const std::string& spec, const CreateOptions& options) {
