@@ -119,21 +119,12 @@ int sparse_spmv(const std::string& matrix, const std::string& xpath, const std::
     save_npy(ypath, y);
     return 0;
   }
-  visit_csr_file(matrix, [&](auto& a, const SparseFileInfo&) {
-    using T = typename std::remove_cvref_t<decltype(a.data)>::value_type;
-    const auto x = read_npy_vector<T>(xpath);
-    std::vector<T> y(static_cast<std::size_t>(transpose ? a.cols : a.rows));
-    if (transpose)
-      spmv(sparse::transpose(a), std::span<const T>(x), std::span<T>(y));
-    else
-      spmv(a, std::span<const T>(x), std::span<T>(y));
-    write_npy_vector<T>(ypath, y);
-  });
+  spmv_file(matrix, xpath, ypath, transpose);
   return 0;
 }
 
 int sparse_spy(const std::string& matrix, const std::string& png, std::int64_t size) {
-  visit_csr_file(matrix, [&](auto& a, const SparseFileInfo&) { spy(a, png, size); });
+  spy_file(matrix, png, size);
   return 0;
 }
 

@@ -93,59 +93,39 @@ void visit_csr_file(const std::string& path, F&& f) {
   with_memory_check(path, [&] { visit_csr_file_unchecked(path, f); });
 }
 
+// `path` as canonical CSR of its held types (those sparse_file_info gave as `info`).
+template <Scalar T, Index I>
+Csr<T, I> load_held_csr(const std::string& path, const SparseFileInfo& info) {
+  if (is_h5_group_path(path))
+    return info.format == "csr" ? load_h5_group<Csr<T, I>>(path) : to_csr(load_h5_group<Csc<T, I>>(path));
+  if (is_mtx_path(path)) {
+    auto csr = to_csr(read_mtx<T, I>(path));
+    if (info.format == "array") eliminate_zeros(csr);
+    return csr;
+  }
+  switch (parse_format(info.format)) {
+    case Format::Csr:
+      return load_npz<Csr<T, I>>(path);
+    case Format::Csc:
+      return to_csr(load_npz<Csc<T, I>>(path));
+    case Format::Coo:
+      return to_csr(load_npz<Coo<T, I>>(path));
+    case Format::Bsr:
+      return to_csr(load_npz<Bsr<T, I>>(path));
+    case Format::Dia:
+      return to_csr(load_npz<Dia<T, I>>(path));
+    default:
+      throw FormatError(path + ": cannot load a " + info.format + " matrix");
+  }
+}
+
 template <class F>
 void visit_csr_file_unchecked(const std::string& path, F&& f) {
   const SparseFileInfo info = sparse_file_info(path);
   const bool index64 = info.index.type() == ScalarType::Int64;
   visit_held(info.value.type(), index64, [&](auto tv, auto ti) {
-    using T = typename decltype(tv)::type;
-    using I = typename decltype(ti)::type;
-    if (is_h5_group_path(path)) {
-      if (info.format == "csr") {
-        auto m = load_h5_group<Csr<T, I>>(path);
-        f(m, info);
-      } else {
-        auto m = to_csr(load_h5_group<Csc<T, I>>(path));
-        f(m, info);
-      }
-      return;
-    }
-    if (is_mtx_path(path)) {
-      auto coo = read_mtx<T, I>(path);
-      auto csr = to_csr(coo);
-      if (info.format == "array") eliminate_zeros(csr);
-      f(csr, info);
-      return;
-    }
-    switch (parse_format(info.format)) {
-      case Format::Csr: {
-        auto m = load_npz<Csr<T, I>>(path);
-        f(m, info);
-        return;
-      }
-      case Format::Csc: {
-        auto m = to_csr(load_npz<Csc<T, I>>(path));
-        f(m, info);
-        return;
-      }
-      case Format::Coo: {
-        auto m = to_csr(load_npz<Coo<T, I>>(path));
-        f(m, info);
-        return;
-      }
-      case Format::Bsr: {
-        auto m = to_csr(load_npz<Bsr<T, I>>(path));
-        f(m, info);
-        return;
-      }
-      case Format::Dia: {
-        auto m = to_csr(load_npz<Dia<T, I>>(path));
-        f(m, info);
-        return;
-      }
-      default:
-        throw FormatError(path + ": cannot load a " + info.format + " matrix");
-    }
+    auto m = load_held_csr<typename decltype(tv)::type, typename decltype(ti)::type>(path, info);
+    f(m, info);
   });
 }
 
@@ -229,5 +209,34 @@ void save_sparse_file(const std::string& path, const Csr<T, I>& a, const SaveOpt
                   " matrices (save_npz supports csr, csc, coo, bsr, dia)");
   }
 }
+
+// y = A x (Aᵀ x with `transpose`): A loaded whole from the sparse file `matrix`, x read
+// from the 1-d .npy `x` as A's held value type, y saved to the .npy `y` in that type.
+void spmv_file(const std::string& matrix, const std::string& x, const std::string& y, bool transpose = false);
+
+// The PNG of the sparse file's pattern (spy.hpp), at most `size` pixels on the longer side.
+void spy_file(const std::string& matrix, const std::string& png, std::int64_t size = 800);
+
+// The held types' instantiations of the loaders and the saver are compiled once, in the
+// library (src/sparse/held_*.cpp, three files to build in parallel), not again in every file that visits a sparse file:
+// they were most of the build's time.
+#define MAMMOTH_SPARSE_HELD_INTEGERS(X)                                                     \
+  X(std::uint8_t, std::int32_t) X(std::uint8_t, std::int64_t) X(std::int32_t, std::int32_t) \
+  X(std::int32_t, std::int64_t) X(std::int64_t, std::int32_t) X(std::int64_t, std::int64_t)
+#define MAMMOTH_SPARSE_HELD_REALS(X) \
+  X(float, std::int32_t) X(float, std::int64_t) X(double, std::int32_t) X(double, std::int64_t)
+#define MAMMOTH_SPARSE_HELD_COMPLEX(X)                                      \
+  X(std::complex<float>, std::int32_t) X(std::complex<float>, std::int64_t) \
+  X(std::complex<double>, std::int32_t) X(std::complex<double>, std::int64_t)
+#define MAMMOTH_SPARSE_HELD_TYPES(X) \
+  MAMMOTH_SPARSE_HELD_INTEGERS(X) MAMMOTH_SPARSE_HELD_REALS(X) MAMMOTH_SPARSE_HELD_COMPLEX(X)
+
+#define MAMMOTH_SPARSE_HELD_INSTANCES(EXTERN, T, I)                                              \
+  EXTERN template Csr<T, I> load_held_csr<T, I>(const std::string&, const SparseFileInfo&); \
+  EXTERN template Csr<T, I> load_csr_as_unchecked<T, I>(const std::string&);                 \
+  EXTERN template void save_sparse_file<T, I>(const std::string&, const Csr<T, I>&, const SaveOptions&);
+#define MAMMOTH_SPARSE_EXTERN_HELD(T, I) MAMMOTH_SPARSE_HELD_INSTANCES(extern, T, I)
+MAMMOTH_SPARSE_HELD_TYPES(MAMMOTH_SPARSE_EXTERN_HELD)
+#undef MAMMOTH_SPARSE_EXTERN_HELD
 
 }  // namespace mammoth::sparse
