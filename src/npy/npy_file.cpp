@@ -64,7 +64,7 @@ std::pair<Memmap, NpyHeader> create_with_header(const std::string& path, const C
                             static_cast<std::int64_t>(options.dtype.itemsize());
   const auto offset = static_cast<std::int64_t>(header.size());
   FileHandle fd = create_file(path, mode, header, offset + data, options.preallocate);
-  NpyHeader parsed{options.dtype, options.shape, options.order, header[6], 0, offset};
+  NpyHeader parsed{options.dtype, options.shape, options.order, header[6], 0, offset, {}};
   Memmap map = map_array(path, Mode::ReadWrite, std::move(fd), options.dtype, options.shape, options.order, offset);
   return {std::move(map), parsed};
 }

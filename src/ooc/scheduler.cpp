@@ -210,7 +210,7 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
   std::array<std::vector<const std::byte*>, 2> ready;  // per slot: the input blocks, once read
   std::array<std::future<void>, 2> reads, releases;
   std::array<std::shared_future<void>, 2> writes;
-  Bands bands;  // used by the output's writer only
+  Bands bands;  // the output writer's, until every write has returned
   // Writes run on a thread of their own beside the reads (a gzip chunk inflates while the
   // block before is written), unless the output is one of the inputs or the caller asked
   // for one I/O thread (an MPI without MPI_THREAD_MULTIPLE): each store then still sees
@@ -308,10 +308,10 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
     if (w.valid()) w.get();
   for (auto& r : releases)
     if (r.valid()) r.get();
-  if (output.store) {
-    const auto last_band = [&] {
-      if (const std::optional<Box> band = bands.last()) output.store->release(*band);
-    };
+  // Every write has returned, so this thread may look at the writer's bands; the release
+  // itself stays on the thread that writes the output.
+  if (const std::optional<Box> band = bands.last()) {
+    const auto last_band = [&] { output.store->release(*band); };
     (writer ? writer->submit(last_band) : io.submit(last_band)).get();
   }
 }

@@ -17,25 +17,10 @@
 #include <thread>
 
 #include "mammoth/error.hpp"
+#include "mammoth/memmap.hpp"
 
 namespace mammoth::profile {
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
 
 // Ignores SIGINT/SIGQUIT while the command runs, as system(3) does: the terminal sends
 // them to the command too, and we still want to report what it did before dying.
@@ -231,9 +216,9 @@ MemitRun measure_command(const std::vector<std::string>& argv, const MemitOption
   // `go` holds the child back until it is seized; `report` carries exec's errno back.
   int go_fds[2], report_fds[2];
   if (::pipe2(go_fds, O_CLOEXEC) != 0) throw_io_error("memit", "cannot create a pipe", errno);
-  Fd go_read(go_fds[0]), go_write(go_fds[1]);
+  FileHandle go_read(go_fds[0]), go_write(go_fds[1]);
   if (::pipe2(report_fds, O_CLOEXEC) != 0) throw_io_error("memit", "cannot create a pipe", errno);
-  Fd report_read(report_fds[0]), report_write(report_fds[1]);
+  FileHandle report_read(report_fds[0]), report_write(report_fds[1]);
 
   // The child starts as a copy of us, and that copy's size stays in its ru_maxrss.
   const auto ours = read_proc_status();

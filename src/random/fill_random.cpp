@@ -252,7 +252,7 @@ void fill_random(BlockStore& store, const RandomSpec& spec, std::size_t max_byte
   // On the engine: a block is generated while the I/O thread writes the one before.
   const Shape block = whole_row_blocks(shape, item, max_bytes, store.chunk_shape());
   if (!block.empty()) {
-    ooc::stream(ooc::BlockGrid(shape, block), {}, ooc::Output{&store, dtype}, nullptr, [&](const ooc::Block& b) {
+    ooc::stream(ooc::BlockGrid(shape, block), {}, ooc::Output{&store, dtype, {}}, nullptr, [&](const ooc::Block& b) {
       fill_random(b.out, dtype, first + linear_index(shape, b.box.offset), b.box.size(), spec);
     });
     return;

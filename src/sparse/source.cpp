@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "mammoth/mapping.hpp"
+#include "mammoth/memmap.hpp"
 #include "mammoth/ooc/budget.hpp"
 #include "mammoth/sparse/h5_group.hpp"
 #include "mammoth/sparse/npz.hpp"
@@ -16,16 +17,11 @@
 namespace mammoth::sparse {
 namespace {
 
-// The zip file open for pread, shared by its members.
-struct Fd {
-  int fd = -1;
-  explicit Fd(const std::string& path) : fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
-    if (fd < 0) throw_io_error(path, "cannot open", errno);
-  }
-  ~Fd() { ::close(fd); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-};
+std::shared_ptr<const FileHandle> open_for_pread(const std::string& path) {
+  auto fd = std::make_shared<const FileHandle>(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!*fd) throw_io_error(path, "cannot open", errno);
+  return fd;
+}
 
 // A stored member: a view on the zip's mapping, at whatever byte offset the zip put it
 // (numpy's zip writer aligns nothing; the engine's kernels load elements by memcpy, as
@@ -34,7 +30,7 @@ struct Fd {
 // against 1.2 s). Pages of the view are released once the scheduler is done with a box.
 class MappedMember final : public ArrayStore {
  public:
-  MappedMember(std::shared_ptr<FileMap> map, std::shared_ptr<Fd> fd, AnyArray array, std::string name)
+  MappedMember(std::shared_ptr<FileMap> map, std::shared_ptr<const FileHandle> fd, AnyArray array, std::string name)
       : ArrayStore(std::move(array), std::move(name)), map_(std::move(map)), fd_(std::move(fd)) {}
   void read(const Box& box, void* dst, DType dst_type) override {
     check_box(box, shape(), name());
@@ -50,7 +46,7 @@ class MappedMember final : public ArrayStore {
     std::uint64_t at = offset;  // the map starts at byte 0 of the file
     for (std::size_t left = bytes; left > 0;) {
       const ssize_t n =
-          ::pread(fd_->fd, out, std::min<std::size_t>(left, std::size_t{1} << 30), static_cast<off_t>(at));
+          ::pread(fd_->get(), out, std::min<std::size_t>(left, std::size_t{1} << 30), static_cast<off_t>(at));
       if (n < 0) throw_io_error(name(), "read failed", errno);
       if (n == 0) throw FormatError(name() + ": the member ends early (truncated)");
       out += n;
@@ -76,7 +72,7 @@ class MappedMember final : public ArrayStore {
             static_cast<std::size_t>(box.size() * itemsize)};
   }
   std::shared_ptr<FileMap> map_;
-  std::shared_ptr<Fd> fd_;
+  std::shared_ptr<const FileHandle> fd_;  // the zip file, open for pread, shared by its members
   std::vector<std::byte> scratch_;
 };
 
@@ -183,13 +179,13 @@ SparseSource open_npz(const std::string& path) {
     s.block_cols = info.data.shape[2];
   }
   std::shared_ptr<FileMap> map;
-  std::shared_ptr<Fd> fd;
+  std::shared_ptr<const FileHandle> fd;
   bool deflated = false;
   for (const std::string& name : member_names(info.format)) {
     const NpyHeader h = zip.header(name);
     if (h.is_text()) throw FormatError(path + ": " + name + ".npy holds strings, expected numbers");
     if (const auto stored = zip.stored(name)) {
-      if (!map) map = FileMap::open(path), fd = std::make_shared<Fd>(path);
+      if (!map) map = FileMap::open(path), fd = open_for_pread(path);
       if (stored->offset + stored->size > map->size())
         throw FormatError(path + ": member " + name + ".npy runs past the end of the file");
       std::byte* at = map->data() + stored->offset + h.data_offset;

@@ -222,7 +222,9 @@ void check_streamed(const Shape& shape, std::size_t budget, bool opaque) {
   matvec(store, xs, yo, false, options);
   EXPECT_GT(yo.writes, 1) << "y written whole, not block by block";
   matvec(store, opaque ? static_cast<BlockStore&>(vo) : vs, zs, true, options);
-  if (opaque) EXPECT_GT(vo.reads, 1) << "the vector read whole, not block by block";
+  if (opaque) {
+    EXPECT_GT(vo.reads, 1) << "the vector read whole, not block by block";
+  }
   const std::vector<Cd> xc(x.data(), x.data() + x.size()), vc(v.data(), v.data() + v.size());
   {
     SCOPED_TRACE("matvec");

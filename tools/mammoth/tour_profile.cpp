@@ -20,7 +20,10 @@ void run_profile_section(TourContext& ctx) {
   const std::int64_t nrows = 100, ncols = ctx.small ? 10000 : 1000000;
   const std::string shape = shape_string({nrows, ncols});
   // np.memmap(path, mode='w+'): a raw file of the array's size, mapped read-write.
-  Memmap f = Memmap::create_raw((ctx.dir / "memmapped.dat").string(), {DType(ScalarType::Float32), {nrows, ncols}});
+  CreateOptions create;
+  create.dtype = DType(ScalarType::Float32);
+  create.shape = {nrows, ncols};
+  Memmap f = Memmap::create_raw((ctx.dir / "memmapped.dat").string(), create);
   float* data = f.as<float>().data();
   std::mt19937_64 rng(42);
   std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
