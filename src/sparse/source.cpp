@@ -18,9 +18,9 @@ namespace mammoth::sparse {
 namespace {
 
 std::shared_ptr<const FileHandle> open_for_pread(const std::string& path) {
-  auto fd = std::make_shared<const FileHandle>(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!*fd) throw_io_error(path, "cannot open", errno);
-  return fd;
+  FileHandle fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw_io_error(path, "cannot open", errno);
+  return std::make_shared<const FileHandle>(std::move(fd));
 }
 
 // A stored member: a view on the zip's mapping, at whatever byte offset the zip put it

@@ -93,17 +93,14 @@ void visit_csr_file(const std::string& path, F&& f) {
   with_memory_check(path, [&] { visit_csr_file_unchecked(path, f); });
 }
 
-// `path` as canonical CSR of its held types (those sparse_file_info gave as `info`).
+// `path` as CSR of T and I: a .npz stored in `format`, an HDF5 group of csr or csc
+// (`format`), or a .mtx (any `format`). A stored csr comes as it is, duplicates kept.
 template <Scalar T, Index I>
-Csr<T, I> load_held_csr(const std::string& path, const SparseFileInfo& info) {
+Csr<T, I> load_as_csr(const std::string& path, Format format) {
+  if (is_mtx_path(path)) return to_csr(read_mtx<T, I>(path));
   if (is_h5_group_path(path))
-    return info.format == "csr" ? load_h5_group<Csr<T, I>>(path) : to_csr(load_h5_group<Csc<T, I>>(path));
-  if (is_mtx_path(path)) {
-    auto csr = to_csr(read_mtx<T, I>(path));
-    if (info.format == "array") eliminate_zeros(csr);
-    return csr;
-  }
-  switch (parse_format(info.format)) {
+    return format == Format::Csr ? load_h5_group<Csr<T, I>>(path) : to_csr(load_h5_group<Csc<T, I>>(path));
+  switch (format) {
     case Format::Csr:
       return load_npz<Csr<T, I>>(path);
     case Format::Csc:
@@ -115,8 +112,17 @@ Csr<T, I> load_held_csr(const std::string& path, const SparseFileInfo& info) {
     case Format::Dia:
       return to_csr(load_npz<Dia<T, I>>(path));
     default:
-      throw FormatError(path + ": cannot load a " + info.format + " matrix");
+      throw FormatError(path + ": cannot load a " + std::string(format_name(format)) + " matrix");
   }
+}
+
+// `path` as canonical CSR of its held types (those sparse_file_info gave as `info`).
+template <Scalar T, Index I>
+Csr<T, I> load_held_csr(const std::string& path, const SparseFileInfo& info) {
+  if (!is_mtx_path(path)) return load_as_csr<T, I>(path, parse_format(info.format));
+  auto csr = load_as_csr<T, I>(path, Format::Coo);
+  if (info.format == "array") eliminate_zeros(csr);
+  return csr;
 }
 
 template <class F>
@@ -140,27 +146,12 @@ Csr<T, I> load_csr_as(const std::string& path) {
 
 template <Scalar T, Index I>
 Csr<T, I> load_csr_as_unchecked(const std::string& path) {
-  if (is_mtx_path(path)) return to_csr(read_mtx<T, I>(path));
-  if (is_h5_group_path(path))
-    return h5_group_info(path).format == Format::Csr ? load_h5_group<Csr<T, I>>(path)
-                                                     : to_csr(load_h5_group<Csc<T, I>>(path));
-  switch (npz_info(path).format) {
-    case Format::Csr: {
-      auto m = load_npz<Csr<T, I>>(path);
-      sum_duplicates(m);
-      return m;
-    }
-    case Format::Csc:
-      return to_csr(load_npz<Csc<T, I>>(path));
-    case Format::Coo:
-      return to_csr(load_npz<Coo<T, I>>(path));
-    case Format::Bsr:
-      return to_csr(load_npz<Bsr<T, I>>(path));
-    case Format::Dia:
-      return to_csr(load_npz<Dia<T, I>>(path));
-    default:
-      throw FormatError(path + ": cannot load this format");
-  }
+  if (is_mtx_path(path)) return load_as_csr<T, I>(path, Format::Coo);
+  if (is_h5_group_path(path)) return load_as_csr<T, I>(path, h5_group_info(path).format);
+  const Format format = npz_info(path).format;
+  auto m = load_as_csr<T, I>(path, format);
+  if (format == Format::Csr) sum_duplicates(m);
+  return m;
 }
 
 struct SaveOptions {
@@ -218,22 +209,26 @@ void spmv_file(const std::string& matrix, const std::string& x, const std::strin
 void spy_file(const std::string& matrix, const std::string& png, std::int64_t size = 800);
 
 // The held types' instantiations of the loaders and the saver are compiled once, in the
-// library (src/sparse/held_*.cpp, three files to build in parallel), not again in every file that visits a sparse file:
-// they were most of the build's time.
-#define MAMMOTH_SPARSE_HELD_INTEGERS(X)                                                     \
-  X(std::uint8_t, std::int32_t) X(std::uint8_t, std::int64_t) X(std::int32_t, std::int32_t) \
-  X(std::int32_t, std::int64_t) X(std::int64_t, std::int32_t) X(std::int64_t, std::int64_t)
+// library (src/sparse/held_*.cpp, three files to build in parallel), not again in every
+// file that visits a sparse file: they were most of the build's time.
+// clang-format off
+#define MAMMOTH_SPARSE_HELD_INTEGERS(X) \
+  X(std::uint8_t, std::int32_t) X(std::uint8_t, std::int64_t) \
+  X(std::int32_t, std::int32_t) X(std::int32_t, std::int64_t) \
+  X(std::int64_t, std::int32_t) X(std::int64_t, std::int64_t)
 #define MAMMOTH_SPARSE_HELD_REALS(X) \
-  X(float, std::int32_t) X(float, std::int64_t) X(double, std::int32_t) X(double, std::int64_t)
-#define MAMMOTH_SPARSE_HELD_COMPLEX(X)                                      \
+  X(float, std::int32_t) X(float, std::int64_t) \
+  X(double, std::int32_t) X(double, std::int64_t)
+#define MAMMOTH_SPARSE_HELD_COMPLEX(X) \
   X(std::complex<float>, std::int32_t) X(std::complex<float>, std::int64_t) \
   X(std::complex<double>, std::int32_t) X(std::complex<double>, std::int64_t)
 #define MAMMOTH_SPARSE_HELD_TYPES(X) \
   MAMMOTH_SPARSE_HELD_INTEGERS(X) MAMMOTH_SPARSE_HELD_REALS(X) MAMMOTH_SPARSE_HELD_COMPLEX(X)
+// clang-format on
 
-#define MAMMOTH_SPARSE_HELD_INSTANCES(EXTERN, T, I)                                              \
+#define MAMMOTH_SPARSE_HELD_INSTANCES(EXTERN, T, I)                                         \
   EXTERN template Csr<T, I> load_held_csr<T, I>(const std::string&, const SparseFileInfo&); \
-  EXTERN template Csr<T, I> load_csr_as_unchecked<T, I>(const std::string&);                 \
+  EXTERN template Csr<T, I> load_csr_as_unchecked<T, I>(const std::string&);                \
   EXTERN template void save_sparse_file<T, I>(const std::string&, const Csr<T, I>&, const SaveOptions&);
 #define MAMMOTH_SPARSE_EXTERN_HELD(T, I) MAMMOTH_SPARSE_HELD_INSTANCES(extern, T, I)
 MAMMOTH_SPARSE_HELD_TYPES(MAMMOTH_SPARSE_EXTERN_HELD)
