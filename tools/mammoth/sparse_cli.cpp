@@ -12,13 +12,9 @@
 #include "mammoth/output.hpp"
 #include "mammoth/sparse/convert_file.hpp"
 #include "mammoth/sparse/files.hpp"
-#include "mammoth/sparse/ops.hpp"
 #include "mammoth/sparse/random.hpp"
 #include "mammoth/sparse/source.hpp"
-#include "mammoth/sparse/spmv.hpp"
-#include "mammoth/sparse/spy.hpp"
 #include "mammoth/sparse/stream.hpp"
-#include "mammoth/sparse/vector_io.hpp"
 #include "mammoth/store.hpp"
 #include "ooc_common.hpp"
 
