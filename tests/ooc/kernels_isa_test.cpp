@@ -61,8 +61,11 @@ void check_copy(const Kernels& k, std::int64_t rows, std::int64_t cols, int thre
 }
 
 TEST(KernelsIsa, EveryCopyIsExactOnEveryPath) {
-  const std::int64_t shapes[][2] = {{1, 1},   {3, 5},     {7, 10},   {9000, 10}, {5000, 16}, {2, 17},
-                                    {5, 100}, {130, 300}, {3, 9000}, {11, 5000}, {200, 70}};
+  // {37, 70000}: rows split, x walked in two pieces; {3, 140000}: columns split, each
+  // thread's share in two pieces (x's and out's).
+  const std::int64_t shapes[][2] = {{1, 1},    {3, 5},     {7, 10},     {9000, 10}, {5000, 16},
+                                    {2, 17},   {5, 100},   {130, 300},  {3, 9000},  {11, 5000},
+                                    {200, 70}, {40, 9000}, {37, 70000}, {3, 140000}};
   for (const Kernels* k : copies())
     for (const auto& s : shapes)
       for (int threads : {1, 2, 3}) {
