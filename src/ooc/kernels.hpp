@@ -147,10 +147,10 @@ inline constexpr std::int64_t kSplitColumns = 2048;
 // split the columns instead, or the threads' shares would be uneven (a 10-row block over
 // 2 threads split by rows of four leaves one thread idle a third of the time).
 inline constexpr std::int64_t kRowsPerThread = 16;
-// Elements of x a pass over the rows reads (512 KiB of float64 at most: it stays in L2 for
-// every other row). Runs this long keep the prefetchers busy; runs of 4096 elements, one
-// 16 KiB run a row, made a 400 MB float32 product 15-25 % slower on an AMD EPYC (Zen 5).
-inline constexpr std::int64_t kPiece = 65536;
+// Bytes of x a pass over the rows reads: 256 KiB stay in L2 for every other row, and runs
+// this long keep the prefetchers busy (runs of 4096 elements, one 16 KiB run a row, made a
+// 400 MB float32 product 15-25 % slower on an AMD EPYC, Zen 5).
+inline constexpr std::int64_t kPieceBytes = 256 * 1024;
 
 // y[0:rows] += A·x for a rows×cols tile A (x: the tile's columns); y = A·x with
 // `overwrite` (y's old values are not read: a tall-skinny matrix's y, as large as a fifth of
@@ -173,6 +173,7 @@ void gemv(const T* a, std::int64_t rows, std::int64_t cols, const X* x, Acc* y, 
   // Rows r0..r1 of columns c0..c1 into out[0:r1-r0], the columns in pieces, every row per
   // piece: each piece of x is read from memory once a tile (a tile of one or two long rows
   // would otherwise stream x, as large as the rows, once a row).
+  constexpr auto kPiece = static_cast<std::int64_t>(kPieceBytes / sizeof(X));
   const auto rows_of = [&](std::int64_t r0, std::int64_t r1, std::int64_t c0, std::int64_t c1, Acc* out) {
     for (std::int64_t p0 = c0; p0 < c1; p0 += kPiece) {
       const std::int64_t p1 = std::min(c1, p0 + kPiece);
