@@ -367,6 +367,40 @@ TEST(Memmap, ColumnBlocksOfAStoreAreWrittenWithoutMappingTheirRows) {
   EXPECT_LT(mapping_rss_kib(mapped.data()), 64.0);  // the narrow runs' pages at most
 }
 
+// Conversions go through a scratch piece of 256 KiB (65,536 float32): a contiguous block, a
+// block of long runs written and one read back, each several pieces long, arrive whole.
+TEST(Memmap, ConvertedRunsLongerThanTheScratchPieceArriveWhole) {
+  TempDir dir;
+  const std::string path = dir.file("long.npy");
+  constexpr std::int64_t kRows = 5, kCols = 200000;
+  auto store = create_store(path, options(DType(ScalarType::Float32), {kRows, kCols}));
+  const auto value = [](std::int64_t i, std::int64_t j) { return static_cast<double>(i * kCols + j) + 0.5; };
+  const auto fill = [&](const Box& box) {
+    std::vector<double> v(static_cast<std::size_t>(box.size()));
+    for (std::int64_t i = 0; i < box.count[0]; ++i)
+      for (std::int64_t j = 0; j < box.count[1]; ++j)
+        v[static_cast<std::size_t>(i * box.count[1] + j)] = value(box.offset[0] + i, box.offset[1] + j);
+    return v;
+  };
+  const Box rows = Box::rows(store->shape(), 1, 4), runs{{0, 1000}, {5, 70000}};
+  store->write(rows, fill(rows).data(), DType(ScalarType::Float64));  // contiguous: 600,000 elements
+  store->write(runs, fill(runs).data(), DType(ScalarType::Float64));  // runs of 70,000
+  store->flush();
+  auto back = open_store(path, Mode::Read);
+  std::vector<double> got(static_cast<std::size_t>(runs.size()));
+  back->read(runs, got.data(), DType(ScalarType::Float64));  // read run by run, converted
+  EXPECT_EQ(got, fill(runs));
+  const AnyArray all = load_npy(path);
+  const auto a = all.as<float>();
+  for (std::int64_t i = 0; i < kRows; ++i)
+    for (const std::int64_t j :
+         {std::int64_t{0}, std::int64_t{999}, std::int64_t{1000}, std::int64_t{66535}, std::int64_t{66536},
+          std::int64_t{70999}, std::int64_t{71000}, std::int64_t{131072}, std::int64_t{199999}}) {
+      const bool written = (i >= 1 && i < 4) || (j >= 1000 && j < 71000);
+      ASSERT_EQ(a(i, j), written ? static_cast<float>(value(i, j)) : 0.0f) << i << ", " << j;
+    }
+}
+
 TEST(Memmap, StoresCopyAndConvert) {
   TempDir dir;
   {
