@@ -256,7 +256,8 @@ TEST(Backends, NpyMatvecStaysUnderBudget) {
   const auto x = NdArray<double>::full({cols}, 1.0);
   AnyArray y;
   const double increment = testing::peak_increment_mib([&] { y = matvec(*a, x, budget); });
-  EXPECT_LE(increment, 8 + 2) << "peak increment " << increment << " MiB";
+  // ASan's shadow and allocator add 5-9 MiB of their own (Budget.MappedPathReleasesConsumedPages).
+  EXPECT_LE(increment, testing::kAddressSanitizer ? 8 + 10 : 8 + 2) << "peak increment " << increment << " MiB";
   EXPECT_EQ(y.as<double>()(rows - 1), static_cast<double>(cols));
 }
 

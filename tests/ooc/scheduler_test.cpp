@@ -313,12 +313,16 @@ TEST(Budget, MappedPathReleasesConsumedPages) {
   const auto x = NdArray<double>::full({kCols}, 1.0);
   AnyArray y;
   const double released = peak_increment_mib([&] { y = matvec(store, x, options); });
-  EXPECT_LE(released, 8 + 2) << "peak increment " << released << " MiB";
+  // Under ASan the bound is not the engine's: its shadow and allocator add 5-9 MiB here (kernel
+  // 6.18, 2 MiB page-cache folios), the same with the kernels before and after their row split
+  // (which leaves the release build's 7.6-8.4 MiB unchanged).
+  const double bound = testing::kAddressSanitizer ? 8 + 10 : 8 + 2;
+  EXPECT_LE(released, bound) << "peak increment " << released << " MiB";
   EXPECT_EQ(y.as<double>()(3), static_cast<double>(3 * kCols));
   // A back end that ignores release(): the engine drops the read-only view's pages itself.
   store.keep_pages = true;
   const double ignored = peak_increment_mib([&] { matvec(store, x, options); });
-  EXPECT_LE(ignored, 8 + 2) << "peak increment " << ignored << " MiB";
+  EXPECT_LE(ignored, bound) << "peak increment " << ignored << " MiB";
   // The measurement does see mapped pages: reading the whole mapping keeps them all.
   const double all = peak_increment_mib([&] {
     const auto* p = reinterpret_cast<const volatile float*>(file->data());
