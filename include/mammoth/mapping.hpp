@@ -96,6 +96,15 @@ class FileMap final : public Storage {
   void sync(std::size_t offset, std::size_t bytes, bool wait);
   // Bytes of [offset, offset + bytes) whose pages are in memory (mincore).
   std::size_t resident_bytes(std::size_t offset, std::size_t bytes) const;
+  // Whether every page of [offset, offset + bytes) is in the page cache (mincore).
+  bool resident(std::size_t offset, std::size_t bytes) const;
+  // Copies [offset, offset + bytes) of the region into `dst` through the file, not the
+  // mapping: from the page cache it maps no page (on a virtual machine the first touch of
+  // each newly mapped page can cost more than the copy). A shared mapping sees the same
+  // bytes; copyable() says whether this one can (not a private one, whose written pages the
+  // file does not hold, nor one without a file descriptor). IoError when the file ends first.
+  bool copyable() const { return fd_ >= 0 && mode_ != MapMode::CopyOnWrite; }
+  void copy(std::size_t offset, std::size_t bytes, std::byte* dst) const;
 
   // Offset of `p` (a pointer into this mapping) from data().
   std::size_t offset_of(const void* p) const {
@@ -113,7 +122,7 @@ class FileMap final : public Storage {
   std::byte* data_ = nullptr;
   std::size_t length_ = 0;
   std::int64_t file_offset_ = 0;                       // of data() in the file
-  int fd_ = -1;                                        // a duplicate, for write-back of released ranges
+  int fd_ = -1;                                        // a duplicate: copy(), write-back of released ranges
   std::unique_ptr<detail::WriteBehind> write_behind_;  // from the first written release (src/write_behind.hpp)
   MapMode mode_ = MapMode::Read;
   std::string name_;

@@ -111,7 +111,8 @@ FileMap::FileMap(int fd, std::int64_t offset, std::size_t length, MapMode mode, 
   if (p == MAP_FAILED) throw_io_error(name_, "cannot map " + std::to_string(length) + " bytes into memory", errno);
   base_ = static_cast<std::byte*>(p);
   data_ = base_ + delta;
-  if (mode == MapMode::ReadWrite) fd_ = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  // Without one (EMFILE) copy() is unavailable and released pages are not written behind.
+  if (mode != MapMode::CopyOnWrite) fd_ = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
 }
 
 std::shared_ptr<FileMap> FileMap::open(const std::string& path, std::uint64_t offset, std::size_t length,
@@ -182,7 +183,7 @@ void FileMap::release(std::size_t offset, std::size_t bytes, bool written) {
   if (is_private()) return;
   const auto [start, length] = page_span(offset, bytes);
   if (length == 0) return;
-  if (fd_ >= 0 && written) {
+  if (fd_ >= 0 && mode_ == MapMode::ReadWrite && written) {
     if (!write_behind_) write_behind_ = std::make_unique<detail::WriteBehind>(fd_);
     write_behind_->request();
   }
@@ -207,6 +208,28 @@ std::size_t FileMap::resident_bytes(std::size_t offset, std::size_t bytes) const
   if (::mincore(start, length, pages.data()) != 0) throw_io_error(name_, "mincore failed", errno);
   return static_cast<std::size_t>(std::count_if(pages.begin(), pages.end(), [](unsigned char c) { return c & 1; })) *
          page;
+}
+
+bool FileMap::resident(std::size_t offset, std::size_t bytes) const {
+  return resident_bytes(offset, bytes) == page_span(offset, bytes).second;
+}
+
+void FileMap::copy(std::size_t offset, std::size_t bytes, std::byte* dst) const {
+  if (offset > length_ || bytes > length_ - offset)
+    throw Error(name_ + ": bytes [" + std::to_string(offset) + ", " + std::to_string(offset + bytes) +
+                ") lie outside its mapping of " + std::to_string(length_) + " bytes");
+  std::size_t done = 0;
+  while (done < bytes) {
+    const ::ssize_t got =
+        ::pread(fd_, dst + done, bytes - done, file_offset_ + static_cast<std::int64_t>(offset + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) throw_io_error(name_, "cannot read bytes at " + std::to_string(file_offset_ + offset + done), errno);
+    if (got == 0)
+      throw IoError(name_ + ": the file ended inside bytes [" + std::to_string(offset) + ", " +
+                        std::to_string(offset + bytes) + ") of its mapping (truncated while being read?)",
+                    EIO);
+    done += static_cast<std::size_t>(got);
+  }
 }
 
 }  // namespace mammoth

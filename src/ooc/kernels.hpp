@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "thread_pool.hpp"
+#include "tile.hpp"
 
 #ifndef MAMMOTH_KERNELS_ISA
 #define MAMMOTH_KERNELS_ISA base
@@ -105,16 +106,18 @@ void gemv_small(const T* a, std::int64_t rows, const X* x, Acc* y) {
   }
 }
 
-// out[0:N] += Aᵀ·y over `rows` rows of N columns, the N sums in registers.
+// s[0:N] += Aᵀ·y over `rows` rows of N columns, the N sums in registers. The caller adds s
+// to its result once all its rows are in, pieces or not, so the sums are the same either way.
 template <int N, class T, class Acc>
-void gemv_t_small(const T* a, std::int64_t rows, const Acc* y, Acc* out) {
-  Acc s[N] = {};
+void gemv_t_small(const T* a, std::int64_t rows, const Acc* y, Acc* sums) {
+  Acc s[N];
+  for (int j = 0; j < N; ++j) s[j] = sums[j];
   for (std::int64_t i = 0; i < rows; ++i) {
     const T* row = a + i * N;
     const Acc yi = y[i];
     for (int j = 0; j < N; ++j) s[j] += static_cast<Acc>(load(row + j)) * yi;
   }
-  for (int j = 0; j < N; ++j) out[j] += s[j];
+  for (int j = 0; j < N; ++j) sums[j] = s[j];
 }
 
 // Calls f(std::integral_constant<int, N>) for N = cols in [1, kSmall].
@@ -151,75 +154,139 @@ inline constexpr std::int64_t kRowsPerThread = 16;
 // this long keep the prefetchers busy (runs of 4096 elements, one 16 KiB run a row, made a
 // 400 MB float32 product 15-25 % slower on an AMD EPYC, Zen 5).
 inline constexpr std::int64_t kPieceBytes = 256 * 1024;
+// Elements of gemv_t's `out` a pass over the rows updates (see gemv_t_part).
+inline constexpr std::int64_t kOutPiece = 16384;
+
+// Calls f(p, ld, q0, q1, p0, p1) over rows [r0, r1) × columns [c0, c1) of a tile of `cols`
+// columns: p points at element (q0, p0), rows ld elements apart. In memory, once for the
+// whole range. Staged (tile.hpp), piece by piece copied into thread t's buffer, each piece
+// a multiple of four rows from r0 and of `unit` columns from c0 (but the last): the loops
+// in f then meet the same groups of four rows and the same pieces of columns, in the same
+// order for each result, as in memory, so the sums are identical whichever way it came.
+template <class T, class F>
+void for_each_piece(const Tile<T>& tile, std::int64_t cols, int t, std::int64_t r0, std::int64_t r1, std::int64_t c0,
+                    std::int64_t c1, std::int64_t unit, F&& f) {
+  if (r0 >= r1 || c0 >= c1) return;
+  const auto capacity = tile.buffers ? static_cast<std::int64_t>(tile.buffers->bytes() / sizeof(T)) : 0;
+  const std::int64_t width = c1 - c0;
+  const std::int64_t rows_per = 4 * width <= capacity ? capacity / width / 4 * 4 : 4;
+  const std::int64_t w = 4 * width <= capacity ? width : capacity / 4 / unit * unit;
+  if (!tile.staged.map || w == 0) {
+    f(tile.data + r0 * cols + c0, cols, r0, r1, c0, c1);
+    return;
+  }
+  T* buffer = reinterpret_cast<T*>(tile.buffers->get(t));
+  const auto at = [&](std::int64_t r, std::int64_t c) {
+    return tile.staged.offset + static_cast<std::size_t>(r * cols + c) * sizeof(T);
+  };
+  for (std::int64_t q0 = r0; q0 < r1; q0 += rows_per) {
+    const std::int64_t q1 = std::min(r1, q0 + rows_per);
+    for (std::int64_t p0 = c0; p0 < c1; p0 += w) {
+      const std::int64_t p1 = std::min(c1, p0 + w), n = p1 - p0;
+      if (n == cols)
+        tile.staged.map->copy(at(q0, 0), static_cast<std::size_t>((q1 - q0) * n) * sizeof(T),
+                              reinterpret_cast<std::byte*>(buffer));
+      else
+        for (std::int64_t q = q0; q < q1; ++q)
+          tile.staged.map->copy(at(q, p0), static_cast<std::size_t>(n) * sizeof(T),
+                                reinterpret_cast<std::byte*>(buffer + (q - q0) * n));
+      f(static_cast<const T*>(buffer), n, q0, q1, p0, p1);
+    }
+  }
+}
+
+// out[0:q1-q0] += rows q0..q1 × columns c0..c1 of A·x, p pointing at (q0, c0) with rows ld
+// apart; the columns in pieces from c0, every row per piece: each piece of x is read from
+// memory once a tile (a tile of one or two long rows would otherwise stream x, as large as
+// the rows, once a row).
+template <class T, class X, class Acc>
+void gemv_rows(const T* p, std::int64_t ld, std::int64_t q0, std::int64_t q1, std::int64_t c0, std::int64_t c1,
+               const X* x, Acc* out) {
+  constexpr auto kPiece = static_cast<std::int64_t>(kPieceBytes / sizeof(X));
+  for (std::int64_t p0 = c0; p0 < c1; p0 += kPiece) {
+    const std::int64_t p1 = std::min(c1, p0 + kPiece);
+    const T* a = p + (p0 - c0);
+    std::int64_t i = q0;
+    for (; i + 4 <= q1; i += 4) dot4(a + (i - q0) * ld, ld, p1 - p0, x + p0, out + (i - q0));
+    for (; i < q1; ++i) out[i - q0] += dot<Acc>(a + (i - q0) * ld, p1 - p0, x + p0);
+  }
+}
 
 // y[0:rows] += A·x for a rows×cols tile A (x: the tile's columns); y = A·x with
 // `overwrite` (y's old values are not read: a tall-skinny matrix's y, as large as a fifth of
 // A, is then neither zeroed first nor read back).
 template <class T, class X, class Acc>
-void gemv(const T* a, std::int64_t rows, std::int64_t cols, const X* x, Acc* y, int threads, bool overwrite = false) {
+void gemv(const Tile<T>& a, std::int64_t rows, std::int64_t cols, const X* x, Acc* y, int threads,
+          bool overwrite = false) {
   if (cols <= kSmall && cols > 0 && !is_complex_v<Acc>) {
     with_small_cols(cols, [&](auto n) {
-      detail::parallel_for(rows, threads, 4096, [&](std::int64_t r0, std::int64_t r1) {
-        constexpr int kCols = decltype(n)::value;
-        if (overwrite)
-          gemv_small<kCols, true>(a + r0 * cols, r1 - r0, x, y + r0);
-        else
-          gemv_small<kCols, false>(a + r0 * cols, r1 - r0, x, y + r0);
+      constexpr int kCols = decltype(n)::value;
+      detail::parallel_parts(rows, threads, 4096, [&](int t, std::int64_t r0, std::int64_t r1) {
+        for_each_piece(a, cols, t, r0, r1, 0, cols, 1,
+                       [&](const T* p, std::int64_t, std::int64_t q0, std::int64_t q1, std::int64_t, std::int64_t) {
+                         if (overwrite)
+                           gemv_small<kCols, true>(p, q1 - q0, x, y + q0);
+                         else
+                           gemv_small<kCols, false>(p, q1 - q0, x, y + q0);
+                       });
       });
     });
     return;
   }
   if (overwrite) std::fill(y, y + rows, Acc{});
-  // Rows r0..r1 of columns c0..c1 into out[0:r1-r0], the columns in pieces, every row per
-  // piece: each piece of x is read from memory once a tile (a tile of one or two long rows
-  // would otherwise stream x, as large as the rows, once a row).
   constexpr auto kPiece = static_cast<std::int64_t>(kPieceBytes / sizeof(X));
-  const auto rows_of = [&](std::int64_t r0, std::int64_t r1, std::int64_t c0, std::int64_t c1, Acc* out) {
-    for (std::int64_t p0 = c0; p0 < c1; p0 += kPiece) {
-      const std::int64_t p1 = std::min(c1, p0 + kPiece);
-      std::int64_t i = r0;
-      for (; i + 4 <= r1; i += 4) dot4(a + i * cols + p0, cols, p1 - p0, x + p0, out + (i - r0));
-      for (; i < r1; ++i) out[i - r0] += dot<Acc>(a + i * cols + p0, p1 - p0, x + p0);
-    }
-  };
   if (cols < kSplitColumns * threads || rows >= kRowsPerThread * threads) {
-    detail::parallel_for(rows, threads, kRowsPerThread,
-                         [&](std::int64_t r0, std::int64_t r1) { rows_of(r0, r1, 0, cols, y + r0); });
+    detail::parallel_parts(rows, threads, kRowsPerThread, [&](int t, std::int64_t r0, std::int64_t r1) {
+      for_each_piece(a, cols, t, r0, r1, 0, cols, kPiece,
+                     [&](const T* p, std::int64_t ld, std::int64_t q0, std::int64_t q1, std::int64_t p0,
+                         std::int64_t p1) { gemv_rows(p, ld, q0, q1, p0, p1, x, y + q0); });
+    });
     return;
   }
   std::vector<Acc> partial(static_cast<std::size_t>(threads * rows), Acc{});
-  detail::parallel(
-      threads, [&](int t, int nt) { rows_of(0, rows, cols * t / nt, cols * (t + 1) / nt, partial.data() + t * rows); });
+  detail::parallel(threads, [&](int t, int nt) {
+    Acc* mine = partial.data() + t * rows;
+    for_each_piece(a, cols, t, 0, rows, cols * t / nt, cols * (t + 1) / nt, kPiece,
+                   [&](const T* p, std::int64_t ld, std::int64_t q0, std::int64_t q1, std::int64_t p0,
+                       std::int64_t p1) { gemv_rows(p, ld, q0, q1, p0, p1, x, mine + q0); });
+  });
   for (int t = 0; t < threads; ++t)
     for (std::int64_t r = 0; r < rows; ++r) y[r] += partial[static_cast<std::size_t>(t * rows + r)];
 }
 
-// out[c0:c1] += rows r0..r1 of Aᵀ·y, four rows per pass over `out` (a quarter of the
-// loads and stores of out), in pieces short enough that the piece of out stays in L2 (128
-// KiB of float64) and long enough that each row's run keeps the prefetchers busy (pieces of
-// 2048, 8 KiB runs of float32, made a 400 MB product 25 % slower on Zen 5).
+template <class T, class X, class Acc>
+void gemv(const T* a, std::int64_t rows, std::int64_t cols, const X* x, Acc* y, int threads, bool overwrite = false) {
+  gemv(Tile<T>(a), rows, cols, x, y, threads, overwrite);
+}
+
+// out[c0:c1] += rows r0..r1 × columns c0..c1 of Aᵀ·y, p pointing at (r0, c0) with rows ld
+// apart; four rows per pass over `out` (a quarter of the loads and stores of out), in
+// pieces short enough that the piece of out stays in L2 (128 KiB of float64) and long
+// enough that each row's run keeps the prefetchers busy (pieces of 2048, 8 KiB runs of
+// float32, made a 400 MB product 25 % slower on Zen 5).
 template <class T, class Acc>
-void gemv_t_part(const T* a, std::int64_t cols, std::int64_t r0, std::int64_t r1, std::int64_t c0, std::int64_t c1,
+void gemv_t_part(const T* p, std::int64_t ld, std::int64_t r0, std::int64_t r1, std::int64_t c0, std::int64_t c1,
                  const Acc* y, Acc* out) {
-  constexpr std::int64_t kOutPiece = 16384;
   for (std::int64_t p0 = c0; p0 < c1; p0 += kOutPiece) {
-    const std::int64_t p1 = std::min(c1, p0 + kOutPiece);
+    const std::int64_t p1 = std::min(c1, p0 + kOutPiece), n = p1 - p0;
+    const T* a = p + (p0 - c0);
+    Acc* o = out + p0;
     std::int64_t i = r0;
     if constexpr (!is_complex_v<Acc>) {
       for (; i + 4 <= r1; i += 4) {
-        const T *q0 = a + i * cols, *q1 = q0 + cols, *q2 = q1 + cols, *q3 = q2 + cols;
+        const T *q0 = a + (i - r0) * ld, *q1 = q0 + ld, *q2 = q1 + ld, *q3 = q2 + ld;
         const Acc y0 = y[i], y1 = y[i + 1], y2 = y[i + 2], y3 = y[i + 3];
 #pragma omp simd
-        for (std::int64_t j = p0; j < p1; ++j)
-          out[j] += static_cast<Acc>(load(q0 + j)) * y0 + static_cast<Acc>(load(q1 + j)) * y1 +
-                    static_cast<Acc>(load(q2 + j)) * y2 + static_cast<Acc>(load(q3 + j)) * y3;
+        for (std::int64_t j = 0; j < n; ++j)
+          o[j] += static_cast<Acc>(load(q0 + j)) * y0 + static_cast<Acc>(load(q1 + j)) * y1 +
+                  static_cast<Acc>(load(q2 + j)) * y2 + static_cast<Acc>(load(q3 + j)) * y3;
       }
     }
     for (; i < r1; ++i) {
       const Acc yi = y[i];
-      const T* row = a + i * cols;
+      const T* row = a + (i - r0) * ld;
 #pragma omp simd
-      for (std::int64_t j = p0; j < p1; ++j) out[j] += static_cast<Acc>(load(row + j)) * yi;
+      for (std::int64_t j = 0; j < n; ++j) o[j] += static_cast<Acc>(load(row + j)) * yi;
     }
   }
 }
@@ -227,23 +294,42 @@ void gemv_t_part(const T* a, std::int64_t cols, std::int64_t r0, std::int64_t r1
 // out[0:cols] += Aᵀ·y for a rows×cols tile A (y: the tile's rows). Wide tiles: each thread
 // owns a range of columns. Narrow ones: each thread sums its rows into its own copy of out.
 template <class T, class Acc>
-void gemv_t(const T* a, std::int64_t rows, std::int64_t cols, const Acc* y, Acc* out, int threads) {
+void gemv_t(const Tile<T>& a, std::int64_t rows, std::int64_t cols, const Acc* y, Acc* out, int threads) {
   if (cols >= kSplitColumns * threads || rows < 64 * threads) {
-    detail::parallel_for(cols, threads, kSplitColumns,
-                         [&](std::int64_t c0, std::int64_t c1) { gemv_t_part(a, cols, 0, rows, c0, c1, y, out); });
+    detail::parallel_parts(cols, threads, kSplitColumns, [&](int t, std::int64_t c0, std::int64_t c1) {
+      for_each_piece(a, cols, t, 0, rows, c0, c1, kOutPiece,
+                     [&](const T* p, std::int64_t ld, std::int64_t q0, std::int64_t q1, std::int64_t p0,
+                         std::int64_t p1) { gemv_t_part(p, ld, q0, q1, p0, p1, y, out); });
+    });
     return;
   }
   std::vector<Acc> partial(static_cast<std::size_t>(threads * cols), Acc{});
   detail::parallel(threads, [&](int t, int nt) {
     const std::int64_t r0 = rows * t / nt, r1 = rows * (t + 1) / nt;
     Acc* mine = partial.data() + t * cols;
-    if (cols <= kSmall && !is_complex_v<Acc>)
-      with_small_cols(cols, [&](auto n) { gemv_t_small<decltype(n)::value>(a + r0 * cols, r1 - r0, y + r0, mine); });
-    else
-      gemv_t_part(a, cols, r0, r1, 0, cols, y, mine);
+    if (cols <= kSmall && !is_complex_v<Acc>) {
+      with_small_cols(cols, [&](auto n) {
+        constexpr int kCols = decltype(n)::value;
+        Acc sums[kCols] = {};
+        for_each_piece(a, cols, t, r0, r1, 0, cols, 1,
+                       [&](const T* p, std::int64_t, std::int64_t q0, std::int64_t q1, std::int64_t, std::int64_t) {
+                         gemv_t_small<kCols>(p, q1 - q0, y + q0, sums);
+                       });
+        for (int j = 0; j < kCols; ++j) mine[j] += sums[j];
+      });
+    } else {
+      for_each_piece(a, cols, t, r0, r1, 0, cols, kOutPiece,
+                     [&](const T* p, std::int64_t ld, std::int64_t q0, std::int64_t q1, std::int64_t p0,
+                         std::int64_t p1) { gemv_t_part(p, ld, q0, q1, p0, p1, y, mine); });
+    }
   });
   for (int t = 0; t < threads; ++t)
     for (std::int64_t j = 0; j < cols; ++j) out[j] += partial[static_cast<std::size_t>(t * cols + j)];
+}
+
+template <class T, class Acc>
+void gemv_t(const T* a, std::int64_t rows, std::int64_t cols, const Acc* y, Acc* out, int threads) {
+  gemv_t(Tile<T>(a), rows, cols, y, out, threads);
 }
 
 // Splits [0, n) among threads and folds each part with `part(begin, end)`, then

@@ -7,19 +7,23 @@
 
 #include <cstdint>
 
+#include "tile.hpp"
+
 namespace mammoth::ooc::isa {
 
 struct Kernels {
   const char* name;  // "avx512", "avx2" or "baseline"
-  void (*gemv_f32)(const float* a, std::int64_t rows, std::int64_t cols, const double* x, double* y, int threads,
+  void (*gemv_f32)(const Tile<float>& a, std::int64_t rows, std::int64_t cols, const double* x, double* y, int threads,
                    bool overwrite);
   // x kept float32 for a float32 matrix: half the traffic of x, the same sums.
-  void (*gemv_f32_x32)(const float* a, std::int64_t rows, std::int64_t cols, const float* x, double* y, int threads,
-                       bool overwrite);
-  void (*gemv_f64)(const double* a, std::int64_t rows, std::int64_t cols, const double* x, double* y, int threads,
+  void (*gemv_f32_x32)(const Tile<float>& a, std::int64_t rows, std::int64_t cols, const float* x, double* y,
+                       int threads, bool overwrite);
+  void (*gemv_f64)(const Tile<double>& a, std::int64_t rows, std::int64_t cols, const double* x, double* y, int threads,
                    bool overwrite);
-  void (*gemv_t_f32)(const float* a, std::int64_t rows, std::int64_t cols, const double* y, double* out, int threads);
-  void (*gemv_t_f64)(const double* a, std::int64_t rows, std::int64_t cols, const double* y, double* out, int threads);
+  void (*gemv_t_f32)(const Tile<float>& a, std::int64_t rows, std::int64_t cols, const double* y, double* out,
+                     int threads);
+  void (*gemv_t_f64)(const Tile<double>& a, std::int64_t rows, std::int64_t cols, const double* y, double* out,
+                     int threads);
   double (*sum_f32)(const float* p, std::int64_t n);
   double (*sum_f64)(const double* p, std::int64_t n);
 };
@@ -42,22 +46,24 @@ inline constexpr bool has_fast_kernels<float> = true;
 template <>
 inline constexpr bool has_fast_kernels<double> = true;
 
-inline void gemv(const float* a, std::int64_t rows, std::int64_t cols, const double* x, double* y, int threads,
+inline void gemv(const Tile<float>& a, std::int64_t rows, std::int64_t cols, const double* x, double* y, int threads,
                  bool overwrite = false) {
   best().gemv_f32(a, rows, cols, x, y, threads, overwrite);
 }
-inline void gemv(const float* a, std::int64_t rows, std::int64_t cols, const float* x, double* y, int threads,
+inline void gemv(const Tile<float>& a, std::int64_t rows, std::int64_t cols, const float* x, double* y, int threads,
                  bool overwrite = false) {
   best().gemv_f32_x32(a, rows, cols, x, y, threads, overwrite);
 }
-inline void gemv(const double* a, std::int64_t rows, std::int64_t cols, const double* x, double* y, int threads,
+inline void gemv(const Tile<double>& a, std::int64_t rows, std::int64_t cols, const double* x, double* y, int threads,
                  bool overwrite = false) {
   best().gemv_f64(a, rows, cols, x, y, threads, overwrite);
 }
-inline void gemv_t(const float* a, std::int64_t rows, std::int64_t cols, const double* y, double* out, int threads) {
+inline void gemv_t(const Tile<float>& a, std::int64_t rows, std::int64_t cols, const double* y, double* out,
+                   int threads) {
   best().gemv_t_f32(a, rows, cols, y, out, threads);
 }
-inline void gemv_t(const double* a, std::int64_t rows, std::int64_t cols, const double* y, double* out, int threads) {
+inline void gemv_t(const Tile<double>& a, std::int64_t rows, std::int64_t cols, const double* y, double* out,
+                   int threads) {
   best().gemv_t_f64(a, rows, cols, y, out, threads);
 }
 inline double sum(const float* p, std::int64_t n) { return best().sum_f32(p, n); }

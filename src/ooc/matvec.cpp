@@ -8,6 +8,7 @@
 #include "kernels_isa.hpp"
 #include "mammoth/ooc/progress.hpp"
 #include "mammoth/ooc/scheduler.hpp"
+#include "tile.hpp"
 
 namespace mammoth::ooc {
 namespace {
@@ -15,7 +16,8 @@ namespace {
 // kernels.hpp's gemv and gemv_t, through the CPU's best copy (kernels_isa.hpp) for
 // float32/float64 tiles with float64 accumulators.
 template <class T, class X, class Acc>
-void gemv(const T* a, std::int64_t rows, std::int64_t cols, const X* x, Acc* y, int threads, bool overwrite = false) {
+void gemv(const Tile<T>& a, std::int64_t rows, std::int64_t cols, const X* x, Acc* y, int threads,
+          bool overwrite = false) {
   if constexpr (std::is_same_v<X, float> && !std::is_same_v<T, float>) {
     throw TypeError("a float32 x is only read beside a float32 matrix");  // product() rules it out
   } else if constexpr (isa::has_fast_kernels<T> && std::is_same_v<Acc, double>) {
@@ -26,7 +28,7 @@ void gemv(const T* a, std::int64_t rows, std::int64_t cols, const X* x, Acc* y, 
 }
 
 template <class T, class Acc>
-void gemv_t(const T* a, std::int64_t rows, std::int64_t cols, const Acc* y, Acc* out, int threads) {
+void gemv_t(const Tile<T>& a, std::int64_t rows, std::int64_t cols, const Acc* y, Acc* out, int threads) {
   if constexpr (isa::has_fast_kernels<T> && std::is_same_v<Acc, double>)
     isa::gemv_t(a, rows, cols, y, out, threads);
   else
@@ -45,13 +47,28 @@ struct RowVectors {
   DType acc;
 };
 
-// Streams A once: a (row block, column block) tile at a time; tile(T*, block) does the
-// math, block.in[1] the rows' part of rv.in and block.out the rows' part of rv.out.
-template <class Tile>
+// Bytes of each compute thread's buffer for blocks copied from the page cache (Input::stage),
+// or 0 when the budget has no room for them: an eighth of it at most, from 1 to 2 MiB a
+// thread (a 400 MB float32 matvec on Zen 5: 20.1-20.4 ms with 1-2 MiB, 21.8 with 4, 24.4
+// with 12: a piece that fits the core's L2 is read back from there).
+std::size_t stage_bytes(const Options& options, int threads) {
+  constexpr std::size_t kMiB = std::size_t{1} << 20;
+  const std::size_t share = options.budget / 8 / static_cast<std::size_t>(std::max(threads, 1));
+  return share < StageBuffers::kMinBytes ? 0 : std::min(share / kMiB * kMiB, 2 * kMiB);
+}
+
+// Streams A once: a (row block, column block) tile at a time; tile(Tile<T>, block) does
+// the math, block.in[1] the rows' part of rv.in and block.out the rows' part of rv.out.
+template <class Compute>
 void stream_matrix(BlockStore& a, std::size_t fixed, const Options& options, const std::string& label,
-                   const RowVectors& rv, Tile tile) {
+                   const RowVectors& rv, Compute tile) {
   const DType type = compute_dtype(a.dtype());
+  const int threads = compute_threads(options);
+  const std::size_t stage = stage_bytes(options, threads);
+  StageBuffers buffers(threads, stage);
+  fixed += stage * static_cast<std::size_t>(threads);
   std::vector<Input> inputs{Input{&a, type}};
+  inputs[0].stage = stage > 0;
   if (rv.in) inputs.push_back(Input{rv.in, rv.acc, false, rows_of});
   const std::int64_t n = std::max<std::int64_t>(a.shape()[1], 1);
   const double vectors = (rv.in ? 1 : 0) + (rv.out ? 1 : 0);
@@ -84,7 +101,8 @@ void stream_matrix(BlockStore& a, std::size_t fixed, const Options& options, con
   const Output output = rv.out ? Output{rv.out, rv.acc, rows_of} : Output{};
   visit_scalar(type.type(), [&](auto t) {
     using T = typename decltype(t)::type;
-    stream(grid, inputs, output, &progress, [&](const Block& b) { tile(reinterpret_cast<const T*>(b.in[0]), b); });
+    stream(grid, inputs, output, &progress,
+           [&](const Block& b) { tile(Tile<T>(reinterpret_cast<const T*>(b.in[0]), b.staged[0], &buffers), b); });
   });
   if (rv.out) rv.out->flush();
   progress.finish();
@@ -113,9 +131,9 @@ AnyArray product(BlockStore& a, const AnyArray& v, bool transpose, const Options
     const auto* x32 = reinterpret_cast<const float*>(x.data());
     Acc* ys = reinterpret_cast<Acc*>(y.data());
     stream_matrix(a, fixed, options, transpose ? "rmatvec" : "matvec", RowVectors{nullptr, nullptr, acc},
-                  [&](const auto* tile, const Block& b) {
+                  [&](const auto& tile, const Block& b) {
                     const Box& box = b.box;
-                    using T = std::remove_cvref_t<decltype(*tile)>;
+                    using T = typename std::remove_cvref_t<decltype(tile)>::value_type;
                     if constexpr (kernels::is_complex_v<T> && !kernels::is_complex_v<Acc>) {
                       throw TypeError("complex matrix with a real accumulator");  // product_type rules it out
                     } else {
@@ -165,8 +183,8 @@ void product_streamed(BlockStore& a, BlockStore& x, BlockStore& y, bool transpos
     using Acc = typename decltype(acc_t)::type;
     Acc* w = reinterpret_cast<Acc*>(whole.data());
     const RowVectors rv{transpose ? &x : nullptr, transpose ? nullptr : &y, acc};
-    stream_matrix(a, fixed, options, transpose ? "rmatvec" : "matvec", rv, [&](const auto* tile, const Block& b) {
-      using T = std::remove_cvref_t<decltype(*tile)>;
+    stream_matrix(a, fixed, options, transpose ? "rmatvec" : "matvec", rv, [&](const auto& tile, const Block& b) {
+      using T = typename std::remove_cvref_t<decltype(tile)>::value_type;
       if constexpr (kernels::is_complex_v<T> && !kernels::is_complex_v<Acc>) {
         throw TypeError("complex matrix with a real accumulator");
       } else {

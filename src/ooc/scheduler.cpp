@@ -58,6 +58,7 @@ struct Placed {
   const std::byte* data = nullptr;
   FileMap* map = nullptr;
   std::optional<AnyArray> part;
+  bool staged = false;  // Block::staged: the compute copies it from the page cache
 };
 
 // Consumed ranges of a mapping, dropped together: a release is a madvise, and in a
@@ -208,6 +209,7 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
   const bool own_output = output.store && output.from_input < 0;
   const std::size_t out_capacity = own_output ? box_bytes(out_box(whole_block), output.type) : 0;
   std::array<std::vector<const std::byte*>, 2> ready;  // per slot: the input blocks, once read
+  std::array<std::vector<Staged>, 2> staged;           // per slot: where staged blocks are
   std::array<std::future<void>, 2> reads, releases;
   std::array<std::shared_future<void>, 2> writes;
   Bands bands;  // the output writer's, until every write has returned
@@ -230,14 +232,20 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
   const auto read_block = [&](std::int64_t index) {
     const int slot = static_cast<int>(index % 2);
     ready[slot].assign(sources.size(), nullptr);
+    staged[slot].assign(sources.size(), Staged{});
     reads[slot] = io.submit([&, index, slot, written = input_written(slot)] {
       if (written.valid()) written.wait();  // its error is the main loop's to raise
       for (std::size_t i = 0; i < sources.size(); ++i) {
         Source& s = sources[i];
         const Box box = s.box(grid[index]);
         if (const std::byte* view = s.in_place(box, slot)) {
-          // Page tables filled here, on the I/O thread, so the compute finds them resident.
-          if (FileMap* fm = s.placed[static_cast<std::size_t>(slot)].map) {
+          Placed& p = s.placed[static_cast<std::size_t>(slot)];
+          if (s.input.stage && p.map && p.map->copyable() &&
+              p.map->resident(p.map->offset_of(view), box_bytes(box, s.input.type))) {
+            staged[slot][i] = Staged{p.map, p.map->offset_of(view)};
+            p.staged = true;
+          } else if (FileMap* fm = p.map) {
+            // Page tables filled here, on the I/O thread, so the compute finds them resident.
             if (fm != s.streamed) fm->advise(Access::Streamed, 0, fm->size());
             s.streamed = fm;
             populate(*fm, view, box_bytes(box, s.input.type), *s.input.store, box);
@@ -265,7 +273,7 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
     std::byte* out = own_output     ? out_buffers[slot].get(out_capacity)
                      : output.store ? const_cast<std::byte*>(ready[slot][static_cast<std::size_t>(output.from_input)])
                                     : nullptr;
-    compute(Block{box, k, ready[slot], out});
+    compute(Block{box, k, ready[slot], out, staged[slot]});
     const auto write = [&, box, out] {
       if (!output.store) return;
       const Box target = out_box(box);
@@ -281,10 +289,13 @@ void stream(const BlockGrid& grid, std::span<const Input> inputs, const Output& 
         // budget holds over any back end; the store releases any other block (its cache).
         Placed& p = s.placed[static_cast<std::size_t>(slot)];
         const std::size_t bytes = box_bytes(in_box, s.input.type);
-        if (p.map)
+        if (p.staged) {
+          // copied from the page cache: nothing was mapped in
+        } else if (p.map) {
           s.released.add(*p.map, p.map->offset_of(p.data), bytes, std::move(p.part), s.input.release_batch);
-        else
+        } else {
           s.input.store->release(in_box);
+        }
         p = Placed{};
       }
     };

@@ -99,17 +99,22 @@ void parallel(int threads, const std::function<void(int, int)>& fn) {
   pool().run(threads, fn);
 }
 
-void parallel_for(std::int64_t n, int threads, std::int64_t grain,
-                  const std::function<void(std::int64_t, std::int64_t)>& fn) {
+void parallel_parts(std::int64_t n, int threads, std::int64_t grain,
+                    const std::function<void(int, std::int64_t, std::int64_t)>& fn) {
   const std::int64_t parts = std::clamp<std::int64_t>(n / std::max<std::int64_t>(grain, 1), 1, threads);
   if (parts <= 1) {
-    if (n > 0) fn(0, n);
+    if (n > 0) fn(0, 0, n);
     return;
   }
   parallel(static_cast<int>(parts), [&](int t, int nt) {
     const std::int64_t begin = n * t / nt, end = n * (t + 1) / nt;
-    if (end > begin) fn(begin, end);
+    if (end > begin) fn(t, begin, end);
   });
+}
+
+void parallel_for(std::int64_t n, int threads, std::int64_t grain,
+                  const std::function<void(std::int64_t, std::int64_t)>& fn) {
+  parallel_parts(n, threads, grain, [&](int, std::int64_t begin, std::int64_t end) { fn(begin, end); });
 }
 
 }  // namespace mammoth::ooc::detail

@@ -18,5 +18,8 @@ void parallel(int threads, const std::function<void(int t, int nt)>& fn);
 // least `grain` long (so short loops stay on the caller's thread).
 void parallel_for(std::int64_t n, int threads, std::int64_t grain,
                   const std::function<void(std::int64_t begin, std::int64_t end)>& fn);
+// The same, telling fn which thread t runs each part (for per-thread buffers).
+void parallel_parts(std::int64_t n, int threads, std::int64_t grain,
+                    const std::function<void(int t, std::int64_t begin, std::int64_t end)>& fn);
 
 }  // namespace mammoth::ooc::detail

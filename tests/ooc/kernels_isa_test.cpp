@@ -7,8 +7,13 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <fstream>
 #include <limits>
+#include <random>
 #include <vector>
+
+#include "mammoth/mapping.hpp"
+#include "test_support.hpp"
 
 namespace mammoth::ooc::isa {
 namespace {
@@ -71,6 +76,72 @@ TEST(KernelsIsa, EveryCopyIsExactOnEveryPath) {
       for (int threads : {1, 2, 3}) {
         check_copy<float>(*k, s[0], s[1], threads);
         check_copy<double>(*k, s[0], s[1], threads);
+      }
+}
+
+// A staged tile (tile.hpp) is read from its file piece by piece into each thread's buffer,
+// never through `data` (NaN here), and gives the same bits as the same tile in memory on
+// every path: pieces of whole rows, several of them a thread, and (rows longer than a
+// quarter of the buffer) pieces of columns. Values are not exact in float64, so a sum
+// taken in another order would show.
+template <class T>
+void check_staged(const Kernels& k, std::int64_t rows, std::int64_t cols, int threads, const testing::TempDir& dir) {
+  std::mt19937 rng(static_cast<unsigned>(rows * 31 + cols));
+  std::uniform_real_distribution<double> u(-1, 1);
+  std::vector<T> a(static_cast<std::size_t>(rows * cols));
+  for (T& v : a) v = static_cast<T>(u(rng));
+  std::vector<double> x(static_cast<std::size_t>(cols)), y(static_cast<std::size_t>(rows));
+  for (double& v : x) v = u(rng);
+  for (double& v : y) v = u(rng);
+  const std::vector<float> x32(x.begin(), x.end());
+  const std::string path = dir.file("tile");
+  {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f.write("an unaligned start, as a raw file's offset may give one..........................................", 100);
+    f.write(reinterpret_cast<const char*>(a.data()), static_cast<std::streamsize>(a.size() * sizeof(T)));
+  }
+  const auto file = FileMap::open(path);
+  const std::vector<T> nan(a.size(), std::numeric_limits<T>::quiet_NaN());
+  StageBuffers buffers(threads, StageBuffers::kMinBytes);
+  const Tile<T> staged(nan.data(), Staged{file.get(), 100}, &buffers);
+  const Tile<T> memory(a.data());
+  const std::string what = std::string(k.name) + " " + std::to_string(rows) + "x" + std::to_string(cols) + " threads " +
+                           std::to_string(threads);
+  const auto both = [&](auto&& f) {
+    auto from_file = f(staged);
+    EXPECT_EQ(from_file, f(memory)) << what;
+  };
+  if constexpr (std::is_same_v<T, float>) {
+    both([&](const Tile<T>& t) {
+      std::vector<double> ax(y), set(y.size()), ax32(y), aty(x);
+      k.gemv_f32(t, rows, cols, x.data(), ax.data(), threads, false);
+      k.gemv_f32(t, rows, cols, x.data(), set.data(), threads, true);
+      k.gemv_f32_x32(t, rows, cols, x32.data(), ax32.data(), threads, false);
+      k.gemv_t_f32(t, rows, cols, y.data(), aty.data(), threads);
+      return std::vector<std::vector<double>>{ax, set, ax32, aty};
+    });
+  } else {
+    both([&](const Tile<T>& t) {
+      std::vector<double> ax(y), set(y.size()), aty(x);
+      k.gemv_f64(t, rows, cols, x.data(), ax.data(), threads, false);
+      k.gemv_f64(t, rows, cols, x.data(), set.data(), threads, true);
+      k.gemv_t_f64(t, rows, cols, y.data(), aty.data(), threads);
+      return std::vector<std::vector<double>>{ax, set, aty};
+    });
+  }
+}
+
+TEST(KernelsIsa, StagedTilesGiveTheBitsOfTilesInMemory) {
+  testing::TempDir dir;
+  // {2000, 300}: several pieces of whole rows a thread; {37, 70000} and {3, 140000}: rows
+  // longer than a quarter of the 1 MiB buffer, so pieces of columns.
+  const std::int64_t shapes[][2] = {{1, 1},     {7, 10},   {20000, 10}, {5000, 16},  {2, 17},     {130, 300}, {3, 9000},
+                                    {11, 5000}, {200, 70}, {40, 9000},  {37, 70000}, {3, 140000}, {2000, 300}};
+  for (const Kernels* k : copies())
+    for (const auto& s : shapes)
+      for (int threads : {1, 2, 3}) {
+        check_staged<float>(*k, s[0], s[1], threads, dir);
+        check_staged<double>(*k, s[0], s[1], threads, dir);
       }
 }
 

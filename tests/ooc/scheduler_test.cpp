@@ -14,6 +14,7 @@
 #include <cstring>
 #include <fstream>
 #include <thread>
+#include <tuple>
 
 #include "mammoth/ooc/copy.hpp"
 #include "mammoth/ooc/matvec.hpp"
@@ -488,6 +489,95 @@ TEST(Stream, ConsumedBlocksAreDroppedInBoundedBatches) {
   EXPECT_LE(most_held(0), 2 * block);  // one by one: the block before, at most, not yet dropped
 }
 
+// A staged input (Input::stage) gets its blocks that are in the page cache as Block::staged,
+// the file's bytes, and never maps them in; once the file is evicted, its blocks come in
+// place through the mapping as ever (the I/O thread's read-ahead overlaps only that way):
+// the first one at least, before the kernel's read-ahead has brought in those after it.
+TEST(Stream, CachedBlocksOfAStagedInputAreCopiedNotMapped) {
+  testing::TempDir dir;
+  const std::int64_t rows = 256, cols = 8192;  // 8 MiB, blocks of 32 rows: 1 MiB
+  const std::string path = write_matrix(dir, rows, cols);
+  auto file = FileMap::open(path, 0, static_cast<std::size_t>(rows * cols * 4));
+  MappedStore store(file, {rows, cols});
+  if (!file->resident(0, file->size())) GTEST_SKIP() << "the page cache did not keep the file just written";
+  Input input{&store, DType(ScalarType::Float32)};
+  input.stage = true;
+  const auto run = [&] {
+    int staged = 0;
+    bool first_staged = false;
+    std::size_t most_mapped = 0;
+    stream(BlockGrid({rows, cols}, {32, cols}), {&input, 1}, Output{}, nullptr, [&](const Block& b) {
+      most_mapped = std::max(most_mapped, mapped_bytes(*file, 0, file->size()));
+      if (!b.staged[0].map) return;
+      first_staged = first_staged || b.index == 0;
+      ++staged;
+      EXPECT_EQ(b.staged[0].map, file.get());
+      EXPECT_EQ(b.staged[0].offset, static_cast<std::size_t>(b.box.offset[0] * cols * 4));
+      float last = -1;  // the block's last element, through the file
+      b.staged[0].map->copy(b.staged[0].offset + static_cast<std::size_t>(32 * cols - 1) * 4, 4,
+                            reinterpret_cast<std::byte*>(&last));
+      EXPECT_EQ(last, static_cast<float>((b.box.offset[0] + 31) % 7));
+    });
+    return std::tuple{staged, first_staged, most_mapped};
+  };
+  const auto [staged, first, mapped] = run();
+  EXPECT_EQ(staged, 8);
+  EXPECT_EQ(mapped, 0u);
+  if (!evict(path)) GTEST_SKIP() << "the page cache kept the file";
+  const auto [staged_cold, first_cold, mapped_cold] = run();
+  EXPECT_FALSE(first_cold);
+  EXPECT_LT(staged_cold, 8);
+  EXPECT_GT(mapped_cold, 0u);
+}
+
+// Forwards to a mapped store and counts the bytes of its file mapped in whenever the engine
+// starts on a block in place: while the engine copies cached blocks, none ever are.
+class WatchedStore : public MappedStore {
+ public:
+  WatchedStore(std::shared_ptr<FileMap> file, Shape shape) : MappedStore(file, std::move(shape)), file_(file) {}
+  void reading_in_place(const Box& box) override {
+    most = std::max(most, mapped_bytes(*file_, 0, file_->size()));
+    MappedStore::reading_in_place(box);
+  }
+  std::size_t most = 0;
+
+ private:
+  std::shared_ptr<FileMap> file_;
+};
+
+// matvec and rmatvec copy the blocks of a cached file instead of mapping them, and give
+// the same bits as over the same matrix in memory (the kernels' pieces keep every sum's
+// order: kernels.hpp, for_each_piece), for shapes that take every path of the kernels.
+TEST(Stream, ProductsOfACachedFileCopyItAndEqualThoseInMemory) {
+  testing::TempDir dir;
+  // 16 MB each, several blocks at the budget below (so a block mapped in would still be
+  // when the next one starts).
+  const std::int64_t shapes[][2] = {{1000, 4000}, {400000, 10}, {8, 500000}, {60000, 70}};
+  for (const auto& s : shapes) {
+    const std::int64_t rows = s[0], cols = s[1];
+    const NdArray<float> a = random_array<float>({rows, cols});
+    const std::string path = dir.file("P.f32");
+    {
+      std::ofstream f(path, std::ios::binary | std::ios::trunc);
+      f.write(reinterpret_cast<const char*>(a.data()), static_cast<std::streamsize>(a.size() * 4));
+    }
+    auto file = FileMap::open(path);
+    WatchedStore mapped(file, {rows, cols});
+    ArrayStore heap(a, "A");
+    if (!file->resident(0, file->size())) GTEST_SKIP() << "the page cache did not keep the file just written";
+    Options options;
+    options.budget = 24 * kMiB;
+    const NdArray<double> x = random_array<double>({cols}), y = random_array<double>({rows});
+    const AnyArray ax = matvec(mapped, x, options), aty = rmatvec(mapped, y, options);
+    EXPECT_EQ(mapped.most, 0u) << rows << "x" << cols;
+    const AnyArray ax_heap = matvec(heap, x, options), aty_heap = rmatvec(heap, y, options);
+    ASSERT_EQ(ax.nbytes(), ax_heap.nbytes());
+    ASSERT_EQ(aty.nbytes(), aty_heap.nbytes());
+    EXPECT_EQ(std::memcmp(ax.data(), ax_heap.data(), ax.nbytes()), 0) << "matvec " << rows << "x" << cols;
+    EXPECT_EQ(std::memcmp(aty.data(), aty_heap.data(), aty.nbytes()), 0) << "rmatvec " << rows << "x" << cols;
+  }
+}
+
 TEST(Stream, FileTruncatedUnderTheMappingThrows) {
   testing::TempDir dir;
   const std::int64_t rows = 256, cols = 4096;  // 4 MiB
@@ -495,14 +585,17 @@ TEST(Stream, FileTruncatedUnderTheMappingThrows) {
   auto file = FileMap::open(path, 0, static_cast<std::size_t>(rows * cols * 4));
   MappedStore store(file, {rows, cols});
   ASSERT_EQ(::truncate(path.c_str(), rows * cols * 2), 0);  // half of it gone
-  Options options;
-  options.budget = 1 * kMiB;
-  try {
-    matvec(store, NdArray<double>::full({cols}, 1.0), options);
-    FAIL() << "no exception";
-  } catch (const IoError& e) {
-    EXPECT_NE(std::string(e.what()).find("A.f32"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+  // 1 MiB: blocks mapped in; 64 MiB: the half still cached is copied (Input::stage).
+  for (const std::size_t budget : {1 * kMiB, 64 * kMiB}) {
+    Options options;
+    options.budget = budget;
+    try {
+      matvec(store, NdArray<double>::full({cols}, 1.0), options);
+      ADD_FAILURE() << "no exception at budget " << budget;
+    } catch (const IoError& e) {
+      EXPECT_NE(std::string(e.what()).find("A.f32"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+    }
   }
 }
 

@@ -12,6 +12,7 @@
 #include <span>
 #include <vector>
 
+#include "mammoth/mapping.hpp"
 #include "mammoth/ooc/budget.hpp"
 #include "mammoth/ooc/progress.hpp"
 #include "mammoth/store.hpp"
@@ -32,6 +33,13 @@ struct Input {
   // dropped together (one TLB flush across the threads for several small blocks); 0: each
   // is dropped at once. Counted in the budget by whoever sets it.
   std::size_t release_batch = 0;
+  // The compute can copy this input's blocks from the page cache itself (Block::staged):
+  // a block read in place whose pages are all cached is then neither mapped in nor
+  // released, and the compute copies it piece by piece into memory it reuses. On a
+  // virtual machine, whose host shadows the guest's page tables, mapping the page cache
+  // costs 1.5-10x what copying it does (docs/benchmarks.md). Blocks not cached are read
+  // in place as ever: the I/O thread's read-ahead overlaps the compute only that way.
+  bool stage = false;
 };
 
 // Where each computed block goes; a null store means no output.
@@ -45,12 +53,22 @@ struct Output {
   int from_input = -1;
 };
 
+// A block of an Input with `stage` set whose bytes are in the page cache: they are
+// map->copy(offset, …) on, C-contiguous, of Input::type. map is null when the block is to
+// be read from Block::in as usual. (Block::in still points at the block in the mapping:
+// reading it there is correct too, only slower.)
+struct Staged {
+  const FileMap* map = nullptr;
+  std::size_t offset = 0;
+};
+
 // What the compute sees of one block.
 struct Block {
   const Box& box;                    // the block's place in the inputs
   std::int64_t index;                // position in the grid
   std::vector<const std::byte*> in;  // per input: the block, C-contiguous, of Input::type
   std::byte* out;                    // the output block to fill (C-contiguous), or null
+  std::vector<Staged> staged;        // per input (Input::stage)
 };
 
 // Runs `compute` on every block of `grid` in order with the next block's reads in
