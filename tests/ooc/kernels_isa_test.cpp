@@ -97,7 +97,8 @@ void check_staged(const Kernels& k, std::int64_t rows, std::int64_t cols, int th
   const std::string path = dir.file("tile");
   {
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f.write("an unaligned start, as a raw file's offset may give one..........................................", 100);
+    const std::string head(100, '-');  // an unaligned start, as a raw file's offset may give one
+    f.write(head.data(), static_cast<std::streamsize>(head.size()));
     f.write(reinterpret_cast<const char*>(a.data()), static_cast<std::streamsize>(a.size() * sizeof(T)));
   }
   const auto file = FileMap::open(path);
