@@ -211,7 +211,17 @@ std::size_t FileMap::resident_bytes(std::size_t offset, std::size_t bytes) const
 }
 
 bool FileMap::resident(std::size_t offset, std::size_t bytes) const {
-  return resident_bytes(offset, bytes) == page_span(offset, bytes).second;
+  const auto [start, length] = page_span(offset, bytes);
+  if (length == 0) return true;
+  const std::size_t page = page_size();
+  const auto cached = [&](std::size_t at) {
+    unsigned char c = 0;
+    if (::mincore(start + at, page, &c) != 0) throw_io_error(name_, "mincore failed", errno);
+    return (c & 1) != 0;
+  };
+  for (std::size_t at = 0; at < length; at += kResidentStride)
+    if (!cached(at)) return false;
+  return cached(length - page);
 }
 
 void FileMap::copy(std::size_t offset, std::size_t bytes, std::byte* dst) const {

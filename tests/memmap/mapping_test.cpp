@@ -1,6 +1,7 @@
 // The one mapping primitive's page policy (mapping.hpp).
 #include "mammoth/mapping.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -117,6 +118,57 @@ TEST(FileMap, ShortFilesAreAFormatErrorAndShrunkOnesAnIoError) {
   auto map = FileMap::open(path);
   ASSERT_EQ(::truncate(path.c_str(), 4096), 0);
   EXPECT_THROW(map->populate(0, kBytes), IoError);  // not SIGBUS
+}
+
+// copy() reads the file's bytes without mapping any in, from any offset of the region; a
+// range past the region is an Error and a file shrunk under it an IoError naming it. A
+// private mapping cannot copy (the file does not hold its written pages).
+TEST(FileMap, CopyReadsTheFileWithoutMappingIt) {
+  testing::TempDir dir;
+  const std::string path = dir.file("f.bin");
+  std::string bytes(kBytes, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7 % 251);
+  testing::write_file(path, bytes);
+  auto map = FileMap::open(path, 100);
+  ASSERT_TRUE(map->copyable());
+  const std::int64_t before = rss_file();
+  std::string got(kBytes - 1000, '\0');
+  map->copy(900, got.size(), reinterpret_cast<std::byte*>(got.data()));
+  EXPECT_EQ(got, bytes.substr(1000, got.size()));
+  EXPECT_LE(rss_file() - before, 64);  // KiB: no page of the file mapped in
+  EXPECT_THROW(map->copy(map->size() - 10, 11, reinterpret_cast<std::byte*>(got.data())), Error);
+  EXPECT_FALSE(FileMap::open(path, 0, FileMap::kToEnd, MapMode::CopyOnWrite)->copyable());
+  ASSERT_EQ(::truncate(path.c_str(), 4096), 0);
+  try {
+    map->copy(0, 8192, reinterpret_cast<std::byte*>(got.data()));
+    FAIL() << "no exception";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("f.bin"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+  }
+}
+
+// resident() says a range is cached when it is, and not when its end or a stretch inside
+// it is not (it samples a page a MiB and the last).
+TEST(FileMap, ResidentTellsCachedRangesFromEvictedOnes) {
+  testing::TempDir dir;
+  const std::string path = make_file(dir, 'a');
+  auto map = FileMap::open(path);
+  std::string sink(kBytes, '\0');
+  map->copy(0, kBytes, reinterpret_cast<std::byte*>(sink.data()));
+  if (!map->resident(0, kBytes)) GTEST_SKIP() << "the page cache did not keep the file just read";
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  // Drop bytes [4 MiB, 6 MiB) from the page cache (written back first: dirty pages stay).
+  ::fsync(fd);
+  ::posix_fadvise(fd, 4 << 20, 2 << 20, POSIX_FADV_DONTNEED);
+  ::close(fd);
+  if (map->resident_bytes(4 << 20, 2 << 20) != 0) GTEST_SKIP() << "the page cache kept the range";
+  EXPECT_TRUE(map->resident(0, 4 << 20));
+  EXPECT_TRUE(map->resident(6 << 20, 2 << 20));
+  EXPECT_FALSE(map->resident(0, kBytes));
+  EXPECT_FALSE(map->resident(3 << 20, (1 << 20) + 4096));  // only its last page is out
+  EXPECT_TRUE(map->resident(100, 0));
 }
 
 TEST(FileMap, IsFoundBehindAnArraysStorage) {
