@@ -211,7 +211,10 @@ std::size_t FileMap::resident_bytes(std::size_t offset, std::size_t bytes) const
 }
 
 bool FileMap::resident(std::size_t offset, std::size_t bytes) const {
-  const auto [start, length] = page_span(offset, bytes);
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+  const std::pair<std::byte*, std::size_t> span = page_span(offset, bytes);
+  std::byte* const start = span.first;
+  const std::size_t length = span.second;
   if (length == 0) return true;
   const std::size_t page = page_size();
   const auto cached = [&](std::size_t at) {
