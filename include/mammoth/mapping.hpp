@@ -39,6 +39,7 @@
 #include <memory>
 #include <string>
 
+#include "mammoth/error.hpp"
 #include "mammoth/layout.hpp"
 
 namespace mammoth {
@@ -119,6 +120,8 @@ class FileMap final : public Storage {
   static FileMap* of(const std::shared_ptr<Storage>& storage) { return dynamic_cast<FileMap*>(storage.get()); }
 
  private:
+  // The error of a file that ended inside [offset, offset + bytes) of the region.
+  IoError ended_inside(std::size_t offset, std::size_t bytes) const;
   // The page-aligned span covering [offset, offset + bytes), clipped to the region.
   std::pair<std::byte*, std::size_t> page_span(std::size_t offset, std::size_t bytes) const;
 

@@ -14,6 +14,7 @@
 
 #include "../write_behind.hpp"
 #include "mammoth/error.hpp"
+#include "mammoth/memmap.hpp"  // read_at
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22  // Linux 5.14; older kernels answer EINVAL and we touch instead
@@ -173,10 +174,7 @@ void FileMap::populate(std::size_t offset, std::size_t bytes) {
   if (mode_ != MapMode::CopyOnWrite && ::madvise(start, length, MADV_POPULATE_READ) == 0) return;
   // EINVAL: a kernel before 5.14; EFAULT: the file ended inside the range. The guarded
   // touch tells the second apart from the first, on every kernel.
-  if (!touch_pages_guarded(start, length))
-    throw IoError(name_ + ": the file ended inside bytes [" + std::to_string(offset) + ", " +
-                      std::to_string(offset + bytes) + ") of its mapping (truncated while being read?)",
-                  EIO);
+  if (!touch_pages_guarded(start, length)) throw ended_inside(offset, bytes);
 }
 
 void FileMap::release(std::size_t offset, std::size_t bytes, bool written) {
@@ -231,18 +229,17 @@ void FileMap::copy(std::size_t offset, std::size_t bytes, std::byte* dst) const 
   if (offset > length_ || bytes > length_ - offset)
     throw Error(name_ + ": bytes [" + std::to_string(offset) + ", " + std::to_string(offset + bytes) +
                 ") lie outside its mapping of " + std::to_string(length_) + " bytes");
-  std::size_t done = 0;
-  while (done < bytes) {
-    const ::ssize_t got =
-        ::pread(fd_, dst + done, bytes - done, file_offset_ + static_cast<std::int64_t>(offset + done));
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) throw_io_error(name_, "cannot read bytes at " + std::to_string(file_offset_ + offset + done), errno);
-    if (got == 0)
-      throw IoError(name_ + ": the file ended inside bytes [" + std::to_string(offset) + ", " +
-                        std::to_string(offset + bytes) + ") of its mapping (truncated while being read?)",
-                    EIO);
-    done += static_cast<std::size_t>(got);
+  try {
+    read_at(fd_, name_, dst, bytes, file_offset_ + static_cast<std::int64_t>(offset));
+  } catch (const FormatError&) {
+    throw ended_inside(offset, bytes);  // shrunk under the mapping: as populate() says it
   }
+}
+
+IoError FileMap::ended_inside(std::size_t offset, std::size_t bytes) const {
+  return IoError(name_ + ": the file ended inside bytes [" + std::to_string(offset) + ", " +
+                     std::to_string(offset + bytes) + ") of its mapping (truncated while being read?)",
+                 EIO);
 }
 
 }  // namespace mammoth
