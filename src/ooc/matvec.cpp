@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "common.hpp"
 #include "kernels.hpp"
 #include "kernels_isa.hpp"
+#include "mammoth/mapping.hpp"
 #include "mammoth/ooc/progress.hpp"
 #include "mammoth/ooc/scheduler.hpp"
 #include "tile.hpp"
@@ -57,6 +59,20 @@ std::size_t stage_bytes(const Options& options, int threads) {
   return share < StageBuffers::kMinBytes ? 0 : std::min(share / kMiB * kMiB, 2 * kMiB);
 }
 
+// Whether the scheduler can ever hand out a block of `a` staged: only blocks read in place
+// from a file mapping (the whole store's in `type`, or unfiltered chunk views) are. A store
+// that is always read into buffers (gzip chunks, a conversion, a heap array) gets no stage
+// buffers, and the budget they would take goes to its blocks.
+bool may_stage(BlockStore& a, DType type) {
+  const auto file_mapped = [&](const std::optional<AnyArray>& v) {
+    return v && v->dtype() == type && v->is_c_contiguous() && FileMap::of(v->storage());
+  };
+  if (file_mapped(a.mapped())) return true;
+  const Shape chunks = a.chunk_shape();
+  if (chunks.size() != a.shape().size() || !std::ranges::equal(chunks, a.shape(), std::less_equal<>{})) return false;
+  return file_mapped(a.mapped(Box{Shape(chunks.size(), 0), chunks}));
+}
+
 // Streams A once: a (row block, column block) tile at a time; tile(Tile<T>, block) does
 // the math, block.in[1] the rows' part of rv.in and block.out the rows' part of rv.out.
 template <class Compute>
@@ -64,7 +80,7 @@ void stream_matrix(BlockStore& a, std::size_t fixed, const Options& options, con
                    const RowVectors& rv, Compute tile) {
   const DType type = compute_dtype(a.dtype());
   const int threads = compute_threads(options);
-  const std::size_t stage = stage_bytes(options, threads);
+  const std::size_t stage = may_stage(a, type) ? stage_bytes(options, threads) : 0;
   StageBuffers buffers(threads, stage);
   fixed += stage * static_cast<std::size_t>(threads);
   std::vector<Input> inputs{Input{&a, type}};

@@ -253,6 +253,36 @@ TEST(Matvec, StreamedVectorsNeedTheShortOneToFit) {
   EXPECT_THROW(matvec(store, xs, ys, false, options), Error);
 }
 
+// Stage buffers (1 MiB a thread at a 16 MiB budget on two threads) are charged only when A
+// may be read in place from a file: beside a 15 MiB x, a store always read into buffers
+// (an opaque store, a heap array) still has room for its blocks, a file of the same matrix
+// does not, and says so.
+TEST(Matvec, StageBuffersAreChargedOnlyToStoresReadInPlace) {
+  const std::int64_t n = 15 * static_cast<std::int64_t>(kMiB) / 8;
+  const NdArray<double> a = random_array<double>({2, n}, 7);
+  const NdArray<double> x = random_array<double>({n}, 3);
+  const std::vector<Cd> xc(x.data(), x.data() + x.size());
+  Options options;
+  options.budget = 16 * kMiB;
+  options.threads = 2;
+  ArrayStore heap(a, "A");
+  OpaqueStore opaque(heap);
+  expect_close(reference(a, xc, false), matvec(opaque, x, options));
+  expect_close(reference(a, xc, false), matvec(heap, x, options));
+  testing::TempDir dir;
+  CreateOptions create;
+  create.dtype = DType(ScalarType::Float64);
+  create.shape = a.shape();
+  create_store(dir.file("A.npy"), create)->write(Box::whole(a.shape()), a.data(), create.dtype);
+  auto file = open_store(dir.file("A.npy"));
+  try {
+    matvec(*file, x, options);
+    ADD_FAILURE() << "the stage buffers were not counted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("too small"), std::string::npos) << e.what();
+  }
+}
+
 // 64 MiB of matrix, 16 MiB vectors, 8 MiB budget: resident memory stays near the budget.
 TEST(Matvec, StreamedVectorsKeepTheBudget) {
   if (testing::kAddressSanitizer) GTEST_SKIP() << "heap bounds do not hold under ASan";
