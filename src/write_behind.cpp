@@ -12,6 +12,8 @@ std::atomic<DataSync> data_sync{&::fdatasync};
 
 DataSync set_write_behind_sync(DataSync sync) noexcept { return data_sync.exchange(sync); }
 
+int sync_data(int fd) { return data_sync.load()(fd); }
+
 WriteBehind::WriteBehind(int fd, bool owned) : fd_(fd), owned_(owned), thread_([this] { run(); }) {}
 
 WriteBehind::~WriteBehind() {

@@ -47,9 +47,12 @@ class WriteBehind {
   std::thread thread_;  // last: started once the rest is built
 };
 
-// What the thread calls (fdatasync); tests put another in its place. Returns the one it
-// replaces.
+// What the thread calls (fdatasync), and every output's commit (sync_data); tests put
+// another in its place. Returns the one it replaces.
 using DataSync = int (*)(int fd);
 DataSync set_write_behind_sync(DataSync sync) noexcept;
+
+// Makes fd's data durable through the sync in place (fdatasync): -1 and errno on failure.
+int sync_data(int fd);
 
 }  // namespace mammoth::detail

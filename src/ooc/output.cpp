@@ -58,11 +58,12 @@ class DestinationStore final : public BlockStore {
  private:
   void renamed(const std::function<void()>& f) { commit_.write(f); }
 
-  // A new HDF5 file libhdf5 writes with its own calls: its written blocks are made durable
-  // behind the writer (src/write_behind.hpp), as a mapped output's are by its mapping.
+  // An HDF5 file libhdf5 writes with its own calls, new or an existing one the object joins:
+  // its written blocks are made durable behind the writer (src/write_behind.hpp), as a mapped
+  // output's are by its mapping, so the commit's syncs find little left.
   static std::unique_ptr<detail::WriteBehind> write_behind(const OutputCommit& commit) {
     const StorePath path = parse_store_path(commit.spec());
-    if (commit.in_place() || !path.is_hdf5()) return nullptr;
+    if (!path.is_hdf5()) return nullptr;
     const int fd = ::open(path.file.c_str(), O_RDONLY | O_CLOEXEC);
     return fd < 0 ? nullptr : std::make_unique<detail::WriteBehind>(fd, true);  // none: the commit syncs it all
   }

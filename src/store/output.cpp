@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "../h5/call.hpp"
+#include "../write_behind.hpp"
 #include "mammoth/error.hpp"
 #include "mammoth/h5/file.hpp"
 #include "mammoth/ooc/scheduler.hpp"
@@ -41,7 +42,7 @@ std::pair<std::string, std::string> split_inner(const std::string& inner) {
 void fsync_file(const std::string& path, const std::string& destination) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw_io_error(destination, "cannot open the finished output to sync it", errno);
-  const int rc = ::fsync(fd);
+  const int rc = detail::sync_data(fd);
   const int err = errno;
   ::close(fd);
   if (rc != 0) throw_io_error(destination, "cannot sync the finished output to disk", err);
@@ -373,10 +374,16 @@ void OutputCommit::commit() {
     }
     merge_into_existing_file();
   }
+  // The new object's bytes reach the disk before the old object's link goes, and the swap
+  // right after: a power cut then finds the old object or the new one, never a link to
+  // data still in the page cache (libhdf5's flush only hands them to the kernel).
   h5::File file(file_, Mode::ReadWrite);
+  file.flush();
+  fsync_file(file_, destination.file);
   if (file.contains(final_inner_)) file.remove(final_inner_);
   file.move(temp_inner_, final_inner_);
   file.flush();
+  fsync_file(file_, destination.file);
   done_ = true;
 }
 

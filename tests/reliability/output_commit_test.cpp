@@ -19,6 +19,7 @@
 #include "mammoth/ooc/output.hpp"
 #include "mammoth/ooc/scheduler.hpp"
 #include "test_support.hpp"
+#include "write_behind_sync.hpp"
 
 namespace mammoth {
 namespace {
@@ -99,6 +100,38 @@ TEST(OutputCommit, AtomicOutputUnderTheLimitWritesAndCommits) {
   h5::File f(file, Mode::Read);
   EXPECT_EQ(f.dataset("x").shape(), (Shape{1000}));
   EXPECT_EQ(f.members().size(), 2u);
+}
+
+// What /x of the file being committed is at each data sync: its shape, read back then.
+std::string synced_file;
+std::vector<Shape> shapes_at_sync;
+int record_x_at_sync(int fd) {
+  shapes_at_sync.push_back(h5::File(synced_file, Mode::Read).dataset("x").shape());
+  return ::fdatasync(fd);
+}
+
+// An object replaced in an existing file reaches the disk before the old one's link goes
+// (the old /x is still in place at that sync) and the swap right after it (the new /x is
+// there at the last sync): a power cut finds one or the other.
+TEST(OutputCommit, AnObjectInAnExistingFileIsOnDiskBeforeAndAfterItsSwap) {
+  testing::TempDir dir;
+  synced_file = dir.file("f.h5");
+  make_file_with(synced_file);
+  CreateOptions options;
+  options.dtype = DType(ScalarType::Float64);
+  options.shape = {1000};
+  ooc::AtomicOutput out(synced_file + ":/x", options);
+  const std::vector<double> values(1000, 3.0);
+  out.store().write(Box::whole(options.shape), values.data(), options.dtype);
+  shapes_at_sync.clear();
+  {
+    const testing::WriteBehindSync sync(record_x_at_sync);
+    out.commit();
+  }
+  ASSERT_GE(shapes_at_sync.size(), 2u);
+  EXPECT_EQ(shapes_at_sync[shapes_at_sync.size() - 2], (Shape{10}));
+  EXPECT_EQ(shapes_at_sync.back(), (Shape{1000}));
+  EXPECT_EQ(h5::File(synced_file, Mode::Read).dataset("x").read_all_as<double>()(std::int64_t{999}), 3.0);
 }
 
 TEST(OutputCommit, StaleTemporaryFilesOfDeadProcessesAreRemoved) {
