@@ -7,6 +7,7 @@
 #include <cstring>
 #include <optional>
 
+#include "loads.hpp"
 #include "mammoth/ooc/copy.hpp"
 #include "mammoth/ooc/scheduler.hpp"
 #include "mammoth/output.hpp"
@@ -190,7 +191,7 @@ void write_mtx_rows(const SparseSource& a, const std::string& path, const Conver
                          options.ooc.progress);
   ooc::stream(grid, inputs, ooc::Output{}, &progress, [&](const ooc::Block& b) {
     const std::int64_t k0 = b.box.offset[0], n = b.box.count[0];
-    const auto* j = reinterpret_cast<const I*>(b.in[0]);
+    const Loads<I> j{b.in[0]};  // members of a .npz sit at any byte offset
     std::int64_t r = std::upper_bound(indptr.begin(), indptr.end(), static_cast<I>(k0)) - indptr.begin() - 1;
     for (std::int64_t k = 0; k < n; ++k) {
       while (indptr[static_cast<std::size_t>(r) + 1] <= k0 + k) ++r;
@@ -198,12 +199,12 @@ void write_mtx_rows(const SparseSource& a, const std::string& path, const Conver
         throw FormatError(a.name + ": indices[" + std::to_string(k0 + k) + "] = " + std::to_string(j[k]) +
                           " is outside [0, " + std::to_string(a.cols) + ")");
       if (complex) {
-        const auto v = reinterpret_cast<const std::complex<double>*>(b.in[1])[k];
+        const auto v = Loads<std::complex<double>>{b.in[1]}[k];
         append_mtx_entry(out, info, r, j[k], v.real(), v.imag(), 0);
       } else if (integer) {
-        append_mtx_entry(out, info, r, j[k], 0, 0, reinterpret_cast<const std::int64_t*>(b.in[1])[k]);
+        append_mtx_entry(out, info, r, j[k], 0, 0, Loads<std::int64_t>{b.in[1]}[k]);
       } else {
-        append_mtx_entry(out, info, r, j[k], reinterpret_cast<const double*>(b.in[1])[k], 0, 0);
+        append_mtx_entry(out, info, r, j[k], Loads<double>{b.in[1]}[k], 0, 0);
       }
     }
     if (std::fwrite(out.data(), 1, out.size(), f.get()) != out.size()) throw_io_error(path, "cannot write", errno);

@@ -14,6 +14,7 @@
 #include "../ooc/kernels.hpp"
 #include "../ooc/thread_pool.hpp"
 #include "ghost_rows.hpp"
+#include "loads.hpp"
 #include "mammoth/allocation.hpp"
 #include "mammoth/ooc/matvec.hpp"
 #include "mammoth/ooc/progress.hpp"
@@ -22,20 +23,6 @@
 
 namespace mammoth::sparse {
 namespace {
-
-// An element of a block the scheduler hands over: a view in place in the file's mapping
-// sits at any byte offset (numpy's zip writer aligns nothing), so elements are loaded by
-// memcpy (ooc/kernels.hpp): one unaligned load, as fast as an aligned one.
-template <class T>
-struct Loads {
-  const std::byte* p;
-  T operator[](std::int64_t k) const { return ooc::kernels::load(reinterpret_cast<const T*>(p) + k); }
-};
-
-template <class T>
-void prefetch(Loads<T> l, std::int64_t k) {
-  prefetch_bytes(l.p, k * static_cast<std::int64_t>(sizeof(T)));
-}
 
 // Entries [k, end) of the block; `k0` is the block's first entry in the file.
 template <class I>

@@ -9,6 +9,8 @@ import numpy as np
 import scipy.io
 import scipy.sparse as sp
 
+from interop_support import SANITIZED
+
 CLI = os.environ.get('MAMMOTH_CLI', 'mammoth')
 # The test fixture running one library operation on files (tests/interop/sparse_ops.cpp).
 SPARSE_OPS = os.environ.get('MAMMOTH_SPARSE_OPS', 'sparse_ops')
@@ -243,7 +245,8 @@ class SparseInterop(unittest.TestCase):
         peak = json.loads(p.stderr or p.stdout)['runs'][0]['peak_mib']
         # Whole-process RSS: 12.5 MiB of it the program image and libraries; the compressed
         # .npz writer's deflate buffers (~2.7 MiB) are charged to the budget; measured 25.2.
-        self.assertLessEqual(peak, 8 + 18)
+        if not SANITIZED:
+            self.assertLessEqual(peak, 8 + 18)
         got = sp.load_npz(out)
         self.assertTrue(got.has_canonical_format)
         np.testing.assert_array_equal(got.indptr, want.indptr)
@@ -307,9 +310,12 @@ class SparseInterop(unittest.TestCase):
                                capture_output=True, text=True)
         self.assertEqual(small.returncode, 1, small.stderr)
         self.assertIn('for the files\' back ends (HDF5 chunk caches, filter buffers) must fit', small.stderr)
-        self.assertLessEqual(peak('spmv', h5, x, '-o', self.p('y.npy')), 32 + 16)
+        spmv_peak = peak('spmv', h5, x, '-o', self.p('y.npy'))
         np.testing.assert_allclose(np.load(self.p('y.npy')), m @ np.load(x), rtol=1e-12)
-        self.assertLessEqual(peak('convert', h5, self.p('back.npz')), 32 + 16)
+        convert_peak = peak('convert', h5, self.p('back.npz'))
+        if not SANITIZED:
+            self.assertLessEqual(spmv_peak, 32 + 16)
+            self.assertLessEqual(convert_peak, 32 + 16)
         self.assertEqual((sp.load_npz(self.p('back.npz')) != m).nnz, 0)
 
     def test_failed_convert_keeps_the_destination(self):

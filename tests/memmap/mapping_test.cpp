@@ -10,7 +10,6 @@
 #include <filesystem>
 
 #include "mammoth/error.hpp"
-#include "mammoth/profile/proc_status.hpp"
 #include "test_support.hpp"
 #include "write_behind_sync.hpp"
 
@@ -20,7 +19,6 @@ namespace {
 constexpr std::size_t kBytes = 8 << 20;
 
 // File-backed pages mapped into this process (mincore would answer for the page cache).
-std::int64_t rss_file() { return profile::read_proc_status()->resident.file; }
 
 std::string make_file(const testing::TempDir& dir, char fill) {
   const std::string path = dir.file("f.bin");
@@ -34,9 +32,9 @@ TEST(FileMap, ReleaseOfAWritableSharedMapKeepsTheWrites) {
   {
     auto map = FileMap::open(path, 0, FileMap::kToEnd, MapMode::ReadWrite);
     std::memset(map->data(), 'b', kBytes);
-    const std::int64_t before = rss_file();
+    const double before = testing::mapping_rss_kib(map->data());
     map->release(0, kBytes);
-    EXPECT_LE(rss_file(), before - static_cast<std::int64_t>(kBytes) / 2);
+    EXPECT_LE(testing::mapping_rss_kib(map->data()), before - kBytes / 2 / 1024.0);
     EXPECT_EQ(static_cast<char>(map->data()[kBytes / 2]), 'b');  // faults back from the page cache
   }
   EXPECT_EQ(testing::read_file(path), std::string(kBytes, 'b'));
@@ -101,13 +99,13 @@ TEST(FileMap, ReleaseRoundsOutwardAndPopulateBringsPagesIn) {
   const std::string path = make_file(dir, 'a');
   auto map = FileMap::open(path, 100);  // an offset inside a page
   EXPECT_EQ(map->size(), kBytes - 100);
-  const std::int64_t before = rss_file();
+  const double before = testing::mapping_rss_kib(map->data());
   map->populate(0, map->size());
-  const std::int64_t populated = rss_file();
-  EXPECT_GE(populated - before, static_cast<std::int64_t>(kBytes) / 2);  // page tables filled, no fault needed
+  const double populated = testing::mapping_rss_kib(map->data());
+  EXPECT_GE(populated - before, kBytes / 2 / 1024.0);  // page tables filled, no fault needed
   // Bytes [1000, kBytes - 5000) start and end inside pages: rounded outward, all of them go.
   map->release(1000, map->size() - 6000);
-  EXPECT_LE(rss_file(), populated - static_cast<std::int64_t>(kBytes) / 2);
+  EXPECT_LE(testing::mapping_rss_kib(map->data()), populated - kBytes / 2 / 1024.0);
 }
 
 TEST(FileMap, ShortFilesAreAFormatErrorAndShrunkOnesAnIoError) {
@@ -131,11 +129,10 @@ TEST(FileMap, CopyReadsTheFileWithoutMappingIt) {
   testing::write_file(path, bytes);
   auto map = FileMap::open(path, 100);
   ASSERT_TRUE(map->copyable());
-  const std::int64_t before = rss_file();
   std::string got(kBytes - 1000, '\0');
   map->copy(900, got.size(), reinterpret_cast<std::byte*>(got.data()));
   EXPECT_EQ(got, bytes.substr(1000, got.size()));
-  EXPECT_LE(rss_file() - before, 64);  // KiB: no page of the file mapped in
+  EXPECT_EQ(testing::mapping_rss_kib(map->data()), 0.0);  // no page of the file mapped in
   EXPECT_THROW(map->copy(map->size() - 10, 11, reinterpret_cast<std::byte*>(got.data())), Error);
   EXPECT_FALSE(FileMap::open(path, 0, FileMap::kToEnd, MapMode::CopyOnWrite)->copyable());
   ASSERT_EQ(::truncate(path.c_str(), 4096), 0);

@@ -22,6 +22,7 @@
 namespace mammoth {
 namespace {
 
+using testing::mapping_rss_kib;
 using testing::read_file;
 using testing::TempDir;
 using testing::write_file;
@@ -40,23 +41,6 @@ double rss_file_mib() {
   while (std::getline(in, line))
     if (line.rfind("RssFile:", 0) == 0) return std::stod(line.substr(8)) / 1024.0;
   return 0;
-}
-
-// Resident KiB of the mapping that contains `address` (its VMA's Rss in /proc/self/smaps).
-double mapping_rss_kib(const void* address) {
-  std::ifstream in("/proc/self/smaps");
-  std::string line;
-  const auto target = reinterpret_cast<std::uintptr_t>(address);
-  bool inside = false;
-  while (std::getline(in, line)) {
-    unsigned long long lo = 0, hi = 0;
-    if (std::sscanf(line.c_str(), "%llx-%llx ", &lo, &hi) == 2 && line.find(':') > line.find(' ')) {
-      inside = lo <= target && target < hi;
-    } else if (inside && line.rfind("Rss:", 0) == 0) {
-      return std::stod(line.substr(4));
-    }
-  }
-  return -1;
 }
 
 TEST(Memmap, RawReadWriteAndShapeInference) {

@@ -25,6 +25,8 @@ MemitOptions quiet(double interval = 0.05, bool children = false) {
 }
 
 TEST(MemitCommand, PeakOfACommandIsWhatItTouchedPlusItsImage) {
+  if (testing::kAddressSanitizer) GTEST_SKIP() << "ASan's shadow memory and quarantine are resident too";
+
   const CommandResult r = memit_command(helper_command({"anon", "128", "100"}), quiet());
   EXPECT_EQ(r.exit_status, 0);
   EXPECT_TRUE(r.memit.run().exact);
@@ -35,6 +37,8 @@ TEST(MemitCommand, PeakOfACommandIsWhatItTouchedPlusItsImage) {
 }
 
 TEST(MemitCommand, ASpikeJustBeforeExitIsCaughtExactly) {
+  if (testing::kAddressSanitizer) GTEST_SKIP() << "ASan's shadow memory and quarantine are resident too";
+
   // Ten-second sampling: only the exit-time VmHWM can see it.
   const CommandResult r = memit_command(helper_command({"spike", "300", "0"}), quiet(10.0));
   EXPECT_EQ(r.exit_status, 0);
@@ -43,6 +47,8 @@ TEST(MemitCommand, ASpikeJustBeforeExitIsCaughtExactly) {
 }
 
 TEST(MemitCommand, WithoutPtraceThePeakIsSampledAndSaysSo) {
+  if (testing::kAddressSanitizer) GTEST_SKIP() << "ASan's shadow memory and quarantine are resident too";
+
   MemitOptions o = quiet(0.02);
   o.trace = false;
   const CommandResult r = memit_command(helper_command({"anon", "128", "300"}), o);

@@ -64,6 +64,8 @@ MemitOptions quiet(double interval = 0.1) {
 class TouchAnonymous : public ::testing::TestWithParam<int> {};
 
 TEST_P(TouchAnonymous, IncrementIsTheTouchedSizeWithinTwoPercentPlusOneMiB) {
+  if (testing::kAddressSanitizer) GTEST_SKIP() << "ASan's shadow memory and quarantine are resident too";
+
   const int n = GetParam();
   const Figures f = in_child([n] {
     Measurement m(quiet());
@@ -82,6 +84,8 @@ TEST_P(TouchAnonymous, IncrementIsTheTouchedSizeWithinTwoPercentPlusOneMiB) {
 INSTANTIATE_TEST_SUITE_P(Sizes, TouchAnonymous, ::testing::Values(16, 256, 1024));
 
 TEST(Memit, ShortSpikeBetweenSamplesIsCaughtByThePeak) {
+  if (testing::kAddressSanitizer) GTEST_SKIP() << "ASan's shadow memory and quarantine are resident too";
+
   const Figures f = in_child([] {
     // Ten-second interval: the sampler reads at the start and the end only.
     Measurement m(quiet(10.0));
@@ -95,6 +99,8 @@ TEST(Memit, ShortSpikeBetweenSamplesIsCaughtByThePeak) {
 }
 
 TEST(Memit, WritingAMappedFileGrowsFileBackedMemoryNotAnonymous) {
+  if (testing::kAddressSanitizer) GTEST_SKIP() << "ASan's shadow memory and quarantine are resident too";
+
   testing::TempDir dir;
   const std::string path = dir.file("mapped.dat");
   const Figures f = in_child([&] {

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -63,6 +65,22 @@ std::string read_file(const std::string& path) {
   std::ostringstream s;
   s << f.rdbuf();
   return s.str();
+}
+
+double mapping_rss_kib(const void* address) {
+  std::ifstream in("/proc/self/smaps");
+  std::string line;
+  const auto target = reinterpret_cast<std::uintptr_t>(address);
+  bool inside = false;
+  while (std::getline(in, line)) {
+    unsigned long long lo = 0, hi = 0;
+    if (std::sscanf(line.c_str(), "%llx-%llx ", &lo, &hi) == 2 && line.find(':') > line.find(' ')) {
+      inside = lo <= target && target < hi;
+    } else if (inside && line.rfind("Rss:", 0) == 0) {
+      return std::stod(line.substr(4));
+    }
+  }
+  return -1;
 }
 
 }  // namespace mammoth::testing

@@ -53,4 +53,9 @@ inline double peak_increment_mib(const std::function<void()>& fn) {
 void write_file(const std::string& path, const std::string& bytes);
 std::string read_file(const std::string& path);
 
+// Resident KiB of the mapping that contains `address` (its VMA's Rss in /proc/self/smaps),
+// -1 when no mapping does. Unlike RssFile it counts no other mapping: the kernel may fold
+// the test program's own text into huge pages at any moment (khugepaged), 64 MiB at once.
+double mapping_rss_kib(const void* address);
+
 }  // namespace mammoth::testing
