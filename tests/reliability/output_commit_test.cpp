@@ -85,17 +85,25 @@ TEST(OutputCommit, FileSizeLimitRefusedBeforeTheFileChanges) {
   expect_untouched(file);
 }
 
+// A float64 vector of 1000, and an output of that shape filled with threes (not committed).
+CreateOptions thousand_doubles() {
+  CreateOptions options;
+  options.dtype = DType(ScalarType::Float64);
+  options.shape = {1000};
+  return options;
+}
+void write_threes(ooc::AtomicOutput& out) {
+  const std::vector<double> values(1000, 3.0);
+  out.store().write(Box::whole({1000}), values.data(), DType(ScalarType::Float64));
+}
+
 TEST(OutputCommit, AtomicOutputUnderTheLimitWritesAndCommits) {
   testing::TempDir dir;
   const std::string file = dir.file("f.h5");
   make_file_with(file);
   FileSizeLimit limit(std::filesystem::file_size(file) + (4 << 20));
-  CreateOptions options;
-  options.dtype = DType(ScalarType::Float64);
-  options.shape = {1000};
-  ooc::AtomicOutput out(file + ":/x", options);
-  const std::vector<double> values(1000, 3.0);
-  out.store().write(Box::whole(options.shape), values.data(), options.dtype);
+  ooc::AtomicOutput out(file + ":/x", thousand_doubles());
+  write_threes(out);
   out.commit();
   h5::File f(file, Mode::Read);
   EXPECT_EQ(f.dataset("x").shape(), (Shape{1000}));
@@ -117,12 +125,8 @@ TEST(OutputCommit, AnObjectInAnExistingFileIsOnDiskBeforeAndAfterItsSwap) {
   testing::TempDir dir;
   synced_file = dir.file("f.h5");
   make_file_with(synced_file);
-  CreateOptions options;
-  options.dtype = DType(ScalarType::Float64);
-  options.shape = {1000};
-  ooc::AtomicOutput out(synced_file + ":/x", options);
-  const std::vector<double> values(1000, 3.0);
-  out.store().write(Box::whole(options.shape), values.data(), options.dtype);
+  ooc::AtomicOutput out(synced_file + ":/x", thousand_doubles());
+  write_threes(out);
   shapes_at_sync.clear();
   {
     const testing::WriteBehindSync sync(record_x_at_sync);
