@@ -47,19 +47,27 @@ Shape block_of_whole_chunks_or(const Shape& shape, const Shape& chunks, const Op
   return block_for(working);
 }
 
-// One chunk a block, when `store` gives zero-copy views of its chunks in `type` (unfiltered
-// HDF5: BlockStore::mapped(box)) and four fit beside `fixed` (two read in place, two
-// buffers for the edge chunks, which are read): every other block is then read in place,
-// as a contiguous dataset's are, with no copy. nullopt otherwise.
-inline std::optional<Shape> chunk_view_block(BlockStore& store, DType type, const Options& options, std::size_t fixed) {
+// The store's zero-copy view of its first chunk (unfiltered HDF5: BlockStore::mapped(box)),
+// which says whether its chunks can be read in place; nullopt when it has none, or no
+// chunks that fit inside its shape.
+inline std::optional<AnyArray> first_chunk_view(BlockStore& store) {
   const Shape chunks = store.chunk_shape();
   const Shape& shape = store.shape();
   if (chunks.empty() || chunks.size() != shape.size()) return std::nullopt;
   for (std::size_t i = 0; i < shape.size(); ++i)
     if (chunks[i] > shape[i]) return std::nullopt;
+  return store.mapped(Box{Shape(shape.size(), 0), chunks});
+}
+
+// One chunk a block, when `store` gives zero-copy views of its chunks in `type`
+// (first_chunk_view) and four fit beside `fixed` (two read in place, two buffers for the
+// edge chunks, which are read): every other block is then read in place, as a contiguous
+// dataset's are, with no copy. nullopt otherwise.
+inline std::optional<Shape> chunk_view_block(BlockStore& store, DType type, const Options& options, std::size_t fixed) {
+  const Shape chunks = store.chunk_shape();
   const std::size_t bytes = static_cast<std::size_t>(element_count(chunks)) * type.itemsize();
   if (fixed + 4 * bytes + store.whole_chunk_working_bytes() > options.budget) return std::nullopt;
-  const std::optional<AnyArray> first = store.mapped(Box{Shape(shape.size(), 0), chunks});
+  const std::optional<AnyArray> first = first_chunk_view(store);
   if (!first || !(first->dtype() == type)) return std::nullopt;
   return chunks;
 }

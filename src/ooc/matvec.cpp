@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 
 #include "common.hpp"
 #include "kernels.hpp"
@@ -67,10 +66,7 @@ bool may_stage(BlockStore& a, DType type) {
   const auto file_mapped = [&](const std::optional<AnyArray>& v) {
     return v && v->dtype() == type && v->is_c_contiguous() && FileMap::of(v->storage());
   };
-  if (file_mapped(a.mapped())) return true;
-  const Shape chunks = a.chunk_shape();
-  if (chunks.size() != a.shape().size() || !std::ranges::equal(chunks, a.shape(), std::less_equal<>{})) return false;
-  return file_mapped(a.mapped(Box{Shape(chunks.size(), 0), chunks}));
+  return file_mapped(a.mapped()) || file_mapped(detail::first_chunk_view(a));
 }
 
 // Streams A once: a (row block, column block) tile at a time; tile(Tile<T>, block) does

@@ -18,8 +18,6 @@ namespace {
 
 constexpr std::size_t kBytes = 8 << 20;
 
-// File-backed pages mapped into this process (mincore would answer for the page cache).
-
 std::string make_file(const testing::TempDir& dir, char fill) {
   const std::string path = dir.file("f.bin");
   testing::write_file(path, std::string(kBytes, fill));
